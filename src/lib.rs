@@ -1,0 +1,21 @@
+//! dwsctl keeps GaussDB(DWS) clusters and snapshots in the state a checked-in YAML spec
+//! describes.
+//!
+//! The crate is laid out along its pipeline (see `../shared/DESIGN.md`):
+//!
+//! ```text
+//! spec files ──▶ spec::load ──▶ spec::Desired ─┐
+//! live API   ──▶ api::Client::observe ──▶ Live ─┴▶ plan::diff ──▶ Plan ──▶ render | exec
+//! ```
+//!
+//! `sim` is a faithful simulator of the DWS and IAM APIs that every integration test talks to
+//! over loopback; it shares the wire types of `api::wire` with the client.
+
+pub mod api;
+pub mod cli;
+pub mod exec;
+pub mod plan;
+pub mod render;
+pub mod secret;
+pub mod sim;
+pub mod spec;

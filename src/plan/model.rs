@@ -1,0 +1,227 @@
+//! The plan as a value: what `plan` prints and `apply` executes.
+//!
+//! A plan is specific enough that execution makes no choices (omicron's "primacy of
+//! planning"): every step names its target by name (names are identity), the exact
+//! operation with its parameters, the steps it waits for, and the fingerprint of the live
+//! object it was computed from. Secrets appear only as [`SecretRef`]s.
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::SecretRef;
+
+/// The JSON plan format version; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The tag that marks a cluster as managed by dwsctl.
+pub const OWNERSHIP_TAG_KEY: &str = "managed-by";
+pub const OWNERSHIP_TAG_VALUE: &str = "dwsctl";
+/// The tag that records the `password_version` the current password was set for.
+pub const PASSWORD_VERSION_TAG_KEY: &str = "dwsctl-password-version";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// SHA-256 of the canonical resolved spec the plan was made from; `apply PLAN` refuses a
+    /// plan made for other spec inputs.
+    pub spec_digest: String,
+    /// In execution-compatible order (dependencies first), then by spec order.
+    pub steps: Vec<Step>,
+}
+
+/// A step's id, unique within its plan: `<kind>.<name>.<verb>`, e.g.
+/// `cluster.dws-demo.create`, `snapshot.snap-1.create`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StepId(pub String);
+
+impl std::fmt::Display for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub id: StepId,
+    pub target: Target,
+    pub action: Action,
+    /// Field-level differences, for display and review.
+    pub changes: Vec<FieldChange>,
+    /// Why this step exists, in one sentence.
+    pub reason: String,
+    /// Steps that must be done before this one starts.
+    pub depends_on: Vec<StepId>,
+    /// Fingerprint of the live target the step was computed from ([`Fingerprint::absent`]
+    /// when the target did not exist). `apply PLAN` re-checks it just before the step runs.
+    pub fingerprint: Fingerprint,
+}
+
+/// What a step acts on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    Cluster { name: String },
+    Snapshot { name: String, cluster: String },
+}
+
+impl Target {
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Cluster { name } | Target::Snapshot { name, .. } => name,
+        }
+    }
+
+    /// The cluster the step occupies (at most one mutating operation per cluster at a time).
+    pub fn cluster(&self) -> &str {
+        match self {
+            Target::Cluster { name } => name,
+            Target::Snapshot { cluster, .. } => cluster,
+        }
+    }
+}
+
+/// A hex digest of the live fields a step depends on, or `"absent"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(pub String);
+
+impl Fingerprint {
+    pub fn absent() -> Self {
+        Self("absent".to_owned())
+    }
+}
+
+/// One field's difference. Values are JSON so that numbers, strings and maps all render.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<serde_json::Value>,
+    pub new: Option<serde_json::Value>,
+    /// Rendered as `(sensitive)`; the values above are then `None`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// The symbol and word a step is shown with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// `+`
+    Create,
+    /// `~`
+    Update,
+    /// `-`
+    Delete,
+    /// `!`: no in-place operation exists, or a safety rule refuses it.
+    Blocked,
+    /// `…`: an operation already running in the cloud that dependents must wait for.
+    Wait,
+}
+
+/// The exact operation a step performs. Names identify objects; the executor resolves them
+/// to ids from the live listing just before the call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// `POST /clusters`.
+    CreateCluster(CreateClusterParams),
+    /// `POST /snapshots/{id}/actions` from the snapshot named `snapshot`.
+    RestoreCluster(RestoreClusterParams),
+    /// `POST /clusters/{id}/resize` adding `count` nodes.
+    ScaleOut { count: u32 },
+    /// `POST /clusters/{id}/cluster-shrink` removing `count` nodes.
+    ScaleIn { count: u32 },
+    /// `POST /clusters/{id}/reset-password`, then tag the new `password_version`.
+    ResetPassword {
+        password: SecretRef,
+        password_version: String,
+    },
+    /// `tags/batch-delete` then `tags/batch-create`.
+    UpdateTags {
+        create: Vec<TagKv>,
+        delete: Vec<TagKv>,
+    },
+    /// `POST /snapshots` for the target snapshot of the target cluster.
+    CreateSnapshot { description: Option<String> },
+    /// `DELETE /snapshots/{id}`.
+    DeleteSnapshot,
+    /// `DELETE /clusters/{id}` (after its final snapshot step, if any).
+    DeleteCluster { keep_last_manual_snapshot: u32 },
+    /// Wait until an operation already running in the cloud ends (the target reaches
+    /// AVAILABLE and has no task).
+    Wait {
+        status: String,
+        task_status: Option<String>,
+    },
+    /// Not executable; apply refuses a plan that has one.
+    Blocked(Blocked),
+}
+
+impl Action {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Action::CreateCluster(_)
+            | Action::RestoreCluster(_)
+            | Action::CreateSnapshot { .. } => Kind::Create,
+            Action::ScaleOut { .. }
+            | Action::ScaleIn { .. }
+            | Action::ResetPassword { .. }
+            | Action::UpdateTags { .. } => Kind::Update,
+            Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
+            Action::Wait { .. } => Kind::Wait,
+            Action::Blocked(_) => Kind::Blocked,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TagKv {
+    pub key: String,
+    pub value: String,
+}
+
+/// Everything `POST /clusters` needs except the password value, which is resolved from
+/// its reference at execution time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateClusterParams {
+    pub node_type: String,
+    pub number_of_node: u32,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub security_group_id: String,
+    pub availability_zone: Option<String>,
+    pub port: Option<u32>,
+    pub user_name: String,
+    pub password: SecretRef,
+    pub public_ip: Option<crate::spec::PublicIpSpec>,
+    pub number_of_cn: Option<u32>,
+    pub enterprise_project_id: Option<String>,
+    /// Including the ownership and password-version tags.
+    pub tags: Vec<TagKv>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestoreClusterParams {
+    /// The snapshot's name.
+    pub snapshot: String,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub security_group_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub port: Option<u32>,
+    pub public_ip: Option<crate::spec::PublicIpSpec>,
+    pub enterprise_project_id: Option<String>,
+    /// Tags to set once the restored cluster exists (restore takes none).
+    pub tags: Vec<TagKv>,
+}
+
+/// Why a step cannot run, and what the operator can do instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    /// Machine-readable rule name, e.g. `immutable_field`, `unowned_cluster`,
+    /// `failed_cluster`, `unknown_status`.
+    pub rule: String,
+    pub reason: String,
+    /// The manual procedure, e.g. snapshot → restore to a new cluster → cut over.
+    pub procedure: String,
+}

@@ -1,0 +1,1 @@
+//! Rendering a plan as text or JSON. Renderers read the `Plan`; they compute nothing.

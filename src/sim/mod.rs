@@ -1,0 +1,1 @@
+//! The DWS and IAM simulator: state machine, routes, faults, counters.

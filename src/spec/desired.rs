@@ -1,0 +1,118 @@
+//! The validated, resolved desired state: what the planner consumes.
+//!
+//! Everything here has passed validation; the planner trusts it. Fields that a cluster
+//! restored from a snapshot inherits from the snapshot's source are `Option`: `None` means
+//! "inherit, do not manage".
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::SecretRef;
+
+/// The whole desired state, clusters in spec order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    pub clusters: IndexMap<String, DesiredCluster>,
+}
+
+/// Whether an object should exist. Deleting takes an explicit `state: absent`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    #[default]
+    Present,
+    Absent,
+}
+
+/// How a cluster comes into being when it does not exist yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// `POST /clusters` with the cluster's own fields.
+    Create,
+    /// `POST /snapshots/{id}/actions` from the snapshot with this name (a snapshot of the
+    /// spec, or an existing one).
+    Restore { snapshot: String },
+}
+
+/// What to do with a live cluster of this name that dwsctl did not create (no ownership tag).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    /// Only manage it if it carries the ownership tag; otherwise the plan is blocked.
+    #[default]
+    Owned,
+    /// Take it over: the plan tags it and manages it from then on.
+    Adopt,
+}
+
+/// `public_ip` of a cluster: how it is reachable from outside.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicIpSpec {
+    /// `auto_assign`, `not_use` or `bind_existing`.
+    pub public_bind_type: String,
+    pub eip_id: Option<String>,
+}
+
+/// How a cluster marked `state: absent` is deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletePolicy {
+    /// Take a manual snapshot, and wait until it is AVAILABLE, before deleting (default true).
+    pub final_snapshot: bool,
+    /// Sent as `keep_last_manual_snapshot` with the delete (default 0; with a final snapshot,
+    /// at least 1 so that the final snapshot is kept).
+    pub keep_last_manual_snapshot: u32,
+}
+
+impl Default for DeletePolicy {
+    fn default() -> Self {
+        Self {
+            final_snapshot: true,
+            keep_last_manual_snapshot: 1,
+        }
+    }
+}
+
+/// One cluster of the spec, fully resolved (defaults applied, overlays merged,
+/// `${VAR}` interpolated).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesiredCluster {
+    pub name: String,
+    pub presence: Presence,
+    pub origin: Origin,
+    pub ownership: Ownership,
+    /// Required for `Origin::Create`; a restored cluster inherits it when `None`.
+    pub node_type: Option<String>,
+    /// Required for `Origin::Create`; for a restore, a different value is reached by
+    /// scaling after the restore.
+    pub number_of_node: Option<u32>,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub security_group_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub port: Option<u32>,
+    /// Admin user; required for `Origin::Create`.
+    pub user_name: Option<String>,
+    /// Admin password reference; required for `Origin::Create`. Never read back.
+    pub password: Option<SecretRef>,
+    /// A label the operator bumps to rotate the password; kept in a tag on the cluster.
+    pub password_version: Option<String>,
+    pub public_ip: Option<PublicIpSpec>,
+    pub number_of_cn: Option<u32>,
+    pub enterprise_project_id: Option<String>,
+    /// The user's tags. The planner adds its own ownership and password-version tags.
+    pub tags: BTreeMap<String, String>,
+    /// Manual snapshots of this cluster, in spec order.
+    pub snapshots: IndexMap<String, DesiredSnapshot>,
+    pub delete_policy: DeletePolicy,
+}
+
+/// A manual snapshot of a cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredSnapshot {
+    pub name: String,
+    pub description: Option<String>,
+    pub presence: Presence,
+}
