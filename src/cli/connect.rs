@@ -1,0 +1,2 @@
+//! Building an API client from the global options and the environment (or an in-process
+//! simulator for `--sim`).

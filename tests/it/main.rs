@@ -1,0 +1,2 @@
+//! dwsctl's one integration-test binary: the CLI and the client against the simulator over
+//! loopback. Each area is a module.
