@@ -1,12 +1,14 @@
-//! `dwsctl schema`.
+//! `dwsctl schema`: prints the JSON Schema of the spec (the same text as
+//! `schemas/dwsctl.schema.json`).
 
 use clap::Args;
 
-use super::{CmdResult, GlobalArgs};
+use super::{CmdResult, Exit, GlobalArgs};
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {}
 
 pub async fn run(_global: &GlobalArgs, _args: SchemaArgs) -> CmdResult {
-    Err(super::not_yet("schema"))
+    super::print_data(&crate::spec::raw::json_schema());
+    Ok(Exit::Ok)
 }

@@ -1,2 +1,3 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
+mod spec;

@@ -1,0 +1,517 @@
+//! YAML text → a tree of [`Node`]s that each know their file, line and column.
+//!
+//! serde_yaml keeps no per-value positions, so the spec is read with yaml-rust2's event
+//! parser into this small tree. The tree is deliberately a subset of YAML: one document,
+//! no aliases (no alias bombs, and a reviewer sees every value where it applies), no merge
+//! keys, no duplicate keys, no tags except `!reset` (remove an inherited key in an overlay)
+//! and `!!str`, bounded depth and size. Scalars keep their source text; their type (null,
+//! bool, integer) is decided where a field is read, so that `password_version: 007` means
+//! the text `007`.
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::error::{FileId, Problem, Span};
+
+/// Deepest nesting accepted; a spec needs five levels.
+pub const MAX_DEPTH: usize = 32;
+/// Most nodes accepted in one file.
+pub const MAX_NODES: usize = 100_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+    /// `!reset`: in an overlay, removes the key from what it inherits.
+    Reset,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    /// Plain (unquoted) scalars may be null, booleans or integers; quoted ones are strings.
+    pub plain: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Scalar {
+    pub fn is_null(&self) -> bool {
+        self.plain && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        if !self.plain {
+            return None;
+        }
+        match self.text.as_str() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A decimal integer (YAML 1.2 core schema, without octal/hex: nobody writes a port in
+    /// hex, and `010` meaning 8 would be a trap).
+    pub fn as_int(&self) -> Option<i64> {
+        if !self.plain {
+            return None;
+        }
+        let digits = self.text.strip_prefix(['-', '+']).unwrap_or(&self.text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        self.text.parse().ok()
+    }
+}
+
+impl Node {
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(s) if s.is_null())
+    }
+
+    /// A short name of the node's YAML type, for "expected X, found Y" messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar(s) if s.is_null() => "null",
+            NodeKind::Scalar(s) if s.as_bool().is_some() => "a boolean",
+            NodeKind::Scalar(s) if s.as_int().is_some() => "an integer",
+            NodeKind::Scalar(_) => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+            NodeKind::Reset => "!reset",
+        }
+    }
+
+    pub fn entries(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
+    }
+}
+
+/// Maps the parser's character indices to byte offsets.
+struct Offsets {
+    /// Byte offset of each character, when the text is not ASCII.
+    table: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(text: &str) -> Self {
+        let table = (!text.is_ascii()).then(|| {
+            let mut t: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+            t.push(text.len());
+            t
+        });
+        Self {
+            table,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, mark: &Marker) -> usize {
+        let index = mark.index();
+        match &self.table {
+            None => index.min(self.len),
+            Some(t) => t.get(index).copied().unwrap_or(self.len),
+        }
+    }
+}
+
+enum Frame {
+    Seq(Span, Vec<Node>),
+    Map(Span, Vec<Entry>, Option<(String, Span)>),
+}
+
+struct Builder<'a> {
+    file: FileId,
+    text: &'a str,
+    offsets: Offsets,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    nodes: usize,
+    documents: usize,
+}
+
+/// Parses one file. Returns `None` (with at least one problem) when the file cannot be
+/// read as a spec at all; duplicate keys are reported but the tree is still returned.
+pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Node> {
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        file,
+        text,
+        offsets: Offsets::new(text),
+        stack: Vec::new(),
+        root: None,
+        nodes: 0,
+        documents: 0,
+    };
+    loop {
+        let (event, mark) = match parser.next_token() {
+            Ok(x) => x,
+            Err(err) => {
+                let span = Span::new(file, b.offsets.byte(err.marker()), 0);
+                problems.push(
+                    Problem::new("yaml_syntax", span, format!("invalid YAML: {}", err.info()))
+                        .label("here")
+                        .help(
+                            "fix the YAML syntax (indentation, quotes, brackets) at this position",
+                        ),
+                );
+                return None;
+            }
+        };
+        match b.event(event, &mark, problems) {
+            Step::Continue => {}
+            Step::Done => break,
+            Step::Fail => return None,
+        }
+    }
+    if b.root.is_none() {
+        problems.push(
+            Problem::new(
+                "empty_file",
+                Span::file_start(file),
+                "the spec file is empty",
+            )
+            .help("start from examples/quickstart.yaml: `version: 1` and a `clusters:` mapping"),
+        );
+    }
+    b.root
+}
+
+enum Step {
+    Continue,
+    Done,
+    Fail,
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event, mark: &Marker, problems: &mut Vec<Problem>) -> Step {
+        let at = Span::new(self.file, self.offsets.byte(mark), 0);
+        match event {
+            Event::StreamEnd => return Step::Done,
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    problems.push(
+                        Problem::new("multiple_documents", self.line_span(at), "a spec file holds one YAML document")
+                            .label("a second document starts here")
+                            .help("put each document in its own file and pass them with -f (later files override earlier ones)"),
+                    );
+                    return Step::Fail;
+                }
+            }
+            Event::Alias(_) => {
+                problems.push(
+                    Problem::new("yaml_alias", self.line_span(at), "YAML aliases (`*name`) are not supported")
+                        .label("alias")
+                        .help("write the value out, or share it through the top-level `defaults:` block or an overlay file"),
+                );
+                return Step::Fail;
+            }
+            Event::Scalar(text, style, _anchor, tag) => {
+                let node = match self.scalar(text, style, tag, at, problems) {
+                    Some(node) => node,
+                    None => return Step::Fail,
+                };
+                return self.push(node, problems);
+            }
+            Event::SequenceStart(_, ref tag) | Event::MappingStart(_, ref tag) => {
+                if let Some(tag) = tag {
+                    problems.push(self.tag_problem(tag, at));
+                    return Step::Fail;
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    problems.push(
+                        Problem::new(
+                            "nesting_too_deep",
+                            self.line_span(at),
+                            format!("nesting deeper than {MAX_DEPTH} levels"),
+                        )
+                        .label("too deep")
+                        .help("a spec needs only a few levels: clusters → cluster → field"),
+                    );
+                    return Step::Fail;
+                }
+                let span = self.line_span(at);
+                let frame = match event {
+                    Event::SequenceStart(..) => Frame::Seq(span, Vec::new()),
+                    _ => Frame::Map(span, Vec::new(), None),
+                };
+                self.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Frame::Seq(span, items)) => Node {
+                        kind: NodeKind::Seq(items),
+                        span,
+                    },
+                    Some(Frame::Map(span, entries, _)) => Node {
+                        kind: NodeKind::Map(entries),
+                        span,
+                    },
+                    None => return Step::Continue,
+                };
+                return self.push(node, problems);
+            }
+            Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
+        }
+        Step::Continue
+    }
+
+    fn scalar(
+        &self,
+        text: String,
+        style: TScalarStyle,
+        tag: Option<Tag>,
+        at: Span,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Node> {
+        let mut plain = style == TScalarStyle::Plain;
+        let span = self.scalar_span(at, &text, style);
+        if let Some(tag) = tag {
+            let core = tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:";
+            if tag.handle == "!" && tag.suffix == "reset" {
+                if !(plain && text.is_empty()) {
+                    problems.push(
+                        Problem::new("yaml_tag", span, "`!reset` takes no value")
+                            .label("value after !reset")
+                            .help("write `key: !reset` to remove an inherited key, or drop the tag to set a value"),
+                    );
+                    return None;
+                }
+                return Some(Node {
+                    kind: NodeKind::Reset,
+                    span: self.line_span(at),
+                });
+            } else if core && tag.suffix == "str" {
+                plain = false;
+            } else {
+                problems.push(self.tag_problem(&tag, at));
+                return None;
+            }
+        }
+        Some(Node {
+            kind: NodeKind::Scalar(Scalar { text, plain }),
+            span,
+        })
+    }
+
+    fn tag_problem(&self, tag: &Tag, at: Span) -> Problem {
+        Problem::new(
+            "yaml_tag",
+            self.line_span(at),
+            format!("unsupported YAML tag `{}{}`", tag.handle, tag.suffix),
+        )
+        .label("tag")
+        .help("only `!reset` (remove an inherited key in an overlay) and `!!str` are supported; remove the tag")
+    }
+
+    fn push(&mut self, node: Node, problems: &mut Vec<Problem>) -> Step {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            problems.push(
+                Problem::new(
+                    "too_many_values",
+                    node.span,
+                    format!("more than {MAX_NODES} values in one file"),
+                )
+                .help("a spec is a short hand-written file; check that this is the right file"),
+            );
+            return Step::Fail;
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq(_, items)) => items.push(node),
+            Some(Frame::Map(_, entries, pending)) => match pending.take() {
+                Some((key, key_span)) => entries.push(Entry {
+                    key,
+                    key_span,
+                    value: node,
+                }),
+                None => {
+                    let NodeKind::Scalar(scalar) = node.kind else {
+                        problems.push(
+                            Problem::new(
+                                "yaml_key",
+                                node.span,
+                                "a mapping key must be a plain name",
+                            )
+                            .label("complex key")
+                            .help("use a name such as `dws-demo` as the key"),
+                        );
+                        return Step::Fail;
+                    };
+                    if scalar.plain && scalar.text == "<<" {
+                        problems.push(
+                            Problem::new("yaml_merge_key", node.span, "YAML merge keys (`<<`) are not supported")
+                                .label("merge key")
+                                .help("share fields through the top-level `defaults:` block, or an overlay file passed with a later -f"),
+                        );
+                        return Step::Fail;
+                    }
+                    if let Some(first) = entries.iter().find(|e| e.key == scalar.text) {
+                        let line = first.key_span.start;
+                        let first_line =
+                            self.text.get(..line).map_or(0, |s| s.matches('\n').count()) + 1;
+                        problems.push(
+                            Problem::new("duplicate_key", node.span, format!("duplicate key `{}`", scalar.text))
+                                .label(format!("already defined on line {first_line}"))
+                                .help("remove one of the two; to override a value per environment, use an overlay file"),
+                        );
+                    }
+                    *pending = Some((scalar.text, node.span));
+                }
+            },
+        }
+        Step::Continue
+    }
+
+    /// From `at` to the end of its line (without a trailing comment or blanks).
+    fn line_span(&self, at: Span) -> Span {
+        let rest = self.text.get(at.start..).unwrap_or("");
+        let line = rest.split('\n').next().unwrap_or("");
+        let line = line.split(" #").next().unwrap_or(line).trim_end();
+        Span::new(at.file, at.start, line.len())
+    }
+
+    fn scalar_span(&self, at: Span, value: &str, style: TScalarStyle) -> Span {
+        let rest = self.text.get(at.start..).unwrap_or("");
+        let len = match style {
+            TScalarStyle::Plain if value.is_empty() => 0,
+            TScalarStyle::Plain if !value.contains('\n') && rest.starts_with(value) => value.len(),
+            TScalarStyle::SingleQuoted => quoted_len(rest, '\'', None),
+            TScalarStyle::DoubleQuoted => quoted_len(rest, '"', Some('\\')),
+            _ => return self.line_span(at),
+        };
+        Span::new(at.file, at.start, len)
+    }
+}
+
+/// Length of a quoted scalar starting at `rest` (which starts with the quote).
+fn quoted_len(rest: &str, quote: char, escape: Option<char>) -> usize {
+    let mut chars = rest.char_indices().skip(1);
+    while let Some((i, c)) = chars.next() {
+        if Some(c) == escape {
+            chars.next();
+        } else if c == quote {
+            // `''` inside single quotes is an escaped quote.
+            if escape.is_none() && rest.get(i + 1..).is_some_and(|r| r.starts_with(quote)) {
+                chars.next();
+                continue;
+            }
+            return i + 1;
+        } else if c == '\n' {
+            return i;
+        }
+    }
+    rest.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        let mut problems = Vec::new();
+        let node = parse(0, text, &mut problems).expect("parses");
+        assert!(problems.is_empty(), "{problems:?}");
+        node
+    }
+
+    fn parse_err(text: &str) -> Vec<&'static str> {
+        let mut problems = Vec::new();
+        let _ = parse(0, text, &mut problems);
+        problems.iter().map(|p| p.rule).collect()
+    }
+
+    fn spanned<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.span.start..node.span.start + node.span.len]
+    }
+
+    #[test]
+    fn scalars_keep_exact_byte_spans() {
+        let text = "a:\n  bé: \"x y\"\n  c: 'it''s'\n  d: plain value # note\n";
+        let root = parse_ok(text);
+        let a = root.get("a").expect("a");
+        assert_eq!(spanned(text, a.get("bé").expect("b")), "\"x y\"");
+        assert_eq!(spanned(text, a.get("c").expect("c")), "'it''s'");
+        assert_eq!(spanned(text, a.get("d").expect("d")), "plain value");
+    }
+
+    #[test]
+    fn flow_mappings_span_their_values() {
+        let text = "password: {from_env: PW}\n";
+        let root = parse_ok(text);
+        let pw = root.get("password").expect("password");
+        assert_eq!(spanned(text, pw.get("from_env").expect("env")), "PW");
+    }
+
+    #[test]
+    fn plain_scalars_resolve_types_quoted_ones_stay_strings() {
+        let root = parse_ok("a: 12\nb: '12'\nc: true\nd: ~\ne: 010x\n");
+        let scalar = |k: &str| match &root.get(k).expect("key").kind {
+            NodeKind::Scalar(s) => s.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(scalar("a").as_int(), Some(12));
+        assert_eq!(scalar("b").as_int(), None);
+        assert_eq!(scalar("c").as_bool(), Some(true));
+        assert!(scalar("d").is_null());
+        assert_eq!(scalar("e").as_int(), None);
+    }
+
+    #[test]
+    fn hostile_constructs_are_refused() {
+        assert_eq!(parse_err("a: &x 1\nb: *x\n"), vec!["yaml_alias"]);
+        assert_eq!(
+            parse_err("a: {x: 1}\nb:\n  <<: {y: 2}\n"),
+            vec!["yaml_merge_key"]
+        );
+        assert_eq!(parse_err("a: 1\na: 2\n"), vec!["duplicate_key"]);
+        assert_eq!(parse_err("a: 1\n---\nb: 2\n"), vec!["multiple_documents"]);
+        assert_eq!(parse_err("a: !custom 1\n"), vec!["yaml_tag"]);
+        assert_eq!(parse_err(""), vec!["empty_file"]);
+        assert_eq!(parse_err("# only a comment\n"), vec!["empty_file"]);
+        assert_eq!(parse_err("a: [1, 2\n"), vec!["yaml_syntax"]);
+        let deep = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
+        assert_eq!(parse_err(&deep), vec!["nesting_too_deep"]);
+    }
+
+    #[test]
+    fn reset_tag_marks_a_removal() {
+        let root = parse_ok("a: !reset\nb: !!str 12\n");
+        assert_eq!(root.get("a").expect("a").kind, NodeKind::Reset);
+        match &root.get("b").expect("b").kind {
+            NodeKind::Scalar(s) => assert_eq!(s.as_int(), None),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse_err("a: !reset 3\n"), vec!["yaml_tag"]);
+    }
+}

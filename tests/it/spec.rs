@@ -1,0 +1,133 @@
+//! The spec: every example and valid spec loads; `dwsctl validate` and `dwsctl schema` run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dwsctl::spec::{self, Origin, Presence};
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "DWS_ADMIN_PASSWORD" => Some("not-read-by-validate".to_owned()),
+        "DWS_ENV" => Some("test".to_owned()),
+        _ => None,
+    }
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn quickstart_is_the_getting_started_flow() {
+    let loaded = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
+        .unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let names: Vec<&str> = loaded.desired.clusters.keys().map(String::as_str).collect();
+    assert_eq!(names, vec!["dws-demo", "dws-restore"]);
+    let demo = &loaded.desired.clusters["dws-demo"];
+    assert_eq!(demo.node_type.as_deref(), Some("dws.d1.xlarge"));
+    assert_eq!(demo.number_of_node, Some(3));
+    assert_eq!(
+        demo.vpc_id.as_deref(),
+        Some("219ab8a0-1272-4049-a383-8ad0b770fa11")
+    );
+    assert_eq!(
+        demo.password,
+        Some(dwsctl::secret::SecretRef::FromEnv(
+            "DWS_ADMIN_PASSWORD".into()
+        ))
+    );
+    assert_eq!(
+        demo.snapshots["snapshotForDemoCluster"].presence,
+        Presence::Present
+    );
+    let restore = &loaded.desired.clusters["dws-restore"];
+    assert_eq!(
+        restore.origin,
+        Origin::Restore {
+            snapshot: "snapshotForDemoCluster".into()
+        }
+    );
+    assert_eq!(
+        restore.user_name, None,
+        "a restored cluster keeps the snapshot's admin"
+    );
+    assert_eq!(loaded.digest.len(), 64);
+}
+
+#[test]
+fn every_valid_spec_loads() {
+    for file in yaml_files(Path::new("tests/specs/valid")) {
+        if let Err(e) = spec::load_with(std::slice::from_ref(&file), &env) {
+            panic!("{} should be valid:\n{}", file.display(), e.render(100));
+        }
+    }
+}
+
+#[test]
+fn the_digest_depends_on_the_spec_not_on_secret_values() {
+    let files = [PathBuf::from("examples/quickstart.yaml")];
+    let a = spec::load_with(&files, &|_| Some("one".into())).expect("loads");
+    let b = spec::load_with(&files, &|_| Some("two".into())).expect("loads");
+    assert_eq!(a.digest, b.digest);
+}
+
+fn dwsctl(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DWS_ADMIN_PASSWORD")
+        .output()
+        .expect("run dwsctl")
+}
+
+#[test]
+fn validate_command_passes_on_the_quickstart_and_says_so_on_stderr() {
+    let out = dwsctl(&["validate", "-f", "examples/quickstart.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the spec is valid: 2 clusters, 1 snapshot"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_command_fails_with_exit_1_and_a_located_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nclusters:\n  dws-demo:\n    prot: 8000\n",
+    )
+    .expect("write");
+    let out = dwsctl(&["validate", "-f", file.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.yaml:4:5"), "{stderr}");
+    assert!(stderr.contains("did you mean `port`?"), "{stderr}");
+}
+
+#[test]
+fn schema_command_prints_the_generated_schema() {
+    let out = dwsctl(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed = String::from_utf8(out.stdout).expect("utf8");
+    assert_eq!(printed, dwsctl::spec::raw::json_schema());
+}
+
+#[test]
+fn checked_in_schema_matches_the_rust_types() {
+    let checked_in = std::fs::read_to_string("schemas/dwsctl.schema.json").expect("read schema");
+    assert!(
+        checked_in == dwsctl::spec::raw::json_schema(),
+        "schemas/dwsctl.schema.json is out of date with src/spec/raw.rs; regenerate it with \
+         `cargo run -- schema > schemas/dwsctl.schema.json`"
+    );
+}
