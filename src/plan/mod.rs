@@ -1,5 +1,29 @@
-//! Planning: `diff(Desired, Live) → Plan`, a pure and deterministic function.
+//! Planning: `diff(Desired, Live) → Plan`, a pure and deterministic function, the fingerprints
+//! that let `apply PLAN` re-check a saved plan, and reading plan files.
+//!
+//! The rules live by noun: [`cluster`] (create, restore, wait, delete), [`inplace`] (what
+//! an existing cluster can change in place and what it cannot), [`snapshot`] (take, wait,
+//! delete, restore from, final snapshots), [`status`] (what each live status allows).
 
+mod changes;
+mod cluster;
+mod diff;
+mod fingerprint;
+mod inplace;
 pub mod model;
+mod planfile;
+pub mod procedure;
+mod snapshot;
+mod status;
 
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+
+pub use diff::diff;
+pub use fingerprint::fingerprint;
+pub use inplace::MIN_SCALE_OUT;
 pub use model::*;
+pub use planfile::{check_spec_digest, load_plan_file, save_plan_file, PlanFileError};
+pub use snapshot::final_snapshot_name;

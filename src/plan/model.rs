@@ -53,6 +53,9 @@ pub struct Step {
     pub depends_on: Vec<StepId>,
     /// Fingerprint of the live target the step was computed from ([`Fingerprint::absent`]
     /// when the target did not exist). `apply PLAN` re-checks it just before the step runs.
+    /// For a step that follows earlier steps on the same target, it is the fingerprint the
+    /// target will have once those steps are done, so `plan::fingerprint(&step.target,
+    /// &fresh_live) == step.fingerprint` holds for every step of a plan applied as planned.
     pub fingerprint: Fingerprint,
 }
 
@@ -224,4 +227,43 @@ pub struct Blocked {
     pub reason: String,
     /// The manual procedure, e.g. snapshot → restore to a new cluster → cut over.
     pub procedure: String,
+}
+
+/// How many steps of each kind a plan has: the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub blocked: usize,
+    pub wait: usize,
+}
+
+impl Plan {
+    /// Counts the steps by kind.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for step in &self.steps {
+            match step.action.kind() {
+                Kind::Create => summary.create += 1,
+                Kind::Update => summary.update += 1,
+                Kind::Delete => summary.delete += 1,
+                Kind::Blocked => summary.blocked += 1,
+                Kind::Wait => summary.wait += 1,
+            }
+        }
+        summary
+    }
+
+    /// Whether the plan has nothing to do and nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Whether any step is blocked (apply refuses such a plan).
+    pub fn has_blocked(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.action, Action::Blocked(_)))
+    }
 }

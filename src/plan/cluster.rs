@@ -1,0 +1,451 @@
+//! Rules for one cluster of the spec: create or restore it, change it in place, wait for it,
+//! delete it (after a final snapshot), or refuse with a reason.
+
+use std::collections::BTreeSet;
+
+use crate::api::wire::Cluster;
+use crate::plan::changes::{
+    change, desired_tags, same, sensitive, set, tag_list, tag_pairs, unset,
+};
+use crate::plan::diff::{Builder, Planned};
+use crate::plan::fingerprint::ClusterFacts;
+use crate::plan::inplace::{immutable, in_place, Item};
+use crate::plan::model::{
+    Action, CreateClusterParams, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
+};
+use crate::plan::procedure::{self, rule};
+use crate::plan::status::{cluster_state, ClusterState};
+use crate::spec::{DesiredCluster, Origin, Ownership, Presence};
+
+pub(crate) fn cluster_target(name: &str) -> Target {
+    Target::Cluster {
+        name: name.to_owned(),
+    }
+}
+
+/// Whether a live cluster carries the ownership tag.
+pub(crate) fn owned(cluster: &Cluster) -> bool {
+    cluster
+        .tags
+        .iter()
+        .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE)
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn cluster(&mut self, desired: &DesiredCluster) {
+        let live: &'a crate::api::Live = self.live;
+        let matches: Vec<&'a Cluster> = live
+            .clusters
+            .iter()
+            .filter(|c| c.name == desired.name && cluster_state(c) != ClusterState::Gone)
+            .collect();
+        if matches.len() > 1 {
+            self.block(
+                cluster_target(&desired.name),
+                procedure::blocked(
+                    rule::DUPLICATE_NAME,
+                    format!("{} live clusters are named {}", matches.len(), desired.name),
+                    procedure::duplicate_name("cluster", &desired.name),
+                ),
+                Vec::new(),
+            );
+            return;
+        }
+        match (desired.presence, matches.first().copied()) {
+            (Presence::Present, None) => {
+                if self.create(desired) {
+                    self.snapshots(desired, None, true);
+                }
+            }
+            (Presence::Present, Some(cluster)) => self.update(desired, cluster),
+            (Presence::Absent, None) => self.snapshots(desired, None, false),
+            (Presence::Absent, Some(cluster)) => self.delete(desired, cluster),
+        }
+    }
+
+    /// Plans `POST /clusters` or a restore. Returns whether the cluster will exist.
+    fn create(&mut self, desired: &DesiredCluster) -> bool {
+        let snapshot = match &desired.origin {
+            Origin::Create => return self.create_new(desired),
+            Origin::Restore { snapshot } => snapshot,
+        };
+        self.restore(desired, snapshot)
+    }
+
+    fn create_new(&mut self, d: &DesiredCluster) -> bool {
+        let target = cluster_target(&d.name);
+        let (Some(node_type), Some(nodes), Some(vpc), Some(subnet), Some(sg), Some(user), Some(pw)) = (
+            &d.node_type,
+            d.number_of_node,
+            &d.vpc_id,
+            &d.subnet_id,
+            &d.security_group_id,
+            &d.user_name,
+            &d.password,
+        ) else {
+            let missing: Vec<&str> = [
+                ("node_type", d.node_type.is_none()),
+                ("number_of_node", d.number_of_node.is_none()),
+                ("vpc_id", d.vpc_id.is_none()),
+                ("subnet_id", d.subnet_id.is_none()),
+                ("security_group_id", d.security_group_id.is_none()),
+                ("user_name", d.user_name.is_none()),
+                ("password", d.password.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(field, missing)| missing.then_some(field))
+            .collect();
+            self.block(
+                target,
+                procedure::blocked(
+                    rule::INCOMPLETE_SPEC,
+                    format!("creating {} needs {}", d.name, missing.join(", ")),
+                    "Add the missing fields to the cluster in the spec.",
+                ),
+                Vec::new(),
+            );
+            return false;
+        };
+        let tags = desired_tags(d, d.password_version.as_deref());
+        let mut changes = vec![
+            set("node_type", node_type),
+            set("number_of_node", nodes),
+            set("vpc_id", vpc),
+            set("subnet_id", subnet),
+            set("security_group_id", sg),
+        ];
+        let optional = [
+            (
+                "availability_zone",
+                d.availability_zone
+                    .as_ref()
+                    .map(|v| set("availability_zone", v)),
+            ),
+            ("port", d.port.map(|v| set("port", v))),
+        ];
+        changes.extend(optional.into_iter().filter_map(|(_, c)| c));
+        changes.push(set("user_name", user));
+        changes.push(sensitive("password"));
+        if let Some(version) = &d.password_version {
+            changes.push(set("password_version", version));
+        }
+        if let Some(ip) = &d.public_ip {
+            changes.push(set("public_ip", ip));
+        }
+        if let Some(cn) = d.number_of_cn {
+            changes.push(set("number_of_cn", cn));
+        }
+        if let Some(eps) = &d.enterprise_project_id {
+            changes.push(set("enterprise_project_id", eps));
+        }
+        changes.push(set("tags", &tags));
+        let params = CreateClusterParams {
+            node_type: node_type.clone(),
+            number_of_node: nodes,
+            vpc_id: vpc.clone(),
+            subnet_id: subnet.clone(),
+            security_group_id: sg.clone(),
+            availability_zone: d.availability_zone.clone(),
+            port: d.port,
+            user_name: user.clone(),
+            password: pw.clone(),
+            public_ip: d.public_ip.clone(),
+            number_of_cn: d.number_of_cn,
+            enterprise_project_id: d.enterprise_project_id.clone(),
+            tags: tag_list(&tags),
+        };
+        self.chain(
+            Planned {
+                target,
+                action: Action::CreateCluster(params),
+                changes,
+                reason: format!("{} is in the spec but not in the cloud", d.name),
+            },
+            Vec::new(),
+        );
+        self.set_facts(
+            &d.name,
+            ClusterFacts {
+                number_of_node: nodes,
+                tags: tag_pairs(&tags),
+            },
+        );
+        true
+    }
+
+    /// Plans the changes to a cluster that exists.
+    fn update(&mut self, desired: &DesiredCluster, live: &Cluster) {
+        let target = cluster_target(&desired.name);
+        let is_owned = owned(live);
+        if !is_owned && desired.ownership == Ownership::Owned {
+            self.block_unowned(desired, live);
+            return;
+        }
+        self.set_facts(&desired.name, ClusterFacts::of(live));
+        let state = cluster_state(live);
+        if !self.gate(desired, live, &state) {
+            return;
+        }
+        let (fields, migrate) = immutable(desired, live);
+        if !fields.is_empty() {
+            let names: Vec<&str> = fields.iter().map(|c| c.field.as_str()).collect();
+            let how = if migrate {
+                procedure::replace_by_migration(&desired.name)
+            } else {
+                procedure::replace_by_restore(&desired.name)
+            };
+            self.block(
+                target.clone(),
+                procedure::blocked(
+                    rule::IMMUTABLE_FIELD,
+                    format!("{} cannot be changed in place", names.join(", ")),
+                    how,
+                ),
+                fields,
+            );
+        }
+        let facts = self
+            .facts(&desired.name)
+            .cloned()
+            .unwrap_or_else(|| ClusterFacts::of(live));
+        let items = in_place(desired, &facts, !is_owned);
+        if let ClusterState::TaskFailed { reason } = &state {
+            let changes: Vec<FieldChange> = items
+                .into_iter()
+                .flat_map(|item| match item {
+                    Item::Step(planned, _) => planned.changes,
+                    Item::Blocked(_, changes) => changes,
+                })
+                .collect();
+            if !changes.is_empty() {
+                self.block(
+                    target,
+                    procedure::blocked(
+                        rule::FAILED_TASK,
+                        reason.clone(),
+                        procedure::failed_task(&desired.name),
+                    ),
+                    changes,
+                );
+            }
+        } else {
+            self.apply_items(&desired.name, items);
+        }
+        self.snapshots(desired, Some(live), true);
+    }
+
+    pub(crate) fn apply_items(&mut self, cluster: &str, items: Vec<Item>) {
+        for item in items {
+            match item {
+                Item::Step(planned, next) => {
+                    self.chain(*planned, Vec::new());
+                    self.set_facts(cluster, next);
+                }
+                Item::Blocked(blocked, changes) => {
+                    self.block(cluster_target(cluster), blocked, changes);
+                }
+            }
+        }
+    }
+
+    fn block_unowned(&mut self, desired: &DesiredCluster, live: &Cluster) {
+        let verb = match desired.presence {
+            Presence::Present => "manage",
+            Presence::Absent => "delete",
+        };
+        self.block(
+            cluster_target(&desired.name),
+            procedure::blocked(
+                rule::UNOWNED_CLUSTER,
+                format!(
+                    "a cluster named {} exists but dwsctl did not create it (no `{}: {}` tag); \
+                     dwsctl will not {verb} it unless the spec adopts it",
+                    desired.name, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE
+                ),
+                procedure::unowned(&desired.name),
+            ),
+            vec![same("id", &live.id)],
+        );
+    }
+
+    /// Handles a live cluster's state before any change: waits for a running operation,
+    /// refuses a failed, frozen, deleting or unknown one. Returns whether changes may follow.
+    fn gate(&mut self, desired: &DesiredCluster, live: &Cluster, state: &ClusterState) -> bool {
+        let target = cluster_target(&desired.name);
+        let refuse =
+            |rule: &str, reason: String, how: String| procedure::blocked(rule, reason, how);
+        let blocked = match state {
+            ClusterState::Idle | ClusterState::TaskFailed { .. } => return true,
+            ClusterState::Gone => return false,
+            ClusterState::Busy => {
+                self.wait_for(desired, live);
+                return true;
+            }
+            ClusterState::Failed { rule, reason } => {
+                let how = match *rule {
+                    rule::FROZEN_CLUSTER => procedure::frozen(&desired.name),
+                    _ => procedure::failed_cluster(&desired.name),
+                };
+                refuse(rule, reason.clone(), how)
+            }
+            ClusterState::Deleting => refuse(
+                rule::CLUSTER_BEING_DELETED,
+                format!("{} is being deleted", desired.name),
+                procedure::being_deleted(&desired.name),
+            ),
+            ClusterState::Unknown { reason } => refuse(
+                rule::UNKNOWN_STATUS,
+                reason.clone(),
+                procedure::unknown_status(&desired.name),
+            ),
+        };
+        self.block(target, blocked, status_changes(live));
+        false
+    }
+
+    /// A `Wait` step for an operation already running on the cluster.
+    fn wait_for(&mut self, desired: &DesiredCluster, live: &Cluster) {
+        let task = live.task_status.clone().filter(|t| !t.trim().is_empty());
+        let doing = match (&task, live.action_progress.iter().next()) {
+            (Some(task), _) => format!("task {task}"),
+            (None, Some((what, pct))) => format!("{what} {pct}"),
+            (None, None) => live
+                .sub_status
+                .clone()
+                .unwrap_or_else(|| live.status.clone()),
+        };
+        self.chain(
+            Planned {
+                target: cluster_target(&desired.name),
+                action: Action::Wait {
+                    status: live.status.clone(),
+                    task_status: task,
+                },
+                changes: wait_changes(live),
+                reason: format!(
+                    "{} is {} ({doing}): wait until it is AVAILABLE with no task, never start a \
+                     second operation",
+                    desired.name, live.status
+                ),
+            },
+            Vec::new(),
+        );
+    }
+
+    /// Plans the deletion of a cluster marked `state: absent`.
+    fn delete(&mut self, desired: &DesiredCluster, live: &Cluster) {
+        if !owned(live) && desired.ownership == Ownership::Owned {
+            self.block_unowned(desired, live);
+            return;
+        }
+        self.set_facts(&desired.name, ClusterFacts::of(live));
+        let state = cluster_state(live);
+        let can_snapshot = match &state {
+            ClusterState::Deleting | ClusterState::Gone => return,
+            ClusterState::Failed { rule, reason } if *rule != rule::FROZEN_CLUSTER => {
+                if desired.delete_policy.final_snapshot {
+                    self.block(
+                        cluster_target(&desired.name),
+                        procedure::blocked(
+                            rule::NO_FINAL_SNAPSHOT,
+                            format!("{reason}: no final snapshot can be taken before deleting it"),
+                            "Set `final_snapshot: false` in the cluster's delete policy to \
+                             delete it without one.",
+                        ),
+                        status_changes(live),
+                    );
+                    return;
+                }
+                false
+            }
+            other => {
+                if !self.gate(desired, live, other) {
+                    return;
+                }
+                true
+            }
+        };
+        self.snapshots(desired, Some(live), can_snapshot);
+        if desired.delete_policy.final_snapshot && !self.final_snapshot(desired, live) {
+            return;
+        }
+        let mut owned_snapshots: BTreeSet<String> = desired.snapshots.keys().cloned().collect();
+        owned_snapshots.extend(
+            self.live
+                .snapshots
+                .iter()
+                .filter(|s| s.cluster_id.as_deref() == Some(live.id.as_str()))
+                .map(|s| s.name.clone()),
+        );
+        let keep = desired.delete_policy.keep_last_manual_snapshot;
+        let reason = if desired.delete_policy.final_snapshot {
+            format!(
+                "{} is marked absent; its final snapshot is taken first",
+                desired.name
+            )
+        } else {
+            format!(
+                "{} is marked absent (no final snapshot: the spec says so)",
+                desired.name
+            )
+        };
+        let id = self.chain(
+            Planned {
+                target: cluster_target(&desired.name),
+                action: Action::DeleteCluster {
+                    keep_last_manual_snapshot: keep,
+                },
+                changes: vec![
+                    unset("id", &live.id),
+                    set("keep_last_manual_snapshot", keep),
+                ],
+                reason,
+            },
+            Vec::new(),
+        );
+        self.cluster_deletes.push((id, owned_snapshots));
+    }
+}
+
+/// The live status fields, for wait steps: `current -> what the wait ends at`.
+pub(crate) fn wait_changes(live: &Cluster) -> Vec<FieldChange> {
+    let mut changes = vec![change("status", &live.status, "AVAILABLE")];
+    if let Some(task) = live.task_status.as_deref().filter(|t| !t.trim().is_empty()) {
+        changes.push(change("task_status", task, None::<String>));
+    }
+    if !live.action_progress.is_empty() {
+        changes.push(change(
+            "action_progress",
+            &live.action_progress,
+            serde_json::json!({}),
+        ));
+    }
+    if let Some(sub) = unusual_sub_status(live) {
+        changes.push(same("sub_status", sub));
+    }
+    changes
+}
+
+/// A `sub_status` worth showing: anything but the healthy `NORMAL`.
+fn unusual_sub_status(live: &Cluster) -> Option<&str> {
+    live.sub_status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty() && s.trim() != "NORMAL")
+}
+
+/// The live status fields, for blocked steps: shown as they are (old equals new).
+pub(crate) fn status_changes(live: &Cluster) -> Vec<FieldChange> {
+    let mut changes = vec![same("status", &live.status)];
+    if let Some(task) = live.task_status.as_deref().filter(|t| !t.trim().is_empty()) {
+        changes.push(same("task_status", task));
+    }
+    if let Some(sub) = unusual_sub_status(live) {
+        changes.push(same("sub_status", sub));
+    }
+    if let Some(reasons) = &live.failed_reasons {
+        if reasons.error_code.is_some() || reasons.error_msg.is_some() {
+            changes.push(same("failed_reasons", reasons));
+        }
+    }
+    changes
+}

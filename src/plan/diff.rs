@@ -1,0 +1,306 @@
+//! `diff(Desired, Live) → Plan`: the planner's entry point, its step builder, the linking of
+//! dependencies across clusters, and the final ordering.
+//!
+//! The planner is pure and synchronous. Clusters are visited in spec order (the `IndexMap`);
+//! each cluster's steps form a chain (the API runs one task per cluster at a time); steps that
+//! read another cluster's snapshot are linked after every cluster has been visited; the
+//! result is topologically sorted with ties broken by the order the steps were made, so the
+//! same inputs always give byte-identical plans.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+
+use crate::api::Live;
+use crate::plan::fingerprint::{fingerprint, ClusterFacts};
+use crate::plan::model::{
+    Action, Blocked, FieldChange, Fingerprint, Plan, Step, StepId, Target, FORMAT_VERSION,
+};
+use crate::plan::procedure::{self, rule};
+use crate::spec::Desired;
+
+/// Computes the plan that takes `live` to `desired`. `spec_digest` is recorded in the plan so
+/// that `apply PLAN` can refuse a plan made for other spec inputs.
+pub fn diff(desired: &Desired, live: &Live, spec_digest: &str) -> Plan {
+    let mut builder = Builder::new(desired, live);
+    for cluster in desired.clusters.values() {
+        builder.cluster(cluster);
+    }
+    builder.link_readers();
+    Plan {
+        format_version: FORMAT_VERSION,
+        spec_digest: spec_digest.to_owned(),
+        steps: order(builder.steps),
+    }
+}
+
+/// A step before it gets its id, dependencies and fingerprint.
+pub(crate) struct Planned {
+    pub target: Target,
+    pub action: Action,
+    pub changes: Vec<FieldChange>,
+    pub reason: String,
+}
+
+/// Collects steps while the clusters are visited.
+pub(crate) struct Builder<'a> {
+    pub desired: &'a Desired,
+    pub live: &'a Live,
+    pub steps: Vec<Step>,
+    ids: HashSet<StepId>,
+    /// The last step of each cluster's chain.
+    tails: HashMap<String, StepId>,
+    /// What each cluster will look like once its chain so far is done, for fingerprints.
+    facts: HashMap<String, ClusterFacts>,
+    /// The step after which a snapshot (by name) is AVAILABLE: its create or its wait.
+    pub snapshot_ready: HashMap<String, StepId>,
+    /// Restore steps and the snapshot each reads.
+    pub restores: Vec<(StepId, String)>,
+    /// Snapshot deletes, by snapshot name.
+    pub snapshot_deletes: Vec<(StepId, String)>,
+    /// Cluster deletes and the snapshot names that belong to the deleted cluster.
+    pub cluster_deletes: Vec<(StepId, BTreeSet<String>)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(desired: &'a Desired, live: &'a Live) -> Self {
+        Self {
+            desired,
+            live,
+            steps: Vec::new(),
+            ids: HashSet::new(),
+            tails: HashMap::new(),
+            facts: HashMap::new(),
+            snapshot_ready: HashMap::new(),
+            restores: Vec::new(),
+            snapshot_deletes: Vec::new(),
+            cluster_deletes: Vec::new(),
+        }
+    }
+
+    fn unique_id(&mut self, target: &Target, verb: &str) -> StepId {
+        let kind = match target {
+            Target::Cluster { .. } => "cluster",
+            Target::Snapshot { .. } => "snapshot",
+        };
+        let base = format!("{kind}.{}.{verb}", target.name());
+        let mut id = StepId(base.clone());
+        let mut n = 2;
+        while self.ids.contains(&id) {
+            id = StepId(format!("{base}-{n}"));
+            n += 1;
+        }
+        self.ids.insert(id.clone());
+        id
+    }
+
+    /// Adds a step to its cluster's chain: it depends on the chain's last step (and on
+    /// `extra`), and its fingerprint is that of the object as the chain leaves it.
+    pub fn chain(&mut self, planned: Planned, extra: Vec<StepId>) -> StepId {
+        let cluster = planned.target.cluster().to_owned();
+        let mut deps: Vec<StepId> = self.tails.get(&cluster).cloned().into_iter().collect();
+        for dep in extra {
+            if !deps.contains(&dep) {
+                deps.push(dep);
+            }
+        }
+        let fingerprint = match &planned.target {
+            Target::Cluster { name } => match self.facts.get(name) {
+                Some(facts) => facts.fingerprint(),
+                None => fingerprint(&planned.target, self.live),
+            },
+            Target::Snapshot { .. } => fingerprint(&planned.target, self.live),
+        };
+        let id = self.push(planned, deps, fingerprint);
+        self.tails.insert(cluster, id.clone());
+        id
+    }
+
+    /// Adds a step outside every chain (a wait for an object the spec does not list).
+    pub fn standalone(&mut self, planned: Planned) -> StepId {
+        let fingerprint = fingerprint(&planned.target, self.live);
+        self.push(planned, Vec::new(), fingerprint)
+    }
+
+    /// Adds a blocked step. It is outside every chain: nothing waits for a step that never
+    /// runs, and apply refuses a plan that has one.
+    pub fn block(&mut self, target: Target, blocked: Blocked, changes: Vec<FieldChange>) -> StepId {
+        let reason = blocked.reason.clone();
+        let fingerprint = fingerprint(&target, self.live);
+        self.push(
+            Planned {
+                target,
+                action: Action::Blocked(blocked),
+                changes,
+                reason,
+            },
+            Vec::new(),
+            fingerprint,
+        )
+    }
+
+    fn push(&mut self, planned: Planned, depends_on: Vec<StepId>, fp: Fingerprint) -> StepId {
+        let id = self.unique_id(&planned.target, verb(&planned.action));
+        self.steps.push(Step {
+            id: id.clone(),
+            target: planned.target,
+            action: planned.action,
+            changes: planned.changes,
+            reason: planned.reason,
+            depends_on,
+            fingerprint: fp,
+        });
+        id
+    }
+
+    /// The facts the next step of `cluster`'s chain will see.
+    pub fn facts(&self, cluster: &str) -> Option<&ClusterFacts> {
+        self.facts.get(cluster)
+    }
+
+    pub fn set_facts(&mut self, cluster: &str, facts: ClusterFacts) {
+        self.facts.insert(cluster.to_owned(), facts);
+    }
+
+    /// After every cluster is visited: restores wait for their snapshot; deletes wait for
+    /// every restore that reads from what they delete.
+    fn link_readers(&mut self) {
+        let mut extra: HashMap<StepId, Vec<StepId>> = HashMap::new();
+        let mut orphans: HashSet<StepId> = HashSet::new();
+        for (restore, snapshot) in &self.restores {
+            if let Some(ready) = self.snapshot_ready.get(snapshot) {
+                extra
+                    .entry(restore.clone())
+                    .or_default()
+                    .push(ready.clone());
+            } else if self.live.snapshot(snapshot).is_none() {
+                // The spec takes the snapshot, but that step is blocked.
+                orphans.insert(restore.clone());
+            }
+        }
+        for (delete, snapshot) in &self.snapshot_deletes {
+            for (restore, read) in &self.restores {
+                if read == snapshot {
+                    extra
+                        .entry(delete.clone())
+                        .or_default()
+                        .push(restore.clone());
+                }
+            }
+        }
+        for (delete, snapshots) in &self.cluster_deletes {
+            for (restore, read) in &self.restores {
+                if snapshots.contains(read) {
+                    extra
+                        .entry(delete.clone())
+                        .or_default()
+                        .push(restore.clone());
+                }
+            }
+        }
+        for step in &mut self.steps {
+            if orphans.contains(&step.id) {
+                step.action = Action::Blocked(procedure::blocked(
+                    rule::MISSING_SNAPSHOT,
+                    format!(
+                        "{}, but the step that takes its snapshot is blocked",
+                        step.reason
+                    ),
+                    "Resolve the blocked step of the snapshot first.",
+                ));
+                step.depends_on.clear();
+            }
+            if let Some(deps) = extra.remove(&step.id) {
+                for dep in deps {
+                    if dep != step.id && !step.depends_on.contains(&dep) {
+                        step.depends_on.push(dep);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The verb of a step id.
+fn verb(action: &Action) -> &'static str {
+    match action {
+        Action::CreateCluster(_) | Action::CreateSnapshot { .. } => "create",
+        Action::RestoreCluster(_) => "restore",
+        Action::ScaleOut { .. } => "scale_out",
+        Action::ScaleIn { .. } => "scale_in",
+        Action::ResetPassword { .. } => "reset_password",
+        Action::UpdateTags { .. } => "tags",
+        Action::DeleteSnapshot | Action::DeleteCluster { .. } => "delete",
+        Action::Wait { .. } => "wait",
+        Action::Blocked(_) => "blocked",
+    }
+}
+
+/// Orders steps so that every step comes after its dependencies; among the steps that are
+/// ready, the one made first goes first (spec order). Steps caught in a cycle, which a valid
+/// spec cannot produce, are turned into blocked steps rather than dropped.
+fn order(steps: Vec<Step>) -> Vec<Step> {
+    let index: HashMap<StepId, usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.clone(), i))
+        .collect();
+    let mut waiting: Vec<usize> = vec![0; steps.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, step) in steps.iter().enumerate() {
+        for dep in &step.depends_on {
+            if let (Some(&d), Some(w)) = (index.get(dep), waiting.get_mut(i)) {
+                *w += 1;
+                if let Some(list) = dependents.get_mut(d) {
+                    list.push(i);
+                }
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = waiting
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| **w == 0)
+        .map(|(i, _)| Reverse(i))
+        .collect();
+    let mut sequence = Vec::with_capacity(steps.len());
+    while let Some(Reverse(i)) = ready.pop() {
+        sequence.push(i);
+        for &d in dependents.get(i).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(w) = waiting.get_mut(d) {
+                *w -= 1;
+                if *w == 0 {
+                    ready.push(Reverse(d));
+                }
+            }
+        }
+    }
+    let placed: HashSet<usize> = sequence.iter().copied().collect();
+    let cyclic: Vec<usize> = (0..steps.len()).filter(|i| !placed.contains(i)).collect();
+    let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    let mut out: Vec<Step> = sequence
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect();
+    for i in cyclic {
+        if let Some(mut step) = slots.get_mut(i).and_then(Option::take) {
+            step.reason = format!(
+                "{} (but it is part of a dependency cycle: {})",
+                step.reason,
+                step.depends_on
+                    .iter()
+                    .map(StepId::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            step.action = Action::Blocked(procedure::blocked(
+                rule::DEPENDENCY_CYCLE,
+                step.reason.clone(),
+                "Break the cycle in the spec: a cluster cannot be restored from a snapshot that \
+                 only exists once that cluster does.",
+            ));
+            step.depends_on.clear();
+            out.push(step);
+        }
+    }
+    out
+}

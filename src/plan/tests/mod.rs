@@ -1,0 +1,7 @@
+//! Planner tests: a tiny world, one change, a snapshot of the rendered plan.
+
+mod inflight;
+mod order;
+mod ownership;
+mod render;
+mod rules;

@@ -1,0 +1,132 @@
+//! The renderers: JSON carries references and fingerprints, text keeps its meaning without
+//! colour, multi-line values are diffed line by line, and fingerprints follow the chain.
+
+use serde_json::json;
+
+use crate::api::wire::Tag;
+use crate::plan::testkit::*;
+use crate::plan::*;
+use crate::render::{json as render_json, text, TextOptions};
+use crate::secret::SecretRef;
+
+fn busy_world() -> (crate::spec::Desired, crate::api::Live) {
+    let mut d = desired_cluster("dws-demo", 6);
+    d.password_version = Some("2".into());
+    d.password = Some(SecretRef::FromEnv("DWS_PW_CANARY_NAME".into()));
+    d.snapshots
+        .insert("snap-1".into(), desired_snapshot("snap-1"));
+    (
+        desired(vec![d, desired_cluster("dws-new", 3)]),
+        live(vec![live_cluster("dws-demo", 3)], vec![]),
+    )
+}
+
+#[test]
+fn json_plan_is_versioned_and_carries_fingerprints_and_references_only() {
+    let (d, l) = busy_world();
+    let plan = diff(&d, &l, "digest");
+    let text = render_json(&plan);
+    assert!(text.contains("\"format_version\": 1"));
+    assert!(text.contains("DWS_PW_CANARY_NAME"), "references are kept");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn json_plan_reads_back_as_the_same_plan() {
+    let (d, l) = busy_world();
+    let plan = diff(&d, &l, "digest");
+    let back: Plan = serde_json::from_str(&render_json(&plan)).expect("decode");
+    assert_eq!(back, plan);
+}
+
+#[test]
+fn password_values_never_reach_the_plan() {
+    std::env::set_var("DWS_PW_CANARY_VALUE", "canary-pw-5512");
+    let (mut d, l) = busy_world();
+    if let Some(c) = d.clusters.get_mut("dws-demo") {
+        c.password = Some(SecretRef::FromEnv("DWS_PW_CANARY_VALUE".into()));
+    }
+    let plan = diff(&d, &l, "digest");
+    for out in [
+        render_json(&plan),
+        text(&plan, &TextOptions::default()),
+        format!("{plan:?}"),
+    ] {
+        assert!(!out.contains("canary-pw-5512"));
+    }
+    assert!(text(&plan, &TextOptions::default()).contains("= (sensitive)"));
+}
+
+#[test]
+fn text_without_colour_has_no_escapes_and_colour_only_decorates() {
+    let (d, l) = busy_world();
+    let plan = diff(&d, &l, "digest");
+    let plain = text(&plan, &TextOptions { color: false });
+    let coloured = text(&plan, &TextOptions { color: true });
+    assert!(!plain.contains('\u{1b}'));
+    assert!(coloured.contains("\u{1b}[32m+\u{1b}[0m"));
+    let stripped = coloured
+        .replace("\u{1b}[32m", "")
+        .replace("\u{1b}[33m", "")
+        .replace("\u{1b}[31m", "")
+        .replace("\u{1b}[1;31m", "")
+        .replace("\u{1b}[36m", "")
+        .replace("\u{1b}[0m", "");
+    assert_eq!(stripped, plain);
+}
+
+#[test]
+fn multi_line_values_are_diffed_line_by_line() {
+    let plan = Plan {
+        format_version: FORMAT_VERSION,
+        spec_digest: "d".into(),
+        steps: vec![Step {
+            id: StepId("snapshot.s.blocked".into()),
+            target: Target::Snapshot {
+                name: "s".into(),
+                cluster: "c".into(),
+            },
+            action: Action::Blocked(procedure::blocked("immutable_field", "why", "how")),
+            changes: vec![FieldChange {
+                field: "description".into(),
+                old: Some(json!("line one\nline two\nline three")),
+                new: Some(json!("line one\nline 2\nline three")),
+                sensitive: false,
+            }],
+            reason: "why".into(),
+            depends_on: vec![],
+            fingerprint: Fingerprint::absent(),
+        }],
+    };
+    insta::assert_snapshot!(text(&plan, &TextOptions::default()));
+}
+
+#[test]
+fn chained_steps_carry_the_fingerprint_the_chain_leaves_behind() {
+    let mut d = desired_cluster("dws-demo", 6);
+    d.tags.insert("env".into(), "prod".into());
+    let l = live(vec![live_cluster("dws-demo", 3)], vec![]);
+    let plan = diff(&desired(vec![d]), &l, "digest");
+    let [tags, scale] = &plan.steps[..] else {
+        panic!("expected tags then scale: {plan:?}")
+    };
+    let target = Target::Cluster {
+        name: "dws-demo".into(),
+    };
+    assert_eq!(tags.fingerprint, fingerprint(&target, &l));
+    let mut after_tags = l.clone();
+    after_tags.clusters[0].tags.push(Tag {
+        key: "env".into(),
+        value: "prod".into(),
+    });
+    assert_eq!(scale.fingerprint, fingerprint(&target, &after_tags));
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_plans() {
+    let (d, l) = busy_world();
+    let first = render_json(&diff(&d, &l, "digest"));
+    for _ in 0..20 {
+        assert_eq!(render_json(&diff(&d, &l, "digest")), first);
+    }
+}

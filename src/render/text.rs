@@ -1,0 +1,229 @@
+//! The plan as text for reviewers: Terraform's vocabulary (`+` create, `~` update, `-` delete,
+//! `!` blocked, and `…` for a wait on an operation already running), one block per object,
+//! field-level `old -> new`, a reason per step, and a summary line.
+//!
+//! The symbols carry the meaning; colour only decorates them and is off unless asked for, so
+//! the output reads the same under `NO_COLOR`, in CI logs and in snapshot tests.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use crate::plan::{Action, FieldChange, Kind, Plan, Step, Target};
+
+/// How to render text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Colour the symbols with ANSI escapes.
+    pub color: bool,
+}
+
+/// Renders a plan for people.
+pub fn text(plan: &Plan, options: &TextOptions) -> String {
+    if plan.is_empty() {
+        return "No changes. The live state matches the spec.\n".to_owned();
+    }
+    let mut out = String::new();
+    let mut targets: Vec<&Target> = Vec::new();
+    for step in &plan.steps {
+        if !targets.contains(&&step.target) {
+            targets.push(&step.target);
+        }
+    }
+    for target in targets {
+        out.push_str(&heading(target));
+        out.push('\n');
+        for step in plan.steps.iter().filter(|s| &s.target == target) {
+            write_step(&mut out, step, options);
+        }
+        out.push('\n');
+    }
+    let s = plan.summary();
+    let _ = write!(
+        out,
+        "Plan: {} to create, {} to update, {} to delete, {} blocked.",
+        s.create, s.update, s.delete, s.blocked
+    );
+    if s.wait > 0 {
+        let _ = write!(out, " {} to wait for.", s.wait);
+    }
+    out.push('\n');
+    out
+}
+
+fn heading(target: &Target) -> String {
+    match target {
+        Target::Cluster { name } => format!("cluster {name:?}"),
+        Target::Snapshot { name, cluster } => format!("snapshot {name:?} of cluster {cluster:?}"),
+    }
+}
+
+fn symbol(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Create => "+",
+        Kind::Update => "~",
+        Kind::Delete => "-",
+        Kind::Blocked => "!",
+        Kind::Wait => "…",
+    }
+}
+
+fn paint(symbol: &str, kind: Kind, options: &TextOptions) -> String {
+    if !options.color {
+        return symbol.to_owned();
+    }
+    let code = match kind {
+        Kind::Create => "32",
+        Kind::Update => "33",
+        Kind::Delete => "31",
+        Kind::Blocked => "1;31",
+        Kind::Wait => "36",
+    };
+    format!("\u{1b}[{code}m{symbol}\u{1b}[0m")
+}
+
+fn describe(action: &Action) -> String {
+    match action {
+        Action::CreateCluster(_) | Action::CreateSnapshot { .. } => "create".to_owned(),
+        Action::RestoreCluster(p) => format!("restore from snapshot {:?}", p.snapshot),
+        Action::ScaleOut { count } => format!("scale out by {count} (resize)"),
+        Action::ScaleIn { count } => format!("scale in by {count} (cluster-shrink)"),
+        Action::ResetPassword { .. } => "reset password".to_owned(),
+        Action::UpdateTags { .. } => "update tags".to_owned(),
+        Action::DeleteSnapshot => "delete".to_owned(),
+        Action::DeleteCluster {
+            keep_last_manual_snapshot,
+        } => format!("delete (keep_last_manual_snapshot = {keep_last_manual_snapshot})"),
+        Action::Wait {
+            status,
+            task_status: Some(task),
+        } => format!("wait: {status}, task {task}"),
+        Action::Wait { status, .. } => format!("wait: {status}"),
+        Action::Blocked(b) => format!("blocked: {}", b.rule),
+    }
+}
+
+fn write_step(out: &mut String, step: &Step, options: &TextOptions) {
+    let kind = step.action.kind();
+    let _ = writeln!(
+        out,
+        "  {} {}  [{}]",
+        paint(symbol(kind), kind, options),
+        describe(&step.action),
+        step.id
+    );
+    write_wrapped(out, "reason: ", &step.reason);
+    if !step.depends_on.is_empty() {
+        let after: Vec<&str> = step.depends_on.iter().map(|d| d.0.as_str()).collect();
+        let _ = writeln!(out, "      after: {}", after.join(", "));
+    }
+    let width = step
+        .changes
+        .iter()
+        .map(|c| c.field.chars().count())
+        .max()
+        .unwrap_or(0);
+    for change in &step.changes {
+        write_change(out, change, width, kind, options);
+    }
+    if let Action::Blocked(b) = &step.action {
+        write_wrapped(out, "procedure: ", &b.procedure);
+    }
+}
+
+/// Text wider than this is wrapped at word boundaries, so that reasons and procedures stay
+/// readable in terminals and CI logs.
+const WIDTH: usize = 100;
+const INDENT: &str = "      ";
+
+fn write_wrapped(out: &mut String, label: &str, text: &str) {
+    let mut line = format!("{INDENT}{label}");
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{INDENT}  {word}");
+            continue;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+fn write_change(
+    out: &mut String,
+    c: &FieldChange,
+    width: usize,
+    step: Kind,
+    options: &TextOptions,
+) {
+    let field = format!("{:width$}", c.field);
+    if c.sensitive {
+        // A secret is set when the step creates, and changed otherwise; never shown.
+        let (sym, kind) = match step {
+            Kind::Create => ("+", Kind::Create),
+            _ => ("~", Kind::Update),
+        };
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {field} = (sensitive)",
+            paint(sym, kind, options)
+        );
+        return;
+    }
+    match (&c.old, &c.new) {
+        (Some(old), Some(new)) if old == new => {
+            let _ = writeln!(out, "        {field} = {}", value(old));
+        }
+        (Some(Value::String(old)), Some(Value::String(new)))
+            if old.contains('\n') || new.contains('\n') =>
+        {
+            let _ = writeln!(out, "      {} {field}:", paint("~", Kind::Update, options));
+            for line in TextDiff::from_lines(old.as_str(), new.as_str()).iter_all_changes() {
+                let (sym, kind) = match line.tag() {
+                    ChangeTag::Delete => ("-", Some(Kind::Delete)),
+                    ChangeTag::Insert => ("+", Some(Kind::Create)),
+                    ChangeTag::Equal => (" ", None),
+                };
+                let sym = kind.map_or_else(|| sym.to_owned(), |k| paint(sym, k, options));
+                let _ = writeln!(
+                    out,
+                    "          {sym} {}",
+                    line.value().trim_end_matches('\n')
+                );
+            }
+        }
+        (Some(old), Some(new)) => {
+            let sym = paint("~", Kind::Update, options);
+            let _ = writeln!(
+                out,
+                "      {sym} {field} = {} -> {}",
+                value(old),
+                value(new)
+            );
+        }
+        (None, Some(new)) => {
+            let sym = paint("+", Kind::Create, options);
+            let _ = writeln!(out, "      {sym} {field} = {}", value(new));
+        }
+        (Some(old), None) => {
+            let sym = paint("-", Kind::Delete, options);
+            let _ = writeln!(out, "      {sym} {field} = {}", value(old));
+        }
+        (None, None) => {
+            let _ = writeln!(out, "        {field}");
+        }
+    }
+}
+
+/// A value as compact JSON (strings quoted, so that `""` and `null` stay distinguishable).
+fn value(v: &Value) -> String {
+    v.to_string()
+}
