@@ -18,8 +18,9 @@ pub fn interpolate(node: &mut Node, env: Env<'_>, problems: &mut Vec<Problem>) {
             if scalar.text.contains('$') {
                 // Offsets map into the source only when the span holds the text verbatim.
                 let verbatim = scalar.plain && span.len == scalar.text.len();
-                if let Some(text) = expand(&scalar.text, span, verbatim, env, problems) {
-                    scalar.text = text;
+                match expand(&scalar.text, span, verbatim, env, problems) {
+                    Some(text) => scalar.text = text,
+                    None => node.kind = NodeKind::Invalid,
                 }
             }
         }
@@ -27,7 +28,7 @@ pub fn interpolate(node: &mut Node, env: Env<'_>, problems: &mut Vec<Problem>) {
         NodeKind::Map(entries) => entries
             .iter_mut()
             .for_each(|e| interpolate(&mut e.value, env, problems)),
-        NodeKind::Reset => {}
+        NodeKind::Reset | NodeKind::Invalid => {}
     }
 }
 

@@ -136,6 +136,10 @@ pub struct RawCluster {
     /// `{description: ..., state: absent}`.
     #[schemars(with = "Option<IndexMap<String, SnapshotSchema>>")]
     pub snapshots: Vec<Named<RawSnapshot>>,
+    /// The keys written with a non-null value (valid or not), so that a field with a bad
+    /// value is not also reported as missing.
+    #[schemars(skip)]
+    pub written: Vec<String>,
 }
 
 /// The `defaults:` block.

@@ -123,6 +123,11 @@ impl Reader<'_> {
             known.extend_from_slice(keys::CLUSTER_ONLY);
             self.check_keys(entries, &known, keys::TOP, &context);
             cluster.common = self.common(&node);
+            cluster.written = entries
+                .iter()
+                .filter(|e| !e.value.is_null())
+                .map(|e| e.key.clone())
+                .collect();
             cluster.state = node.get("state").and_then(|n| self.state(n, "state"));
             cluster.adopt = node.get("adopt").and_then(|n| self.boolean(n, "adopt"));
             cluster.restore_from = node.get("restore_from").and_then(|n| self.restore_from(n));
@@ -167,6 +172,7 @@ impl Reader<'_> {
     fn password(&mut self, node: &Node) -> Option<Spanned<SecretRef>> {
         match &node.kind {
             NodeKind::Scalar(s) if s.is_null() => None,
+            NodeKind::Invalid => None,
             NodeKind::Scalar(_) => {
                 self.redact.push(node.span);
                 self.problems.push(
@@ -242,7 +248,7 @@ impl Reader<'_> {
             NodeKind::Scalar(_) => self.redact.push(node.span),
             NodeKind::Seq(items) => items.iter().for_each(|n| self.mask(n)),
             NodeKind::Map(entries) => entries.iter().for_each(|e| self.mask(&e.value)),
-            NodeKind::Reset => {}
+            NodeKind::Reset | NodeKind::Invalid => {}
         }
     }
 

@@ -230,18 +230,17 @@ fn cluster(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
     if absent || v.restore_from.is_some() {
         return;
     }
-    let k = &v.common;
     let missing: Vec<&str> = [
-        ("node_type", k.node_type.is_none()),
-        ("number_of_node", k.number_of_node.is_none()),
-        ("vpc_id", k.vpc_id.is_none()),
-        ("subnet_id", k.subnet_id.is_none()),
-        ("security_group_id", k.security_group_id.is_none()),
-        ("user_name", k.user_name.is_none()),
-        ("password", k.password.is_none()),
+        "node_type",
+        "number_of_node",
+        "vpc_id",
+        "subnet_id",
+        "security_group_id",
+        "user_name",
+        "password",
     ]
     .into_iter()
-    .filter_map(|(f, m)| m.then_some(f))
+    .filter(|f| !v.written.iter().any(|w| w == f))
     .collect();
     if !missing.is_empty() {
         let list = missing

@@ -31,6 +31,9 @@ pub enum NodeKind {
     Map(Vec<Entry>),
     /// `!reset`: in an overlay, removes the key from what it inherits.
     Reset,
+    /// A value whose problem is already reported (e.g. an unset `${VAR}`): readers skip it
+    /// silently, but it still counts as written.
+    Invalid,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +95,7 @@ impl Node {
             NodeKind::Seq(_) => "a list",
             NodeKind::Map(_) => "a mapping",
             NodeKind::Reset => "!reset",
+            NodeKind::Invalid => "an invalid value",
         }
     }
 

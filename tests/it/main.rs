@@ -1,3 +1,4 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
 mod spec;
+mod spec_corpus;

@@ -22,6 +22,7 @@ impl Reader<'_> {
         match &node.kind {
             NodeKind::Map(entries) => Some(entries),
             NodeKind::Scalar(s) if s.is_null() => Some(&[]),
+            NodeKind::Invalid => None,
             _ => {
                 self.problems.push(
                     Problem::new(
@@ -110,6 +111,7 @@ impl Reader<'_> {
     pub(super) fn string(&mut self, node: &Node, field: &str) -> Option<Spanned<String>> {
         match &node.kind {
             NodeKind::Scalar(s) if s.is_null() => None,
+            NodeKind::Invalid => None,
             NodeKind::Scalar(s) => Some(Spanned::new(s.text.clone(), node.span)),
             _ => {
                 self.wrong_type(node, field, "a string");
@@ -121,6 +123,7 @@ impl Reader<'_> {
     pub(super) fn int(&mut self, node: &Node, field: &str) -> Option<Spanned<i64>> {
         match &node.kind {
             NodeKind::Scalar(s) if s.is_null() => None,
+            NodeKind::Invalid => None,
             NodeKind::Scalar(s) => match s.as_int() {
                 Some(v) => Some(Spanned::new(v, node.span)),
                 None => {
@@ -155,6 +158,7 @@ impl Reader<'_> {
     pub(super) fn boolean(&mut self, node: &Node, field: &str) -> Option<Spanned<bool>> {
         match &node.kind {
             NodeKind::Scalar(s) if s.is_null() => None,
+            NodeKind::Invalid => None,
             NodeKind::Scalar(s) if s.as_bool().is_some() => {
                 s.as_bool().map(|b| Spanned::new(b, node.span))
             }
