@@ -1,4 +1,5 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
+mod client_decode;
 mod spec;
 mod spec_corpus;

@@ -1,0 +1,695 @@
+//! The DWS client: one typed method per API call dwsctl uses, over [`Transport`] (retries)
+//! and [`Authenticator`] (tokens and signing).
+//!
+//! `observe` reads the whole live state with exactly two list calls (clusters carry their
+//! tags; neither list is paginated), plus at most one token call. A read-only client refuses
+//! every mutating call before anything is sent, which is how `plan` guarantees it changes
+//! nothing.
+
+use std::sync::Arc;
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+
+use super::auth::{signed_headers, Authenticator, RequestAuth};
+use super::config::{ClientConfig, ConfigError, Credentials};
+use super::endpoints::{self, CloudFamily};
+use super::error::{ApiError, Call, Method, Repeat};
+use super::live::Live;
+use super::transport::{Answer, Transport};
+use super::wire;
+use crate::secret::Secret;
+
+/// Route templates, as errors name them.
+mod routes {
+    use super::{Call, Method, Repeat};
+
+    pub const LIST_CLUSTERS: Call =
+        Call::new(Method::Get, "/v1.0/{project_id}/clusters", Repeat::Safe);
+    pub const GET_CLUSTER: Call = Call::new(
+        Method::Get,
+        "/v1.0/{project_id}/clusters/{cluster_id}",
+        Repeat::Safe,
+    );
+    pub const CREATE_CLUSTER: Call =
+        Call::new(Method::Post, "/v1.0/{project_id}/clusters", Repeat::Unsafe);
+    /// Repeating a delete by id is harmless: the id is never reused, so a second delete can
+    /// only find the same cluster (or nothing, 404, which then means "already gone").
+    pub const DELETE_CLUSTER: Call = Call::new(
+        Method::Delete,
+        "/v1.0/{project_id}/clusters/{cluster_id}",
+        Repeat::Safe,
+    );
+    pub const RESTORE: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/snapshots/{snapshot_id}/actions",
+        Repeat::Unsafe,
+    );
+    pub const RESIZE: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/resize",
+        Repeat::Unsafe,
+    );
+    pub const SHRINK: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
+        Repeat::Unsafe,
+    );
+    pub const RESET_PASSWORD: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/reset-password",
+        Repeat::Unsafe,
+    );
+    pub const RESTART: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/restart",
+        Repeat::Unsafe,
+    );
+    pub const CREATE_TAGS: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create",
+        Repeat::Unsafe,
+    );
+    pub const DELETE_TAGS: Call = Call::new(
+        Method::Post,
+        "/v1.0/{project_id}/clusters/{cluster_id}/tags/batch-delete",
+        Repeat::Unsafe,
+    );
+    pub const LIST_SNAPSHOTS: Call =
+        Call::new(Method::Get, "/v1.0/{project_id}/snapshots", Repeat::Safe);
+    pub const GET_SNAPSHOT: Call = Call::new(
+        Method::Get,
+        "/v1.0/{project_id}/snapshots/{snapshot_id}",
+        Repeat::Safe,
+    );
+    pub const CREATE_SNAPSHOT: Call =
+        Call::new(Method::Post, "/v1.0/{project_id}/snapshots", Repeat::Unsafe);
+    /// Safe to repeat for the same reason as a cluster delete.
+    pub const DELETE_SNAPSHOT: Call = Call::new(
+        Method::Delete,
+        "/v1.0/{project_id}/snapshots/{snapshot_id}",
+        Repeat::Safe,
+    );
+    pub const NODE_TYPES: Call =
+        Call::new(Method::Get, "/v1.0/{project_id}/node_types", Repeat::Safe);
+    pub const QUOTAS: Call = Call::new(Method::Get, "/v1.0/{project_id}/quotas", Repeat::Safe);
+}
+
+/// A DWS API client. Cheap to clone (clones share the token, the retry budget and the rate
+/// limiter); `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+    read_only: bool,
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: Transport,
+    auth: Authenticator,
+    /// `DWS_ENDPOINT` / `--endpoint` / clouds.yaml: wins over everything.
+    explicit_endpoint: Option<String>,
+    /// The region's host pattern: used when the token catalog has no DWS entry.
+    region_endpoint: Option<String>,
+    region: Option<String>,
+}
+
+impl Client {
+    /// Builds a client; nothing is sent until the first call.
+    pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
+        let explicit_endpoint = config
+            .endpoint
+            .as_deref()
+            .map(endpoints::normalize)
+            .transpose()?;
+        let hint = match &config.credentials {
+            Credentials::Password(auth) => reqwest::Url::parse(&auth.auth_url)
+                .ok()
+                .and_then(|u| u.host_str().and_then(CloudFamily::of_host)),
+            _ => None,
+        };
+        let region_endpoint = config
+            .region
+            .as_deref()
+            .and_then(|r| endpoints::region_endpoints(r, hint))
+            .map(|eps| eps.dws);
+        if explicit_endpoint.is_none()
+            && region_endpoint.is_none()
+            && !matches!(config.credentials, Credentials::Password(_))
+        {
+            return Err(ConfigError::NoEndpoint {
+                region: config.region,
+            }
+            .into());
+        }
+        let http = http_client(&config, explicit_endpoint.as_deref())?;
+        let transport = Transport::new(http, config.retry.clone());
+        let auth = Authenticator::new(config.credentials, config.region.clone());
+        for secret in auth.secrets() {
+            transport.redactor.add(secret);
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                transport,
+                auth,
+                explicit_endpoint,
+                region_endpoint,
+                region: config.region,
+            }),
+            read_only: config.read_only,
+        })
+    }
+
+    /// A read-only view of this client (same token, budget and limiter).
+    pub fn read_only(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            read_only: true,
+        }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The region the client was configured for, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
+    }
+
+    /// The whole live state: every cluster (with its tags) and every snapshot, in exactly two
+    /// list calls whatever their number.
+    pub async fn observe(&self) -> Result<Live, ApiError> {
+        let (clusters, snapshots) = tokio::try_join!(self.list_clusters(), self.list_snapshots())?;
+        Ok(Live {
+            clusters,
+            snapshots,
+        })
+    }
+
+    pub async fn list_clusters(&self) -> Result<Vec<wire::Cluster>, ApiError> {
+        let list: wire::ClusterList = self
+            .fetch(routes::LIST_CLUSTERS, "/clusters", None, "ClusterList")
+            .await?;
+        Ok(list.clusters)
+    }
+
+    pub async fn list_snapshots(&self) -> Result<Vec<wire::Snapshot>, ApiError> {
+        let list: wire::SnapshotList = self
+            .fetch(routes::LIST_SNAPSHOTS, "/snapshots", None, "SnapshotList")
+            .await?;
+        Ok(list.snapshots)
+    }
+
+    pub async fn get_cluster(&self, id: &str) -> Result<wire::Cluster, ApiError> {
+        let path = format!("/clusters/{}", seg(id));
+        let detail: wire::ClusterDetailResponse = self
+            .fetch(routes::GET_CLUSTER, &path, None, "ClusterDetailResponse")
+            .await?;
+        Ok(detail.cluster)
+    }
+
+    pub async fn get_snapshot(&self, id: &str) -> Result<wire::Snapshot, ApiError> {
+        let path = format!("/snapshots/{}", seg(id));
+        let detail: wire::SnapshotDetailResponse = self
+            .fetch(routes::GET_SNAPSHOT, &path, None, "SnapshotDetailResponse")
+            .await?;
+        Ok(detail.snapshot)
+    }
+
+    /// Creates a cluster; returns its id. Never re-sent once it may have reached the server.
+    pub async fn create_cluster(&self, cluster: &wire::CreateCluster) -> Result<String, ApiError> {
+        self.inner.transport.redactor.add(cluster.user_pwd.expose());
+        let body = wire::CreateClusterRequest {
+            cluster: cluster.clone(),
+        };
+        let answer: wire::ClusterIdResponse = self
+            .fetch(
+                routes::CREATE_CLUSTER,
+                "/clusters",
+                Some(to_json(&body)?),
+                "ClusterIdResponse",
+            )
+            .await?;
+        Ok(answer.cluster.id)
+    }
+
+    /// Restores snapshot `snapshot_id` into a new cluster; returns the new cluster's id.
+    pub async fn restore_cluster(
+        &self,
+        snapshot_id: &str,
+        restore: &wire::Restore,
+    ) -> Result<String, ApiError> {
+        let path = format!("/snapshots/{}/actions", seg(snapshot_id));
+        let body = wire::RestoreRequest {
+            restore: restore.clone(),
+        };
+        let answer: wire::ClusterIdResponse = self
+            .fetch(
+                routes::RESTORE,
+                &path,
+                Some(to_json(&body)?),
+                "ClusterIdResponse",
+            )
+            .await?;
+        Ok(answer.cluster.id)
+    }
+
+    pub async fn delete_cluster(
+        &self,
+        id: &str,
+        keep_last_manual_snapshot: u32,
+    ) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}", seg(id));
+        let body = wire::DeleteClusterRequest {
+            keep_last_manual_snapshot,
+        };
+        self.act(routes::DELETE_CLUSTER, &path, Some(to_json(&body)?))
+            .await
+    }
+
+    /// Scale out by `count` nodes.
+    pub async fn resize(&self, id: &str, count: u32) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}/resize", seg(id));
+        let body = wire::ResizeRequest {
+            scale_out: wire::ScaleOut {
+                count,
+                subnet_id: None,
+            },
+        };
+        self.act(routes::RESIZE, &path, Some(to_json(&body)?)).await
+    }
+
+    /// Scale in by `count` nodes (offline, as the API's default).
+    pub async fn shrink(&self, id: &str, count: u32) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}/cluster-shrink", seg(id));
+        let body = wire::ShrinkRequest {
+            shrink_number: count,
+            online: false,
+            retry: false,
+            parallel_jobs: None,
+        };
+        self.act(routes::SHRINK, &path, Some(to_json(&body)?)).await
+    }
+
+    pub async fn reset_password(&self, id: &str, password: &Secret) -> Result<(), ApiError> {
+        self.inner.transport.redactor.add(password.expose());
+        let path = format!("/clusters/{}/reset-password", seg(id));
+        let body = wire::ResetPasswordRequest {
+            new_password: password.clone(),
+        };
+        self.act(routes::RESET_PASSWORD, &path, Some(to_json(&body)?))
+            .await
+    }
+
+    pub async fn restart(&self, id: &str) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}/restart", seg(id));
+        let body = wire::RestartRequest::default();
+        self.act(routes::RESTART, &path, Some(to_json(&body)?))
+            .await
+    }
+
+    pub async fn create_tags(&self, id: &str, tags: &[wire::Tag]) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}/tags/batch-create", seg(id));
+        let body = wire::TagsBody {
+            tags: tags.to_vec(),
+        };
+        self.act(routes::CREATE_TAGS, &path, Some(to_json(&body)?))
+            .await
+    }
+
+    pub async fn delete_tags(&self, id: &str, tags: &[wire::Tag]) -> Result<(), ApiError> {
+        let path = format!("/clusters/{}/tags/batch-delete", seg(id));
+        let body = wire::TagsBody {
+            tags: tags.to_vec(),
+        };
+        self.act(routes::DELETE_TAGS, &path, Some(to_json(&body)?))
+            .await
+    }
+
+    /// Creates a manual snapshot; returns its id.
+    pub async fn create_snapshot(
+        &self,
+        snapshot: &wire::CreateSnapshot,
+    ) -> Result<String, ApiError> {
+        let body = wire::CreateSnapshotRequest {
+            snapshot: snapshot.clone(),
+        };
+        let answer: wire::SnapshotIdResponse = self
+            .fetch(
+                routes::CREATE_SNAPSHOT,
+                "/snapshots",
+                Some(to_json(&body)?),
+                "SnapshotIdResponse",
+            )
+            .await?;
+        Ok(answer.snapshot.id)
+    }
+
+    pub async fn delete_snapshot(&self, id: &str) -> Result<(), ApiError> {
+        let path = format!("/snapshots/{}", seg(id));
+        self.act(routes::DELETE_SNAPSHOT, &path, None).await
+    }
+
+    /// The node types (flavors) of the region; fetch only when a plan needs them.
+    pub async fn node_types(&self) -> Result<Vec<wire::NodeType>, ApiError> {
+        let answer: wire::NodeTypesResponse = self
+            .fetch(routes::NODE_TYPES, "/node_types", None, "NodeTypesResponse")
+            .await?;
+        Ok(answer.node_types)
+    }
+
+    /// The project's quotas; fetch only when a plan needs them.
+    pub async fn quotas(&self) -> Result<Vec<wire::QuotaResource>, ApiError> {
+        let answer: wire::QuotasResponse = self
+            .fetch(routes::QUOTAS, "/quotas", None, "QuotasResponse")
+            .await?;
+        Ok(answer.quotas.resources)
+    }
+
+    /// A call whose success body is decoded as `T`.
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        path: &str,
+        body: Option<Vec<u8>>,
+        expected: &'static str,
+    ) -> Result<T, ApiError> {
+        let answer = self.exchange(call, path, body).await?;
+        self.inner.transport.decode(call, &answer, expected)
+    }
+
+    /// A call whose success body carries nothing (`{}`, empty, or `{"error_code": "DWS.0000"}`).
+    async fn act(&self, call: Call, path: &str, body: Option<Vec<u8>>) -> Result<(), ApiError> {
+        let answer = self.exchange(call, path, body).await?;
+        // Some actions answer 200 with a failure code in the body (reference §3.1 form 4).
+        let error = self.inner.transport.error_body(&answer.body);
+        match error.code() {
+            Some(code) if code != "DWS.0000" => {
+                Err(self
+                    .inner
+                    .transport
+                    .status_error(call, &answer, self.inner.auth.method()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends one call (re-issuing the token once on 401) and turns error statuses into errors.
+    async fn exchange(
+        &self,
+        call: Call,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, ApiError> {
+        if self.read_only && call.is_mutating() {
+            return Err(ApiError::ReadOnly { call });
+        }
+        let inner = &self.inner;
+        let mut reissued = false;
+        loop {
+            let auth = inner.auth.request_auth(&inner.transport).await?;
+            let url = format!(
+                "{}/v1.0/{}{path}",
+                self.endpoint(&auth)?,
+                seg(auth.project_id())
+            );
+            let answer = inner
+                .transport
+                .run(call, &url, || {
+                    self.build(call.method, &url, body.as_deref(), &auth)
+                })
+                .await?;
+            if (200..300).contains(&answer.status) {
+                return Ok(answer);
+            }
+            match (&auth, answer.status) {
+                (
+                    RequestAuth::Token {
+                        token,
+                        renewable: true,
+                    },
+                    401,
+                ) if !reissued => {
+                    inner.auth.invalidate(token.serial).await;
+                    reissued = true;
+                }
+                _ => return self.failure(call, answer),
+            }
+        }
+    }
+
+    fn failure(&self, call: Call, answer: Answer) -> Result<Answer, ApiError> {
+        let transport = &self.inner.transport;
+        let method = self.inner.auth.method();
+        let status = answer.status;
+        if status == 404 && call.method == Method::Delete && answer.repeated_after_ambiguity {
+            // An earlier attempt deleted it and its answer was lost: the goal is reached.
+            return Ok(answer);
+        }
+        if status >= 500 && call.repeat == Repeat::Unsafe {
+            let error = transport.status_error(call, &answer, method);
+            return Err(ApiError::OutcomeUnknown {
+                call,
+                reason: error.to_string(),
+            });
+        }
+        if status == 401 {
+            let error = transport.error_body(&answer.body);
+            return Err(ApiError::Unauthorized {
+                call,
+                code: error.code().map(str::to_owned),
+                message: error.message().map(|m| transport.redactor.scrub(m)),
+                help: super::error::unauthorized_help(method),
+            });
+        }
+        Err(transport.status_error(call, &answer, method))
+    }
+
+    fn endpoint(&self, auth: &RequestAuth) -> Result<String, ApiError> {
+        let inner = &self.inner;
+        let catalog = match auth {
+            RequestAuth::Token { token, .. } => token.catalog_endpoint.clone(),
+            RequestAuth::AkSk { .. } => None,
+        };
+        inner
+            .explicit_endpoint
+            .clone()
+            .or(catalog)
+            .or_else(|| inner.region_endpoint.clone())
+            .ok_or_else(|| {
+                ConfigError::NoEndpoint {
+                    region: inner.region.clone(),
+                }
+                .into()
+            })
+    }
+
+    fn build(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        auth: &RequestAuth,
+    ) -> Result<reqwest::Request, ApiError> {
+        let http_method = match method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let headers = match auth {
+            RequestAuth::Token { token, .. } => {
+                vec![("X-Auth-Token".to_owned(), token.token.expose().to_owned())]
+            }
+            RequestAuth::AkSk {
+                access_key,
+                secret_key,
+                project_id,
+            } => {
+                let parsed = reqwest::Url::parse(url).map_err(|err| ConfigError::BadUrl {
+                    url: url.to_owned(),
+                    reason: err.to_string(),
+                })?;
+                signed_headers(
+                    method.as_str(),
+                    &parsed,
+                    body.unwrap_or_default(),
+                    access_key,
+                    secret_key,
+                    project_id,
+                    time::OffsetDateTime::now_utc(),
+                )
+            }
+        };
+        self.inner.transport.build(http_method, url, body, &headers)
+    }
+}
+
+/// A path segment, percent-encoded so that an id can never change the route.
+fn seg(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value)
+        .map_err(|err| ConfigError::Http(format!("cannot encode the request body: {err}")).into())
+}
+
+/// The reqwest client: TLS always verified against the system roots, the built-in roots and
+/// the `--ca-file` roots; no redirects (a token must not follow one); no proxy for loopback.
+fn http_client(config: &ClientConfig, endpoint: Option<&str>) -> Result<reqwest::Client, ApiError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout);
+    if let Some(path) = &config.ca_file {
+        let ca_error = |reason: String| ConfigError::CaFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|err| ca_error(err.to_string()))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| ca_error(err.to_string()))?;
+        if certs.is_empty() {
+            return Err(ca_error("no PEM certificate in the file".into()).into());
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    let auth_url = match &config.credentials {
+        Credentials::Password(auth) => Some(auth.auth_url.as_str()),
+        _ => None,
+    };
+    let all_loopback = [endpoint, auth_url]
+        .into_iter()
+        .flatten()
+        .all(|url| reqwest::Url::parse(url).is_ok_and(|u| endpoints::is_loopback(&u)));
+    if all_loopback && endpoint.is_some() {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|err| ConfigError::Http(err.to_string()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aksk_config() -> ClientConfig {
+        let mut config = ClientConfig::new(Credentials::AkSk {
+            access_key: "AK".into(),
+            secret_key: Secret::new("sk-canary-0001"),
+            project_id: "p1".into(),
+        });
+        // Port 9 (discard) on loopback: nothing listens, and nothing may be sent anyway.
+        config.endpoint = Some("http://127.0.0.1:9".into());
+        config
+    }
+
+    #[tokio::test]
+    async fn read_only_client_refuses_every_mutation_before_sending() {
+        let mut config = aksk_config();
+        config.read_only = true;
+        let client = Client::new(config).expect("client");
+        let create = wire::CreateCluster {
+            name: "c1".into(),
+            node_type: "dws.m3.xlarge".into(),
+            number_of_node: 3,
+            subnet_id: "s".into(),
+            security_group_id: "g".into(),
+            vpc_id: "v".into(),
+            availability_zone: None,
+            port: None,
+            user_name: "dbadmin".into(),
+            user_pwd: Secret::new("pw"),
+            public_ip: None,
+            number_of_cn: None,
+            tags: None,
+            enterprise_project_id: None,
+        };
+        let tag = [wire::Tag {
+            key: "k".into(),
+            value: "v".into(),
+        }];
+        let snapshot = wire::CreateSnapshot {
+            name: "s1".into(),
+            cluster_id: "c".into(),
+            description: None,
+        };
+        let results = vec![
+            client.create_cluster(&create).await.map(|_| ()),
+            client
+                .restore_cluster("s", &wire::Restore::default())
+                .await
+                .map(|_| ()),
+            client.delete_cluster("c", 0).await,
+            client.resize("c", 3).await,
+            client.shrink("c", 3).await,
+            client.reset_password("c", &Secret::new("pw2")).await,
+            client.restart("c").await,
+            client.create_tags("c", &tag).await,
+            client.delete_tags("c", &tag).await,
+            client.create_snapshot(&snapshot).await.map(|_| ()),
+            client.delete_snapshot("s").await,
+        ];
+        assert_eq!(results.len(), 11);
+        for result in results {
+            let err = result.expect_err("read-only");
+            assert!(matches!(err, ApiError::ReadOnly { .. }), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn read_only_view_shares_the_client_but_refuses_mutations() {
+        let client = Client::new(aksk_config()).expect("client");
+        assert!(!client.is_read_only());
+        let view = client.read_only();
+        assert!(view.is_read_only());
+        let err = view.restart("c").await.expect_err("read-only");
+        assert_eq!(
+            err.to_string(),
+            "POST /v1.0/{project_id}/clusters/{cluster_id}/restart refused: this connection is read-only"
+        );
+    }
+
+    #[test]
+    fn ids_cannot_change_the_route() {
+        assert_eq!(seg("7d85f602-a948"), "7d85f602-a948");
+        assert_eq!(seg("../../x?y"), "..%2F..%2Fx%3Fy");
+    }
+
+    #[test]
+    fn signing_without_any_endpoint_is_a_config_error() {
+        let mut config = aksk_config();
+        config.endpoint = None;
+        let err = Client::new(config).expect_err("no endpoint");
+        assert!(matches!(
+            err,
+            ApiError::Config(ConfigError::NoEndpoint { .. })
+        ));
+    }
+
+    #[test]
+    fn unreadable_ca_file_is_reported_with_its_path() {
+        let mut config = aksk_config();
+        config.ca_file = Some("/nonexistent/ca.pem".into());
+        let err = Client::new(config).expect_err("no CA file");
+        assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("empty.pem");
+        std::fs::write(&path, "not a certificate").expect("write");
+        let mut config = aksk_config();
+        config.ca_file = Some(path);
+        let err = Client::new(config).expect_err("no certificate");
+        assert!(err.to_string().contains("cannot use CA file"), "{err}");
+    }
+}

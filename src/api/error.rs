@@ -1,0 +1,474 @@
+//! What can go wrong talking to IAM and DWS, said so that a user can act on it.
+//!
+//! Every error names the call (method and route *template*, so ids do not make messages
+//! unique and nothing secret can hide in a path), the HTTP status and the DWS error code and
+//! message when there is one, and says what the user can do. Bodies shown in errors are
+//! redacted first (see [`Redactor`]): a server that echoes a password must not make us print it.
+
+use std::fmt;
+use std::sync::RwLock;
+
+use super::config::ConfigError;
+
+/// An HTTP method dwsctl uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Whether sending a request twice can do harm; decides what may be retried after the request
+/// may have reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// Repeating has no further effect (reads; deletes by id, whose ids are never reused;
+    /// the IAM token call, since a new token does not invalidate old ones).
+    Safe,
+    /// Repeating may act twice (creates, restores, resizes, ...): never re-sent once it may
+    /// have reached the server.
+    Unsafe,
+}
+
+/// One API call: its method, route template and what repeating it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    /// The route template, e.g. `/v1.0/{project_id}/clusters/{cluster_id}`.
+    pub route: &'static str,
+    pub repeat: Repeat,
+}
+
+impl Call {
+    pub const fn new(method: Method, route: &'static str, repeat: Repeat) -> Self {
+        Self {
+            method,
+            route,
+            repeat,
+        }
+    }
+
+    /// Whether this call changes anything in the cloud (refused by a read-only client).
+    pub fn is_mutating(&self) -> bool {
+        self.method != Method::Get
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method.as_str(), self.route)
+    }
+}
+
+/// Errors of the DWS/IAM client.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ApiError {
+    /// The API answered with an error status (after any retries the policy allowed).
+    #[error("{call} failed: HTTP {status}{}{}{}", code_part(code), message_part(message), attempts_part(*attempts))]
+    #[diagnostic(code(dwsctl::api::status))]
+    Status {
+        call: Call,
+        status: u16,
+        /// The DWS/IAM/gateway error code (`DWS.5050`, `APIGW.0308`, ...), whichever body form
+        /// carried it.
+        code: Option<String>,
+        message: Option<String>,
+        attempts: u32,
+        #[help]
+        help: String,
+    },
+    /// The request never reached the server (DNS, refused connection): it had no effect.
+    #[error("{call}: cannot reach {host}: {reason}{}", attempts_part(*attempts))]
+    #[diagnostic(code(dwsctl::api::unreachable))]
+    Unreachable {
+        call: Call,
+        host: String,
+        reason: String,
+        attempts: u32,
+        #[help]
+        help: String,
+    },
+    /// The server's TLS certificate could not be verified; nothing was sent.
+    #[error("{call}: the TLS certificate of {host} could not be verified: {reason}")]
+    #[diagnostic(
+        code(dwsctl::api::tls),
+        help("if the endpoint uses a private certificate authority, pass its root certificate with --ca-file FILE (or `cacert` in clouds.yaml); verification cannot be turned off")
+    )]
+    Tls {
+        call: Call,
+        host: String,
+        reason: String,
+    },
+    /// A repeatable call failed in transit (timeout, connection reset) on every attempt.
+    #[error("{call}: {reason}{}", attempts_part(*attempts))]
+    #[diagnostic(
+        code(dwsctl::api::transport),
+        help("the endpoint answered too slowly or dropped the connection; check the network and retry later")
+    )]
+    Transport {
+        call: Call,
+        reason: String,
+        attempts: u32,
+    },
+    /// A mutating request was sent but no reliable answer came back (timeout, connection
+    /// reset, 5xx): it may or may not have taken effect, so it was not re-sent.
+    #[error(
+        "{call}: outcome unknown ({reason}); the request may have taken effect and was not re-sent"
+    )]
+    #[diagnostic(
+        code(dwsctl::api::outcome_unknown),
+        help(
+            "list the object by name to see whether the change happened; `dwsctl plan` does that"
+        )
+    )]
+    OutcomeUnknown { call: Call, reason: String },
+    /// A response body did not have the shape the call expects.
+    #[error("{call} answered HTTP {status} with a body that is not a valid {expected}: {detail}\nbody:\n{body}")]
+    #[diagnostic(
+        code(dwsctl::api::decode),
+        help("the endpoint may not be a DWS API (check DWS_ENDPOINT / the region) or the API changed; please report this body")
+    )]
+    Decode {
+        call: Call,
+        status: u16,
+        /// The Rust type the body should have matched.
+        expected: &'static str,
+        detail: String,
+        /// The body, redacted and pretty-printed when it is JSON.
+        body: String,
+    },
+    /// A read-only client (used by `plan`) refused a mutating call before sending it.
+    #[error("{call} refused: this connection is read-only")]
+    #[diagnostic(code(dwsctl::api::read_only))]
+    ReadOnly { call: Call },
+    /// A 401 persisted after the token was re-issued, or a pre-issued token was rejected.
+    #[error(
+        "{call}: authentication rejected: HTTP 401{}{}",
+        code_part(code),
+        message_part(message)
+    )]
+    #[diagnostic(code(dwsctl::api::unauthorized))]
+    Unauthorized {
+        call: Call,
+        code: Option<String>,
+        message: Option<String>,
+        #[help]
+        help: String,
+    },
+    /// The configuration (environment, clouds.yaml, flags) is incomplete or inconsistent.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+}
+
+fn code_part(code: &Option<String>) -> String {
+    code.as_deref().map(|c| format!(" {c}")).unwrap_or_default()
+}
+
+fn message_part(message: &Option<String>) -> String {
+    match message.as_deref() {
+        Some(m) if !m.is_empty() => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
+fn attempts_part(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+impl ApiError {
+    /// A mutating call that may or may not have taken effect: resolve it by listing, never by
+    /// sending it again blindly.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::OutcomeUnknown { .. })
+    }
+
+    /// The same request may succeed if sent again later, and sending it again is safe:
+    /// throttling or server trouble that outlasted the retry budget, an unreachable endpoint,
+    /// or a cluster busy with another operation (`DWS.0011`, `DWS.7023`).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Status {
+                status, code, call, ..
+            } => {
+                *status == 429
+                    || (*status >= 500 && call.repeat == Repeat::Safe)
+                    || is_busy_code(code.as_deref())
+            }
+            ApiError::Unreachable { .. } | ApiError::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::Decode { status, .. } => Some(*status),
+            ApiError::Unauthorized { .. } => Some(401),
+            _ => None,
+        }
+    }
+
+    /// The DWS/IAM/gateway error code, when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { code, .. } | ApiError::Unauthorized { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The object does not exist (404, or the codes Huawei uses instead; reference §6.4).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Status { status, code, .. } => {
+                *status == 404 || matches!(code.as_deref(), Some("DWS.0047" | "DWS.3027"))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The codes that mean "another operation is running on this cluster; retry later".
+pub fn is_busy_code(code: Option<&str>) -> bool {
+    matches!(code, Some("DWS.0011" | "DWS.7023"))
+}
+
+/// What the user can do about an error status; `auth` names the auth method in use.
+pub fn help_for(status: u16, code: Option<&str>, call: &Call, auth: &str) -> String {
+    if is_busy_code(code) {
+        return "another operation is running on this cluster; wait until it finishes and run again".into();
+    }
+    match (status, code) {
+        (409, Some("DWS.5050")) => {
+            "a cluster with this name already exists in the project; pick another name or adopt it".into()
+        }
+        (400, Some("IAM.1109")) => {
+            "IAM does not know this project: check OS_PROJECT_NAME / OS_PROJECT_ID (on Open Telekom Cloud the project is usually named after the region, e.g. eu-de)".into()
+        }
+        (401, _) => unauthorized_help(auth),
+        (403, Some("DWS.0015")) => {
+            "the object does not exist or your user may not see it: check the id and that the credentials have DWS permissions in this project".into()
+        }
+        (403, _) => {
+            "permission denied: the user needs a DWS role (e.g. DWS Administrator, or DWS ReadOnlyAccess for plan) in this project, and the token's project must be the one in the URL (check OS_PROJECT_NAME / OS_PROJECT_ID against the endpoint's region)".into()
+        }
+        (404, _) if call.route.ends_with("{project_id}/clusters") || call.route.ends_with("{project_id}/snapshots") => {
+            "the endpoint does not serve this API for this project: check DWS_ENDPOINT / --endpoint, the region and the project id".into()
+        }
+        (404, _) => "the object does not exist (it may have been deleted meanwhile); run `dwsctl plan` again".into(),
+        (429, _) => {
+            "the API throttled dwsctl and the retry budget is used up; wait a minute and run again, or run fewer dwsctl processes against this project at once".into()
+        }
+        (500..=599, _) => {
+            "the service failed or is unavailable; retry later, and open a ticket with the cloud provider if it persists".into()
+        }
+        (400, _) => "the API rejected the request as invalid; check the spec values named in the message".into(),
+        _ => "see the error code in the provider's DWS API documentation".into(),
+    }
+}
+
+/// What to check when credentials are rejected, per auth method.
+pub fn unauthorized_help(auth: &str) -> String {
+    match auth {
+        "token" => "the pre-issued token (OS_AUTH_TOKEN) is invalid or expired, or belongs to another region; get a new one".into(),
+        "aksk" => "the access key is unknown, the secret key is wrong, or this machine's clock is more than 15 minutes off; check OS_ACCESS_KEY / OS_SECRET_KEY and the clock".into(),
+        _ => "wrong user name, password, domain or project: check OS_USERNAME (or OS_USER_ID), OS_PASSWORD, OS_USER_DOMAIN_NAME and OS_PROJECT_NAME / OS_PROJECT_ID; the account may also be locked".into(),
+    }
+}
+
+/// What to check when an endpoint cannot be reached.
+pub fn unreachable_help(host: &str) -> String {
+    format!(
+        "check that {host} is the right endpoint (DWS_ENDPOINT / --endpoint, OS_AUTH_URL, the region), that DNS resolves it, and that proxies and firewalls let HTTPS through"
+    )
+}
+
+/// Removes secrets from text before it can appear in an error: values dwsctl knows are secret
+/// (passwords, tokens, secret keys) and JSON fields whose name says they hold one.
+#[derive(Default)]
+pub struct Redactor {
+    values: RwLock<Vec<String>>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(..)")
+    }
+}
+
+/// The marker that replaces a secret.
+pub const REDACTED: &str = "(sensitive)";
+
+/// JSON field names whose values are never shown.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "pwd",
+        "token",
+        "secret",
+        "authorization",
+        "credential",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+        || matches!(key.as_str(), "sk" | "ak_sk")
+}
+
+impl Redactor {
+    /// Registers a value that must never be shown (ignored when too short to be a secret).
+    pub fn add(&self, value: &str) {
+        if value.len() < 4 {
+            return;
+        }
+        if let Ok(mut values) = self.values.write() {
+            if !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+        }
+    }
+
+    /// `text` with every registered secret replaced by `(sensitive)`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        if let Ok(values) = self.values.read() {
+            for value in values.iter() {
+                if out.contains(value.as_str()) {
+                    out = out.replace(value.as_str(), REDACTED);
+                }
+            }
+        }
+        out
+    }
+
+    /// A body as shown in errors: JSON pretty-printed with secret fields blanked, anything
+    /// else as text; registered secrets scrubbed; at most `MAX_BODY` characters.
+    pub fn show_body(&self, body: &[u8]) -> String {
+        const MAX_BODY: usize = 4000;
+        let text = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(mut value) => {
+                blank_secret_fields(&mut value);
+                serde_json::to_string_pretty(&value)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned())
+            }
+            Err(_) if body.is_empty() => "(empty)".to_owned(),
+            Err(_) => String::from_utf8_lossy(body).into_owned(),
+        };
+        let text = self.scrub(&text);
+        if text.chars().count() > MAX_BODY {
+            let cut: String = text.chars().take(MAX_BODY).collect();
+            format!("{cut}\n... (truncated)")
+        } else {
+            text
+        }
+    }
+}
+
+fn blank_secret_fields(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if is_secret_key(key) && !field.is_null() {
+                    *field = serde_json::Value::String(REDACTED.to_owned());
+                } else {
+                    blank_secret_fields(field);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(blank_secret_fields),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: Call = Call::new(Method::Get, "/v1.0/{project_id}/clusters", Repeat::Safe);
+    const CREATE: Call = Call::new(Method::Post, "/v1.0/{project_id}/clusters", Repeat::Unsafe);
+
+    fn status(call: Call, status: u16, code: Option<&str>) -> ApiError {
+        ApiError::Status {
+            call,
+            status,
+            code: code.map(str::to_owned),
+            message: Some("msg".into()),
+            attempts: 1,
+            help: help_for(status, code, &call, "password"),
+        }
+    }
+
+    #[test]
+    fn status_error_names_method_route_status_code_and_message() {
+        let text = status(CREATE, 409, Some("DWS.5050")).to_string();
+        assert_eq!(
+            text,
+            "POST /v1.0/{project_id}/clusters failed: HTTP 409 DWS.5050: msg"
+        );
+    }
+
+    #[test]
+    fn retryable_covers_throttling_server_trouble_on_reads_and_busy_clusters() {
+        assert!(status(LIST, 429, Some("APIGW.0308")).is_retryable());
+        assert!(status(LIST, 503, None).is_retryable());
+        assert!(status(CREATE, 409, Some("DWS.0011")).is_retryable());
+        assert!(status(CREATE, 403, Some("DWS.7023")).is_retryable());
+        assert!(!status(CREATE, 409, Some("DWS.5050")).is_retryable());
+        assert!(!status(CREATE, 500, None).is_retryable());
+        assert!(!status(LIST, 403, None).is_retryable());
+        let unknown = ApiError::OutcomeUnknown {
+            call: CREATE,
+            reason: "timeout".into(),
+        };
+        assert!(unknown.is_outcome_unknown());
+        assert!(!unknown.is_retryable());
+    }
+
+    #[test]
+    fn help_says_what_to_do_per_status() {
+        assert!(help_for(401, None, &LIST, "aksk").contains("clock"));
+        assert!(help_for(401, None, &LIST, "password").contains("OS_PASSWORD"));
+        assert!(help_for(403, None, &LIST, "password").contains("project"));
+        assert!(help_for(404, None, &LIST, "password").contains("DWS_ENDPOINT"));
+        assert!(help_for(429, None, &LIST, "password").contains("throttled"));
+        assert!(help_for(409, Some("DWS.0011"), &CREATE, "password").contains("another operation"));
+    }
+
+    #[test]
+    fn redactor_blanks_secret_fields_and_known_values() {
+        let redactor = Redactor::default();
+        redactor.add("canary-value-123");
+        let body =
+            br#"{"user_pwd":"x1","nested":{"new_password":"x2"},"msg":"echo canary-value-123"}"#;
+        let shown = redactor.show_body(body);
+        assert!(!shown.contains("x1") && !shown.contains("x2"));
+        assert!(!shown.contains("canary-value-123"));
+        assert!(shown.contains("\"msg\": \"echo (sensitive)\""));
+    }
+
+    #[test]
+    fn non_json_bodies_are_shown_as_text_and_truncated() {
+        let redactor = Redactor::default();
+        assert_eq!(
+            redactor.show_body(b"<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
+        assert_eq!(redactor.show_body(b""), "(empty)");
+        let long = "x".repeat(5000);
+        assert!(redactor.show_body(long.as_bytes()).ends_with("(truncated)"));
+    }
+}

@@ -1,0 +1,324 @@
+//! One HTTP exchange with retries: what may be sent again, after how long, and what to say
+//! when it fails.
+//!
+//! What is retried, and why (reference/perf-reliability.md §4, "classify errors by what is
+//! known about the server side"):
+//! - **not sent** (DNS failure, connection refused, connect timeout): nothing reached the
+//!   server, so every call is retried.
+//! - **429**: the API gateway refused the request before the backend saw it, so every call is
+//!   retried, after `Retry-After` when given; the [`Throttle`] slows the client down.
+//! - **sent, no answer** (timeout, connection reset, broken body) and **5xx**: the request may
+//!   have taken effect. Only calls that are safe to repeat ([`Repeat::Safe`]) are retried; a
+//!   create, restore, resize etc. comes back as an outcome-unknown error and is resolved by
+//!   listing by name. A 5xx is treated as possibly-committed too: DWS answers 500 DWS.0005
+//!   after backend failures on create (FlexibleEngine#674) and a 502/504 from the gateway says
+//!   nothing about the backend.
+//! - a TLS verification failure is never retried.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use time::OffsetDateTime;
+
+use super::error::{help_for, unreachable_help, ApiError, Call, Redactor, Repeat};
+use super::retry::{parse_retry_after, RetryBudget, RetryPolicy, Throttle};
+use super::wire::ErrorBody;
+
+/// A response that ends the exchange: a success, or an error status that is not (or no
+/// longer) retried.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub attempts: u32,
+    /// A repeatable call was sent again after an attempt that may have taken effect (so a
+    /// 404 on a repeated DELETE means "already gone").
+    pub repeated_after_ambiguity: bool,
+}
+
+/// How a failed attempt ended, for the retry decision.
+enum Failure {
+    /// An error status worth retrying.
+    Status(Box<Answer>, Option<Duration>),
+    /// Nothing reached the server.
+    NotSent(String),
+    /// The request was (possibly) sent, no answer came back.
+    InFlight(String),
+}
+
+/// The HTTP client, retry policy, retry budget, rate limiter and redactor of one client.
+#[derive(Debug)]
+pub struct Transport {
+    http: reqwest::Client,
+    pub policy: RetryPolicy,
+    budget: RetryBudget,
+    throttle: Throttle,
+    pub redactor: Redactor,
+}
+
+impl Transport {
+    pub fn new(http: reqwest::Client, policy: RetryPolicy) -> Self {
+        Self {
+            http,
+            budget: RetryBudget::new(policy.quota),
+            throttle: Throttle::new(policy.time_scale),
+            policy,
+            redactor: Redactor::default(),
+        }
+    }
+
+    /// A request with dwsctl's standard headers plus `extra` (auth headers are marked
+    /// sensitive so that no `Debug` of a request can show them).
+    pub fn build(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&[u8]>,
+        extra: &[(String, String)],
+    ) -> Result<reqwest::Request, ApiError> {
+        let mut builder = self
+            .http
+            .request(method, url)
+            .header("Accept", "application/json")
+            .header("X-Language", "en-us")
+            .header("User-Agent", concat!("dwsctl/", env!("CARGO_PKG_VERSION")));
+        if !extra
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        if let Some(body) = body {
+            builder = builder.body(body.to_vec());
+        }
+        let mut request = builder.build().map_err(|err| {
+            ApiError::Config(super::config::ConfigError::BadUrl {
+                url: url.to_owned(),
+                reason: self.redactor.scrub(&error_chain(&err)),
+            })
+        })?;
+        for (name, value) in extra {
+            let name = HeaderName::try_from(name.as_str());
+            let value = HeaderValue::try_from(value.as_str());
+            if let (Ok(name), Ok(mut value)) = (name, value) {
+                let secret = matches!(name.as_str(), "x-auth-token" | "authorization");
+                value.set_sensitive(secret);
+                request.headers_mut().insert(name, value);
+            }
+        }
+        Ok(request)
+    }
+
+    /// Sends a request built by `prepare` (called again for each attempt, so signatures are
+    /// fresh) until it gets an answer that ends the exchange or retrying is not allowed.
+    pub async fn run(
+        &self,
+        call: Call,
+        url: &str,
+        mut prepare: impl FnMut() -> Result<reqwest::Request, ApiError>,
+    ) -> Result<Answer, ApiError> {
+        let host = host_of(url);
+        let mut attempt: u32 = 0;
+        let mut ambiguous = false;
+        loop {
+            attempt += 1;
+            let request = prepare()?;
+            self.throttle.acquire().await;
+            let failure = match self.http.execute(request).await {
+                Ok(response) => match self.answer(response, attempt, ambiguous).await {
+                    Ok(answer) => match self.classify_status(call, answer) {
+                        Ok(done) => return Ok(done),
+                        Err(failure) => failure,
+                    },
+                    Err(reason) => Failure::InFlight(reason),
+                },
+                Err(err) => {
+                    let reason = self.redactor.scrub(&error_chain(&err));
+                    if is_tls_failure(&reason) {
+                        return Err(ApiError::Tls { call, host, reason });
+                    }
+                    if err.is_connect() {
+                        Failure::NotSent(reason)
+                    } else if err.is_timeout() {
+                        Failure::InFlight("no answer before the request timeout".to_owned())
+                    } else {
+                        Failure::InFlight(reason)
+                    }
+                }
+            };
+            let (cost, retry_after) = match &failure {
+                Failure::Status(_, retry_after) => (self.policy.retry_cost, *retry_after),
+                Failure::NotSent(_) => (self.policy.retry_cost, None),
+                Failure::InFlight(reason) => {
+                    if call.repeat == Repeat::Unsafe {
+                        return Err(ApiError::OutcomeUnknown {
+                            call,
+                            reason: reason.clone(),
+                        });
+                    }
+                    ambiguous = true;
+                    (self.policy.timeout_cost, None)
+                }
+            };
+            if attempt >= self.policy.max_attempts || !self.budget.try_withdraw(cost) {
+                return give_up(call, host, failure, attempt);
+            }
+            let wait = self
+                .policy
+                .delay(attempt - 1, retry_after, rand::random::<f64>());
+            tokio::time::sleep(self.policy.real(wait)).await;
+        }
+    }
+
+    async fn answer(
+        &self,
+        response: reqwest::Response,
+        attempts: u32,
+        ambiguous: bool,
+    ) -> Result<Answer, String> {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|err| {
+            format!(
+                "the answer broke off: {}",
+                self.redactor.scrub(&error_chain(&err))
+            )
+        })?;
+        Ok(Answer {
+            status,
+            headers,
+            body: body.to_vec(),
+            attempts,
+            repeated_after_ambiguity: ambiguous,
+        })
+    }
+
+    /// `Ok` for an answer that ends the exchange, `Err` for one worth retrying.
+    fn classify_status(&self, call: Call, answer: Answer) -> Result<Answer, Failure> {
+        let status = answer.status;
+        if status == 429 {
+            self.throttle.on_throttle();
+            let retry_after = answer
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+            return Err(Failure::Status(Box::new(answer), retry_after));
+        }
+        if status >= 500 && call.repeat == Repeat::Safe {
+            return Err(Failure::Status(Box::new(answer), None));
+        }
+        if (200..300).contains(&status) {
+            self.throttle.on_success();
+            if answer.attempts == 1 {
+                self.budget.refund(self.policy.success_refund);
+            }
+        }
+        Ok(answer)
+    }
+
+    /// The error body of an answer, whichever form it has (empty when it has none).
+    pub fn error_body(&self, body: &[u8]) -> ErrorBody {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+
+    /// The error for an answer with an error status.
+    pub fn status_error(&self, call: Call, answer: &Answer, auth_method: &str) -> ApiError {
+        let error = self.error_body(&answer.body);
+        let code = error.code().map(str::to_owned);
+        let message = error.message().map(|m| self.redactor.scrub(m)).or_else(|| {
+            (!answer.body.is_empty() && error == ErrorBody::default())
+                .then(|| self.redactor.show_body(&answer.body))
+        });
+        ApiError::Status {
+            call,
+            status: answer.status,
+            help: help_for(answer.status, code.as_deref(), &call, auth_method),
+            code,
+            message,
+            attempts: answer.attempts,
+        }
+    }
+
+    /// Decodes a success body, or says which call returned what instead.
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        call: Call,
+        answer: &Answer,
+        expected: &'static str,
+    ) -> Result<T, ApiError> {
+        serde_json::from_slice(&answer.body)
+            .map_err(|err| self.decode_error(call, answer.status, expected, &err, &answer.body))
+    }
+
+    pub fn decode_error(
+        &self,
+        call: Call,
+        status: u16,
+        expected: &'static str,
+        err: &serde_json::Error,
+        body: &[u8],
+    ) -> ApiError {
+        ApiError::Decode {
+            call,
+            status,
+            expected,
+            detail: self.redactor.scrub(&err.to_string()),
+            body: self.redactor.show_body(body),
+        }
+    }
+}
+
+fn give_up(call: Call, host: String, failure: Failure, attempts: u32) -> Result<Answer, ApiError> {
+    match failure {
+        Failure::Status(answer, _) => Ok(*answer),
+        Failure::NotSent(reason) => Err(ApiError::Unreachable {
+            call,
+            help: unreachable_help(&host),
+            host,
+            reason,
+            attempts,
+        }),
+        Failure::InFlight(reason) => Err(ApiError::Transport {
+            call,
+            reason,
+            attempts,
+        }),
+    }
+}
+
+/// An error and its causes on one line, without the URL (which is in the call already).
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(err.to_string());
+    }
+    parts.join(": ")
+}
+
+fn is_tls_failure(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("invalid peer")
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_else(|| "the endpoint".to_owned())
+}
