@@ -1,1 +1,29 @@
 //! The executor: runs a `Plan` in dependency order against the API and reports.
+//!
+//! [`execute`] is generic over [`Cloud`] (the calls execution needs), so the scheduling,
+//! polling and outcome-resolution logic is tested against an in-memory fake in virtual time
+//! and runs against the HTTP client in production. The executor makes no decision the plan
+//! did not record: it only orders steps, resolves names to ids, and observes the cloud.
+
+pub mod cloud;
+mod ctx;
+pub mod events;
+mod mutate;
+pub mod options;
+mod poller;
+pub mod progress;
+pub mod report;
+mod scheduler;
+mod step;
+mod wait;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
+
+pub use cloud::{Cloud, CloudError};
+pub use events::{Event, Events, NoEvents};
+pub use options::{FingerprintFn, Options, Timeouts};
+pub use report::{Counts, Outcome, Report, RunStatus, StepReport};
+pub use scheduler::{execute, ExecError};

@@ -1,0 +1,308 @@
+//! The shared state of a run and the three primitives every step is built from: send one
+//! mutating call (holding a concurrency slot only for the call), wait on the poller's
+//! listings, and look for an object whose create had an unknown outcome.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{watch, Semaphore};
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use super::events::{Event, Events};
+use super::options::Options;
+use super::poller::{Need, Observation, Poller};
+use super::wait::Check;
+use crate::api::Live;
+use crate::plan::{StepId, Target};
+
+/// Where a running step is, for the report if the run stops under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for its turn (cluster lock or a concurrency slot); nothing sent yet.
+    Queued,
+    /// A mutating call is in flight: it may or may not take effect.
+    Calling(String),
+    /// The cloud operation runs; the step observes it.
+    Waiting(String),
+}
+
+/// How a step ended early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepEnd {
+    Failed(String),
+    Stale(String),
+    /// Started in the cloud, not seen to end.
+    StillRunning(String),
+    /// Stopped by an interrupt before anything was sent.
+    NotStarted(String),
+}
+
+pub type StepResult<T> = Result<T, StepEnd>;
+
+/// What a lookup by name found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// The object, by id.
+    Match(String),
+    /// An object of that name that is not the one this step would have made.
+    Mismatch(String),
+    Absent,
+}
+
+pub struct Ctx<C> {
+    pub cloud: C,
+    pub poller: Arc<Poller>,
+    pub options: Options,
+    pub events: Arc<dyn Events>,
+    permits: Semaphore,
+    cluster_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    phases: Mutex<HashMap<StepId, Phase>>,
+    touched: Mutex<HashSet<Target>>,
+    interrupt: watch::Receiver<bool>,
+}
+
+impl<C: Cloud> Ctx<C> {
+    pub fn new(
+        cloud: C,
+        poller: Arc<Poller>,
+        options: Options,
+        events: Arc<dyn Events>,
+        interrupt: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            permits: Semaphore::new(options.parallelism.max(1)),
+            cloud,
+            poller,
+            options,
+            events,
+            cluster_locks: Mutex::new(HashMap::new()),
+            phases: Mutex::new(HashMap::new()),
+            touched: Mutex::new(HashSet::new()),
+            interrupt,
+        }
+    }
+
+    pub fn set_phase(&self, step: &StepId, phase: Phase) {
+        if let Ok(mut phases) = self.phases.lock() {
+            phases.insert(step.clone(), phase);
+        }
+    }
+
+    pub fn phase(&self, step: &StepId) -> Option<Phase> {
+        self.phases.lock().ok()?.get(step).cloned()
+    }
+
+    /// The lock that keeps one mutating operation per cluster at a time.
+    pub fn cluster_lock(&self, cluster: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.cluster_locks.lock() {
+            Ok(mut locks) => Arc::clone(locks.entry(cluster.to_owned()).or_default()),
+            // A poisoned map only happens after a panic elsewhere; a fresh lock is harmless.
+            Err(_) => Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Records that this run acted on `target` (its fingerprint is then expected to move).
+    pub fn touch(&self, target: &Target) {
+        if let Ok(mut touched) = self.touched.lock() {
+            touched.insert(target.clone());
+            if let Target::Snapshot { cluster, .. } = target {
+                touched.insert(Target::Cluster {
+                    name: cluster.clone(),
+                });
+            }
+        }
+    }
+
+    pub fn touched(&self, target: &Target) -> bool {
+        self.touched
+            .lock()
+            .map(|t| t.contains(target))
+            .unwrap_or(false)
+    }
+
+    pub fn interrupted(&self) -> bool {
+        *self.interrupt.borrow()
+    }
+
+    pub fn latest(&self) -> Arc<Observation> {
+        self.poller.latest()
+    }
+
+    pub fn emit(&self, event: Event) {
+        self.events.emit(&event);
+    }
+
+    /// Sends one mutating call in a concurrency slot. A `Busy` answer (another task on the
+    /// cluster) is retried after the next listing, until `deadline`.
+    pub async fn call<T, F, Fut>(
+        &self,
+        step: &StepId,
+        what: &str,
+        deadline: Instant,
+        mut send: F,
+    ) -> StepResult<Result<T, CloudError>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, CloudError>>,
+    {
+        loop {
+            if self.interrupted() {
+                return Err(StepEnd::NotStarted(format!(
+                    "interrupted before {what} was sent"
+                )));
+            }
+            let result = {
+                let _permit = self.permits.acquire().await;
+                self.set_phase(step, Phase::Calling(what.to_owned()));
+                send().await
+            };
+            match result {
+                Err(CloudError::Busy(message)) => {
+                    self.set_phase(step, Phase::Queued);
+                    if Instant::now() >= deadline {
+                        return Ok(Err(CloudError::Busy(message)));
+                    }
+                    self.next_listing(Need::Clusters).await?;
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Waits for the next listing (or an interrupt).
+    async fn next_listing(&self, need: Need) -> StepResult<()> {
+        let _interest = self.poller.interest(need);
+        let mut rx = self.poller.subscribe();
+        let mut interrupt = self.interrupt.clone();
+        let after = self.poller.ticks_started();
+        loop {
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() || rx.borrow_and_update().seq > after {
+                        return Ok(());
+                    }
+                }
+                _ = stopped(&mut interrupt) => {
+                    return Err(StepEnd::NotStarted("interrupted while the cluster was busy".into()));
+                }
+            }
+        }
+    }
+
+    /// Waits until `check` says done or failed on a listing made after tick `after`.
+    /// `timeout` is in cloud time. Emits progress on every listing.
+    pub async fn wait_for(
+        &self,
+        step: &StepId,
+        what: &str,
+        need: Need,
+        after: u64,
+        timeout: Duration,
+        mut check: impl FnMut(&Live) -> Check,
+    ) -> StepResult<()> {
+        self.set_phase(step, Phase::Waiting(what.to_owned()));
+        let _interest = self.poller.interest(need);
+        let mut rx = self.poller.subscribe();
+        let mut interrupt = self.interrupt.clone();
+        let deadline = Instant::now() + self.options.real(timeout);
+        loop {
+            let observation = Arc::clone(&rx.borrow_and_update());
+            if fresh(&observation, need, after) {
+                match check(&observation.live) {
+                    Check::Done => return Ok(()),
+                    Check::Failed(reason) => return Err(StepEnd::Failed(reason)),
+                    Check::Pending { status, percent } => self.emit(Event::Progress {
+                        step: step.clone(),
+                        status,
+                        percent,
+                    }),
+                }
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Err(StepEnd::StillRunning(format!("{what}: the poller stopped")));
+                    }
+                }
+                _ = stopped(&mut interrupt) => {
+                    return Err(StepEnd::StillRunning(format!("{what} continues in the cloud")));
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(StepEnd::StillRunning(format!(
+                        "{what} did not finish within {}; it continues in the cloud",
+                        humanize(timeout)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Looks for an object by name in listings made after tick `after`, for up to `window`
+    /// of cloud time (lists may lag behind writes). `Absent` if never seen.
+    pub async fn look(
+        &self,
+        step: &StepId,
+        need: Need,
+        after: u64,
+        window: Duration,
+        find: &(dyn Fn(&Live) -> Found + Sync),
+    ) -> StepResult<Found> {
+        self.set_phase(
+            step,
+            Phase::Waiting("looking for the object by name".into()),
+        );
+        let _interest = self.poller.interest(need);
+        let mut rx = self.poller.subscribe();
+        let mut interrupt = self.interrupt.clone();
+        let deadline = Instant::now() + self.options.real(window);
+        loop {
+            let observation = Arc::clone(&rx.borrow_and_update());
+            if fresh(&observation, need, after) {
+                match find(&observation.live) {
+                    Found::Absent => {}
+                    found => return Ok(found),
+                }
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Ok(Found::Absent);
+                    }
+                }
+                _ = stopped(&mut interrupt) => {
+                    return Err(StepEnd::StillRunning(
+                        "interrupted while resolving a call of unknown outcome; the next run finds it by name".into(),
+                    ));
+                }
+                _ = tokio::time::sleep_until(deadline) => return Ok(Found::Absent),
+            }
+        }
+    }
+}
+
+/// Whether a listing was made after tick `after` (both lists, when snapshots are needed).
+fn fresh(observation: &Observation, need: Need, after: u64) -> bool {
+    observation.error.is_none()
+        && observation.seq > after
+        && (need == Need::Clusters || observation.snapshots_seq > after)
+}
+
+/// Resolves on the first interrupt; never, if the interrupt sender is gone.
+pub async fn stopped(interrupt: &mut watch::Receiver<bool>) {
+    if interrupt.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// `90 s`, `30 min`.
+pub fn humanize(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs >= 120 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
+    }
+}

@@ -1,0 +1,449 @@
+//! An in-memory cloud in tokio's (virtual) time, for the scheduler's unit tests.
+//!
+//! Operations finish after fixed durations; faults are queued per call key such as
+//! `create:dws-demo`; the fake counts calls and the peak number of concurrent mutating calls.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use crate::api::wire::{Cluster, CreateCluster, CreateSnapshot, Restore, Snapshot, Tag};
+use crate::secret::Secret;
+
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// The call takes effect but the answer is lost.
+    CommitThenUnknown,
+    /// The call does not take effect and the answer is lost.
+    LostUnknown,
+    /// The call fails with this message.
+    Error(String),
+    /// 409 busy.
+    Busy,
+}
+
+#[derive(Clone, Debug)]
+enum Task {
+    None,
+    Creating(Instant),
+    Restoring(Instant),
+    Snapshotting(Instant),
+    Resizing { until: Instant, nodes: u32 },
+    Deleting(Instant),
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+struct FakeCluster {
+    id: String,
+    name: String,
+    node_type: String,
+    nodes: u32,
+    tags: Vec<Tag>,
+    listed_from: Instant,
+    task: Task,
+}
+
+#[derive(Clone, Debug)]
+struct FakeSnapshot {
+    id: String,
+    name: String,
+    cluster_id: String,
+    listed_from: Instant,
+    ready_at: Instant,
+}
+
+#[derive(Default)]
+pub(super) struct State {
+    clusters: Vec<FakeCluster>,
+    snapshots: Vec<FakeSnapshot>,
+    next_id: u64,
+    faults: HashMap<String, VecDeque<Fault>>,
+    fail_creation: HashMap<String, String>,
+    calls: Vec<String>,
+    in_flight: usize,
+    peak_in_flight: usize,
+}
+
+#[derive(Clone)]
+pub struct FakeCloud {
+    pub(super) state: Arc<Mutex<State>>,
+    pub create: Duration,
+    pub restore: Duration,
+    pub snapshot: Duration,
+    pub resize: Duration,
+    pub delete: Duration,
+    pub latency: Duration,
+    /// New objects are missing from lists for this long.
+    pub list_lag: Duration,
+}
+
+impl FakeCloud {
+    pub fn new() -> Self {
+        Self {
+            state: Arc::default(),
+            create: Duration::from_secs(900),
+            restore: Duration::from_secs(900),
+            snapshot: Duration::from_secs(300),
+            resize: Duration::from_secs(600),
+            delete: Duration::from_secs(60),
+            latency: Duration::from_millis(500),
+            list_lag: Duration::ZERO,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut state = self.state.lock().expect("fake state");
+        f(&mut state)
+    }
+
+    pub fn fault(&self, key: &str, fault: Fault) {
+        self.with(|s| s.faults.entry(key.to_owned()).or_default().push_back(fault));
+    }
+
+    /// The named cluster's creation ends in CREATION FAILED with this reason.
+    pub fn fail_creation(&self, name: &str, reason: &str) {
+        self.with(|s| s.fail_creation.insert(name.to_owned(), reason.to_owned()));
+    }
+
+    /// Adds an AVAILABLE cluster.
+    pub fn seed_cluster(&self, name: &str, nodes: u32, tags: &[(&str, &str)]) -> String {
+        self.with(|s| {
+            s.next_id += 1;
+            let id = format!("c-{}", s.next_id);
+            s.clusters.push(FakeCluster {
+                id: id.clone(),
+                name: name.to_owned(),
+                node_type: "dws.m3.xlarge".to_owned(),
+                nodes,
+                tags: tags
+                    .iter()
+                    .map(|(k, v)| Tag {
+                        key: (*k).to_owned(),
+                        value: (*v).to_owned(),
+                    })
+                    .collect(),
+                listed_from: Instant::now(),
+                task: Task::None,
+            });
+            id
+        })
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.with(|s| s.calls.clone())
+    }
+
+    pub fn count(&self, prefix: &str) -> usize {
+        self.with(|s| s.calls.iter().filter(|c| c.starts_with(prefix)).count())
+    }
+
+    pub fn peak_in_flight(&self) -> usize {
+        self.with(|s| s.peak_in_flight)
+    }
+
+    /// How many clusters (all states) have this name.
+    pub fn clusters_named(&self, name: &str) -> usize {
+        self.with(|s| s.clusters.iter().filter(|c| c.name == name).count())
+    }
+
+    pub fn snapshots_named(&self, name: &str) -> usize {
+        self.with(|s| s.snapshots.iter().filter(|c| c.name == name).count())
+    }
+
+    /// Sends a mutating call: latency, fault injection, then `apply` unless the fault says
+    /// the call did not take effect.
+    async fn mutate<T>(
+        &self,
+        key: String,
+        apply: impl FnOnce(&mut State, Instant) -> Result<T, CloudError>,
+    ) -> Result<T, CloudError> {
+        self.with(|s| {
+            s.calls.push(key.clone());
+            s.in_flight += 1;
+            s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
+        });
+        tokio::time::sleep(self.latency).await;
+        self.with(|s| {
+            s.in_flight -= 1;
+            let fault = s.faults.get_mut(&key).and_then(VecDeque::pop_front);
+            let now = Instant::now();
+            match fault {
+                None => apply(s, now),
+                Some(Fault::CommitThenUnknown) => {
+                    let _ = apply(s, now);
+                    Err(CloudError::OutcomeUnknown("connection reset".into()))
+                }
+                Some(Fault::LostUnknown) => {
+                    Err(CloudError::OutcomeUnknown("connection reset".into()))
+                }
+                Some(Fault::Error(message)) => Err(CloudError::Failed(message)),
+                Some(Fault::Busy) => Err(CloudError::Busy("DWS.0011".into())),
+            }
+        })
+    }
+
+    fn new_id(state: &mut State, prefix: &str) -> String {
+        state.next_id += 1;
+        format!("{prefix}-{}", state.next_id)
+    }
+}
+
+fn render_cluster(c: &FakeCluster, now: Instant) -> Cluster {
+    let (status, task, progress, nodes): (&str, Option<&str>, Option<&str>, u32) = match &c.task {
+        Task::Creating(until) if now < *until => ("CREATING", None, Some("CREATING"), c.nodes),
+        Task::Restoring(until) if now < *until => {
+            ("CREATING", Some("RESTORING"), Some("RESTORING"), c.nodes)
+        }
+        Task::Snapshotting(until) if now < *until => (
+            "AVAILABLE",
+            Some("SNAPSHOTTING"),
+            Some("SNAPSHOTTING"),
+            c.nodes,
+        ),
+        Task::Resizing { until, .. } if now < *until => {
+            ("AVAILABLE", Some("GROWING"), Some("GROWING"), c.nodes)
+        }
+        Task::Resizing { nodes, .. } => ("AVAILABLE", None, None, *nodes),
+        Task::Failed(_) => ("CREATION FAILED", None, None, c.nodes),
+        _ => ("AVAILABLE", None, None, c.nodes),
+    };
+    let mut action_progress = BTreeMap::new();
+    if let Some(key) = progress {
+        action_progress.insert(key.to_owned(), "50%".to_owned());
+    }
+    let failed_reasons = match &c.task {
+        Task::Failed(reason) => serde_json::json!({"error_code": "DWS.9999", "error_msg": reason}),
+        _ => serde_json::Value::Null,
+    };
+    serde_json::from_value(serde_json::json!({
+        "id": c.id, "name": c.name, "status": status, "port": 8000, "user_name": "dbadmin",
+        "number_of_node": nodes, "node_type": c.node_type, "tags": c.tags,
+        "task_status": task, "action_progress": action_progress,
+        "failed_reasons": failed_reasons,
+    }))
+    .expect("fake cluster")
+}
+
+impl Cloud for FakeCloud {
+    async fn list_clusters(&self) -> Result<Vec<Cluster>, CloudError> {
+        tokio::time::sleep(self.latency).await;
+        let lag = self.list_lag;
+        Ok(self.with(|s| {
+            s.calls.push("list:clusters".into());
+            let now = Instant::now();
+            s.clusters
+                .retain(|c| !matches!(c.task, Task::Deleting(until) if now >= until));
+            s.clusters
+                .iter()
+                .filter(|c| now >= c.listed_from + lag)
+                .map(|c| render_cluster(c, now))
+                .collect()
+        }))
+    }
+
+    async fn list_snapshots(&self) -> Result<Vec<Snapshot>, CloudError> {
+        tokio::time::sleep(self.latency).await;
+        let lag = self.list_lag;
+        Ok(self.with(|s| {
+            s.calls.push("list:snapshots".into());
+            let now = Instant::now();
+            s.snapshots
+                .iter()
+                .filter(|x| now >= x.listed_from + lag)
+                .map(|x| {
+                    let status = if now >= x.ready_at {
+                        "AVAILABLE"
+                    } else {
+                        "CREATING"
+                    };
+                    serde_json::from_value(serde_json::json!({
+                        "id": x.id, "name": x.name, "status": status, "cluster_id": x.cluster_id,
+                    }))
+                    .expect("fake snapshot")
+                })
+                .collect()
+        }))
+    }
+
+    async fn create_cluster(&self, body: &CreateCluster) -> Result<String, CloudError> {
+        let duration = self.create;
+        self.mutate(format!("create:{}", body.name), |s, now| {
+            if s.clusters.iter().any(|c| c.name == body.name) {
+                return Err(CloudError::NameTaken("DWS.5050 name exists".into()));
+            }
+            let id = Self::new_id(s, "c");
+            let task = match s.fail_creation.get(&body.name) {
+                Some(reason) => Task::Failed(reason.clone()),
+                None => Task::Creating(now + duration),
+            };
+            s.clusters.push(FakeCluster {
+                id: id.clone(),
+                name: body.name.clone(),
+                node_type: body.node_type.clone(),
+                nodes: body.number_of_node,
+                tags: body.tags.clone().unwrap_or_default(),
+                listed_from: now,
+                task,
+            });
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn restore_cluster(
+        &self,
+        snapshot_id: &str,
+        body: &Restore,
+    ) -> Result<String, CloudError> {
+        let duration = self.restore;
+        self.mutate(format!("restore:{}", body.name), |s, now| {
+            if s.clusters.iter().any(|c| c.name == body.name) {
+                return Err(CloudError::NameTaken("DWS.5050 name exists".into()));
+            }
+            if !s
+                .snapshots
+                .iter()
+                .any(|x| x.id == snapshot_id && now >= x.ready_at)
+            {
+                return Err(CloudError::Failed("snapshot not available".into()));
+            }
+            let id = Self::new_id(s, "c");
+            s.clusters.push(FakeCluster {
+                id: id.clone(),
+                name: body.name.clone(),
+                node_type: "dws.m3.xlarge".into(),
+                nodes: 3,
+                tags: Vec::new(),
+                listed_from: now,
+                task: Task::Restoring(now + duration),
+            });
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn delete_cluster(&self, id: &str, _keep: u32) -> Result<(), CloudError> {
+        let duration = self.delete;
+        self.mutate(format!("delete_cluster:{id}"), |s, now| {
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            cluster.task = Task::Deleting(now + duration);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resize(&self, id: &str, count: u32) -> Result<(), CloudError> {
+        let duration = self.resize;
+        self.mutate(format!("resize:{id}"), |s, now| {
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            cluster.task = Task::Resizing {
+                until: now + duration,
+                nodes: cluster.nodes + count,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn shrink(&self, id: &str, count: u32) -> Result<(), CloudError> {
+        let duration = self.resize;
+        self.mutate(format!("shrink:{id}"), |s, now| {
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            cluster.task = Task::Resizing {
+                until: now + duration,
+                nodes: cluster.nodes.saturating_sub(count),
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset_password(&self, id: &str, _password: &Secret) -> Result<(), CloudError> {
+        self.mutate(format!("reset_password:{id}"), |_, _| Ok(()))
+            .await
+    }
+
+    async fn create_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
+        self.mutate(format!("create_tags:{id}"), |s, _| {
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            for tag in tags {
+                cluster.tags.retain(|t| t.key != tag.key);
+                cluster.tags.push(tag.clone());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
+        self.mutate(format!("delete_tags:{id}"), |s, _| {
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            cluster
+                .tags
+                .retain(|t| !tags.iter().any(|d| d.key == t.key));
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_snapshot(&self, body: &CreateSnapshot) -> Result<String, CloudError> {
+        let duration = self.snapshot;
+        self.mutate(format!("snapshot:{}", body.name), |s, now| {
+            if s.snapshots.iter().any(|x| x.name == body.name) {
+                return Err(CloudError::NameTaken("snapshot name exists".into()));
+            }
+            let cluster = s
+                .clusters
+                .iter_mut()
+                .find(|c| c.id == body.cluster_id)
+                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            cluster.task = Task::Snapshotting(now + duration);
+            let id = Self::new_id(s, "s");
+            s.snapshots.push(FakeSnapshot {
+                id: id.clone(),
+                name: body.name.clone(),
+                cluster_id: body.cluster_id.clone(),
+                listed_from: now,
+                ready_at: now + duration,
+            });
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn delete_snapshot(&self, id: &str) -> Result<(), CloudError> {
+        self.mutate(format!("delete_snapshot:{id}"), |s, _| {
+            let before = s.snapshots.len();
+            s.snapshots.retain(|x| x.id != id);
+            if s.snapshots.len() == before {
+                return Err(CloudError::NotFound("no such snapshot".into()));
+            }
+            Ok(())
+        })
+        .await
+    }
+}

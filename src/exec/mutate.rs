@@ -1,0 +1,379 @@
+//! One function per plan action: the calls it sends and the state it waits for.
+
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::poller::Need;
+use super::step::{
+    cluster_by_id, create_body, create_resolved, find_created, find_restored, find_snapshot,
+    restore_body, send_idempotent, settled_by_id, snapshot_by_id, to_wire_tags,
+};
+use super::wait::{cluster_resized, cluster_settled, gone, snapshot_available};
+use crate::api::wire;
+use crate::plan::{
+    Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target,
+    PASSWORD_VERSION_TAG_KEY,
+};
+use crate::secret::SecretRef;
+
+/// Dispatches a mutating step to its action.
+pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
+    match &step.action {
+        Action::CreateCluster(p) => create_cluster(ctx, step, p).await,
+        Action::RestoreCluster(p) => restore_cluster(ctx, step, p).await,
+        Action::ScaleOut { count } => resize(ctx, step, *count, true).await,
+        Action::ScaleIn { count } => resize(ctx, step, *count, false).await,
+        Action::ResetPassword {
+            password,
+            password_version,
+        } => reset_password(ctx, step, password, password_version).await,
+        Action::UpdateTags { create, delete } => {
+            let id = cluster_id(ctx, step.target.cluster())?;
+            update_tags(ctx, step, &id, create, delete).await
+        }
+        Action::CreateSnapshot { description } => create_snapshot(ctx, step, description).await,
+        Action::DeleteSnapshot => delete_snapshot(ctx, step).await,
+        Action::DeleteCluster {
+            keep_last_manual_snapshot,
+        } => delete_cluster(ctx, step, *keep_last_manual_snapshot).await,
+        Action::Wait { .. } | Action::Blocked(_) => {
+            Err(StepEnd::Failed("not an executable action".to_owned()))
+        }
+    }
+}
+
+fn deadline<C: Cloud>(ctx: &Ctx<C>, timeout: std::time::Duration) -> Instant {
+    Instant::now() + ctx.options.real(timeout)
+}
+
+/// The id of a cluster by name, from the latest listing.
+fn cluster_id<C: Cloud>(ctx: &Ctx<C>, name: &str) -> StepResult<String> {
+    ctx.latest()
+        .live
+        .cluster(name)
+        .map(|c| c.id.clone())
+        .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))
+}
+
+async fn create_cluster<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    p: &CreateClusterParams,
+) -> StepResult<()> {
+    let name = step.target.name();
+    let timeout = ctx.options.timeouts.create;
+    let body = create_body(name, p)?;
+    let find = |live: &crate::api::Live| find_created(live, name, p);
+    let id = create_resolved(
+        ctx,
+        step,
+        "create",
+        Need::Clusters,
+        timeout,
+        || ctx.cloud.create_cluster(&body),
+        &find,
+    )
+    .await?;
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(&step.id, "create", Need::Clusters, after, timeout, |live| {
+        settled_by_id(live, &id)
+    })
+    .await
+}
+
+async fn restore_cluster<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    p: &RestoreClusterParams,
+) -> StepResult<()> {
+    let name = step.target.name();
+    let timeout = ctx.options.timeouts.restore;
+    let snapshot_id = {
+        let latest = ctx.latest();
+        let snapshot = latest
+            .live
+            .snapshot(&p.snapshot)
+            .ok_or_else(|| StepEnd::Failed(format!("snapshot {} is not listed", p.snapshot)))?;
+        snapshot.id.clone()
+    };
+    let body = restore_body(name, p);
+    let find = |live: &crate::api::Live| find_restored(live, name);
+    let id = create_resolved(
+        ctx,
+        step,
+        "restore",
+        Need::Clusters,
+        timeout,
+        || ctx.cloud.restore_cluster(&snapshot_id, &body),
+        &find,
+    )
+    .await?;
+    let tags = to_wire_tags(&p.tags);
+    // Tag at once, so that an interrupted run leaves the cluster marked as ours; a cloud that
+    // refuses tags while restoring gets them once the restore is over.
+    let mut tagged = tags.is_empty();
+    if !tagged {
+        tagged = matches!(
+            ctx.call(&step.id, "tag", Instant::now(), || ctx
+                .cloud
+                .create_tags(&id, &tags))
+                .await?,
+            Ok(())
+        );
+    }
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(
+        &step.id,
+        "restore",
+        Need::Clusters,
+        after,
+        timeout,
+        |live| settled_by_id(live, &id),
+    )
+    .await?;
+    if !tagged {
+        send_idempotent(ctx, step, "tag", deadline(ctx, timeout), false, || {
+            ctx.cloud.create_tags(&id, &tags)
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+async fn resize<C: Cloud>(ctx: &Ctx<C>, step: &Step, count: u32, out: bool) -> StepResult<()> {
+    let name = step.target.cluster();
+    let (id, before_nodes) = {
+        let latest = ctx.latest();
+        let cluster = latest
+            .live
+            .cluster(name)
+            .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))?;
+        (cluster.id.clone(), cluster.number_of_node)
+    };
+    let expected = if out {
+        before_nodes.checked_add(count)
+    } else {
+        before_nodes.checked_sub(count)
+    }
+    .ok_or_else(|| StepEnd::Failed(format!("cannot resize {before_nodes} nodes by {count}")))?;
+    let what = if out { "scale out" } else { "scale in" };
+    let timeout = ctx.options.timeouts.resize;
+    let before = ctx.poller.ticks_started();
+    let limit = deadline(ctx, timeout);
+    let sent = if out {
+        ctx.call(&step.id, what, limit, || ctx.cloud.resize(&id, count))
+            .await?
+    } else {
+        ctx.call(&step.id, what, limit, || ctx.cloud.shrink(&id, count))
+            .await?
+    };
+    match sent {
+        Ok(()) => {}
+        // Never re-sent: a second resize would add nodes twice. Look for its effect instead.
+        Err(CloudError::OutcomeUnknown(message)) => {
+            let find = |live: &crate::api::Live| match cluster_by_id(live, &id) {
+                Some(c)
+                    if c.number_of_node == expected
+                        || c.task_status.as_deref().is_some_and(|t| t.ends_with("ING")) =>
+                {
+                    Found::Match(c.id.clone())
+                }
+                _ => Found::Absent,
+            };
+            if ctx
+                .look(
+                    &step.id,
+                    Need::Clusters,
+                    before,
+                    ctx.options.unknown_grace,
+                    &find,
+                )
+                .await?
+                == Found::Absent
+            {
+                return Err(StepEnd::Failed(format!(
+                    "{what}: {message}; no sign of it in the listings; run plan again"
+                )));
+            }
+        }
+        Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+    }
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(&step.id, what, Need::Clusters, after, timeout, |live| {
+        cluster_resized(cluster_by_id(live, &id), expected)
+    })
+    .await
+}
+
+async fn reset_password<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    password: &SecretRef,
+    version: &str,
+) -> StepResult<()> {
+    let name = step.target.cluster();
+    let (id, old_versions) = {
+        let latest = ctx.latest();
+        let cluster = latest
+            .live
+            .cluster(name)
+            .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))?;
+        let old: Vec<TagKv> = cluster
+            .tags
+            .iter()
+            .filter(|t| t.key == PASSWORD_VERSION_TAG_KEY && t.value != version)
+            .map(|t| TagKv {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect();
+        (cluster.id.clone(), old)
+    };
+    let secret = password
+        .resolve()
+        .map_err(|err| StepEnd::Failed(format!("password: {err}")))?;
+    let limit = deadline(ctx, ctx.options.timeouts.resize);
+    // The reset is synchronous and setting the same password twice is harmless to the goal,
+    // so an unknown outcome is resolved by sending it again.
+    send_idempotent(ctx, step, "reset password", limit, false, || {
+        ctx.cloud.reset_password(&id, &secret)
+    })
+    .await?;
+    let new = [TagKv {
+        key: PASSWORD_VERSION_TAG_KEY.to_owned(),
+        value: version.to_owned(),
+    }];
+    update_tags(ctx, step, &id, &new, &old_versions).await
+}
+
+async fn update_tags<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    id: &str,
+    create: &[TagKv],
+    delete: &[TagKv],
+) -> StepResult<()> {
+    let limit = deadline(ctx, ctx.options.timeouts.resize);
+    if !delete.is_empty() {
+        let tags = to_wire_tags(delete);
+        send_idempotent(ctx, step, "delete tags", limit, true, || {
+            ctx.cloud.delete_tags(id, &tags)
+        })
+        .await?;
+    }
+    if !create.is_empty() {
+        let tags = to_wire_tags(create);
+        send_idempotent(ctx, step, "create tags", limit, false, || {
+            ctx.cloud.create_tags(id, &tags)
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+async fn create_snapshot<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    description: &Option<String>,
+) -> StepResult<()> {
+    let name = step.target.name();
+    let cluster_id = cluster_id(ctx, step.target.cluster())?;
+    let timeout = ctx.options.timeouts.snapshot;
+    let body = wire::CreateSnapshot {
+        name: name.to_owned(),
+        cluster_id: cluster_id.clone(),
+        description: description.clone(),
+    };
+    let find = |live: &crate::api::Live| find_snapshot(live, name, &cluster_id);
+    let id = create_resolved(
+        ctx,
+        step,
+        "snapshot",
+        Need::ClustersAndSnapshots,
+        timeout,
+        || ctx.cloud.create_snapshot(&body),
+        &find,
+    )
+    .await?;
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(
+        &step.id,
+        "snapshot",
+        Need::ClustersAndSnapshots,
+        after,
+        timeout,
+        |live| snapshot_by_id(live, &id, &cluster_id),
+    )
+    .await
+}
+
+async fn delete_snapshot<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
+    let name = step.target.name();
+    let Some(id) = ctx.latest().live.snapshot(name).map(|s| s.id.clone()) else {
+        return Ok(()); // already gone
+    };
+    let timeout = ctx.options.timeouts.delete_snapshot;
+    send_idempotent(ctx, step, "delete", deadline(ctx, timeout), true, || {
+        ctx.cloud.delete_snapshot(&id)
+    })
+    .await?;
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(
+        &step.id,
+        "delete",
+        Need::ClustersAndSnapshots,
+        after,
+        timeout,
+        |live| {
+            gone(
+                live.snapshots
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| s.status.as_str()),
+            )
+        },
+    )
+    .await
+}
+
+async fn delete_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, keep: u32) -> StepResult<()> {
+    let name = step.target.name();
+    let Some(id) = ctx.latest().live.cluster(name).map(|c| c.id.clone()) else {
+        return Ok(()); // already gone
+    };
+    let timeout = ctx.options.timeouts.delete_cluster;
+    send_idempotent(ctx, step, "delete", deadline(ctx, timeout), true, || {
+        ctx.cloud.delete_cluster(&id, keep)
+    })
+    .await?;
+    let after = ctx.poller.ticks_started();
+    ctx.wait_for(&step.id, "delete", Need::Clusters, after, timeout, |live| {
+        gone(cluster_by_id(live, &id).map(|c| c.status.as_str()))
+    })
+    .await
+}
+
+/// A `wait` step: an operation an earlier run (or someone else) started; wait for it to end.
+pub async fn wait_existing<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
+    let timeout = ctx.options.timeouts.wait;
+    match &step.target {
+        Target::Cluster { name } => {
+            ctx.wait_for(&step.id, "wait", Need::Clusters, 0, timeout, |live| {
+                cluster_settled(live.cluster(name))
+            })
+            .await
+        }
+        Target::Snapshot { name, cluster } => {
+            ctx.wait_for(
+                &step.id,
+                "wait",
+                Need::ClustersAndSnapshots,
+                0,
+                timeout,
+                |live| snapshot_available(live.snapshot(name), live.cluster(cluster)),
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! How a run is configured: concurrency, poll interval, timeouts, and the clock conversion
+//! from cloud time to real time.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::api::Live;
+use crate::plan::{Fingerprint, Target};
+
+/// Computes a step target's live fingerprint (`plan::fingerprint`).
+pub type FingerprintFn = fn(&Target, &Live) -> Fingerprint;
+
+/// How long each kind of operation may take, in cloud time, before the step is reported as
+/// still running and its dependents are skipped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub restore: Duration,
+    pub snapshot: Duration,
+    pub resize: Duration,
+    pub delete_cluster: Duration,
+    pub delete_snapshot: Duration,
+    /// A `wait` step (an operation that an earlier run started).
+    pub wait: Duration,
+}
+
+const MINUTE: u64 = 60;
+
+impl Default for Timeouts {
+    /// The Terraform providers' timeouts for DWS (reference §11).
+    fn default() -> Self {
+        Self {
+            create: Duration::from_secs(60 * MINUTE),
+            restore: Duration::from_secs(60 * MINUTE),
+            snapshot: Duration::from_secs(30 * MINUTE),
+            resize: Duration::from_secs(60 * MINUTE),
+            delete_cluster: Duration::from_secs(60 * MINUTE),
+            delete_snapshot: Duration::from_secs(30 * MINUTE),
+            wait: Duration::from_secs(60 * MINUTE),
+        }
+    }
+}
+
+/// Everything `execute` needs besides the plan and the cloud.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The most mutating HTTP calls in flight at once (waiting takes no slot).
+    pub parallelism: usize,
+    /// After the first failure, start no new step.
+    pub fail_fast: bool,
+    /// Cloud seconds per real second (the simulator runs faster than a cloud).
+    pub time_scale: f64,
+    /// Interval between list ticks, in cloud time.
+    pub poll_interval: Duration,
+    pub timeouts: Timeouts,
+    /// How long, in cloud time, to keep looking for an object whose create had an unknown
+    /// outcome before concluding it did not happen (lists may lag behind writes).
+    pub unknown_grace: Duration,
+    /// After an interrupt, how long (real time) calls already sent may take to return before
+    /// the run stops anyway.
+    pub interrupt_grace: Duration,
+    /// Set for a saved plan: each step's fingerprint is re-checked before it runs.
+    pub fingerprint: Option<FingerprintFn>,
+    /// The listing the plan was made from, if fresh; otherwise `execute` lists first.
+    pub live: Option<Live>,
+    /// Becomes true on the first interrupt: start nothing new, stop waiting, report.
+    pub interrupt: Option<watch::Receiver<bool>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            parallelism: 10,
+            fail_fast: false,
+            time_scale: 1.0,
+            poll_interval: Duration::from_secs(10),
+            timeouts: Timeouts::default(),
+            unknown_grace: Duration::from_secs(120),
+            interrupt_grace: Duration::from_millis(1500),
+            fingerprint: None,
+            live: None,
+            interrupt: None,
+        }
+    }
+}
+
+impl Options {
+    /// Converts a cloud-time duration to real time.
+    pub fn real(&self, cloud: Duration) -> Duration {
+        let scale = if self.time_scale.is_finite() && self.time_scale > 0.0 {
+            self.time_scale
+        } else {
+            1.0
+        };
+        Duration::from_secs_f64(cloud.as_secs_f64() / scale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_time_is_divided_by_the_time_scale() {
+        let options = Options {
+            time_scale: 100.0,
+            ..Options::default()
+        };
+        assert_eq!(
+            options.real(Duration::from_secs(10)),
+            Duration::from_millis(100)
+        );
+        let broken = Options {
+            time_scale: 0.0,
+            ..Options::default()
+        };
+        assert_eq!(
+            broken.real(Duration::from_secs(10)),
+            Duration::from_secs(10)
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! What a run did: one outcome per step, and the run's overall status that the CLI maps to
+//! an exit code.
+
+use serde::Serialize;
+
+use crate::plan::StepId;
+
+/// How one step ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The operation completed and the cloud reports the target state.
+    Done,
+    /// The cloud refused the call or the operation failed; `reason` is the cloud's.
+    Failed { reason: String },
+    /// A saved plan's step whose target moved since the plan was made.
+    Stale { reason: String },
+    /// Not started: a dependency did not complete, `--fail-fast` stopped the run, or the
+    /// run was interrupted before the step began.
+    Skipped { reason: String },
+    /// Started in the cloud and not seen to end (an interrupt or a timeout); it carries on,
+    /// and the next run waits for it instead of issuing it again.
+    StillRunning { detail: String },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Stale { .. } => "stale",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::StillRunning { .. } => "still running",
+        }
+    }
+
+    /// The reason or detail, if the outcome has one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Outcome::Done => None,
+            Outcome::Failed { reason }
+            | Outcome::Stale { reason }
+            | Outcome::Skipped { reason } => Some(reason),
+            Outcome::StillRunning { detail } => Some(detail),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepReport {
+    pub step: StepId,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The counts of a report, for the summary line and the JSON summary event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub done: usize,
+    pub failed: usize,
+    pub stale: usize,
+    pub skipped: usize,
+    pub still_running: usize,
+}
+
+/// The run as a whole, in the order the exit code gives them precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every step is done (or there were none).
+    Complete,
+    /// A first Ctrl-C/SIGTERM stopped the run.
+    Interrupted,
+    /// A saved plan's step found its target moved.
+    Stale,
+    /// Nothing completed and something failed.
+    Failed,
+    /// Some steps completed, others did not.
+    Partial,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// In plan order.
+    pub steps: Vec<StepReport>,
+    pub interrupted: bool,
+}
+
+impl Report {
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for step in &self.steps {
+            match step.outcome {
+                Outcome::Done => counts.done += 1,
+                Outcome::Failed { .. } => counts.failed += 1,
+                Outcome::Stale { .. } => counts.stale += 1,
+                Outcome::Skipped { .. } => counts.skipped += 1,
+                Outcome::StillRunning { .. } => counts.still_running += 1,
+            }
+        }
+        counts
+    }
+
+    pub fn status(&self) -> RunStatus {
+        let counts = self.counts();
+        if self.interrupted {
+            RunStatus::Interrupted
+        } else if counts.stale > 0 {
+            RunStatus::Stale
+        } else if counts.done == self.steps.len() {
+            RunStatus::Complete
+        } else if counts.done == 0 {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        }
+    }
+
+    /// Steps that were left running in the cloud.
+    pub fn still_running(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::StillRunning { .. }))
+    }
+
+    /// The summary line: `Apply complete: 3 done, 0 failed, 0 skipped.`
+    pub fn summary_line(&self) -> String {
+        let c = self.counts();
+        let head = match self.status() {
+            RunStatus::Complete => "Apply complete",
+            RunStatus::Interrupted => "Apply interrupted",
+            RunStatus::Stale => "Apply stopped: the plan is stale",
+            RunStatus::Failed => "Apply failed",
+            RunStatus::Partial => "Apply partially complete",
+        };
+        let mut line = format!(
+            "{head}: {} done, {} failed, {} skipped",
+            c.done, c.failed, c.skipped
+        );
+        if c.stale > 0 {
+            line.push_str(&format!(", {} stale", c.stale));
+        }
+        if c.still_running > 0 {
+            line.push_str(&format!(", {} still running in the cloud", c.still_running));
+        }
+        line.push('.');
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(outcomes: Vec<Outcome>) -> Report {
+        Report {
+            steps: outcomes
+                .into_iter()
+                .enumerate()
+                .map(|(i, outcome)| StepReport {
+                    step: StepId(format!("s{i}")),
+                    outcome,
+                })
+                .collect(),
+            interrupted: false,
+        }
+    }
+
+    fn failed() -> Outcome {
+        Outcome::Failed { reason: "x".into() }
+    }
+
+    #[test]
+    fn status_follows_exit_code_precedence() {
+        assert_eq!(report(vec![]).status(), RunStatus::Complete);
+        assert_eq!(report(vec![Outcome::Done]).status(), RunStatus::Complete);
+        assert_eq!(report(vec![failed()]).status(), RunStatus::Failed);
+        assert_eq!(
+            report(vec![Outcome::Done, failed()]).status(),
+            RunStatus::Partial
+        );
+        let stale = Outcome::Stale {
+            reason: "moved".into(),
+        };
+        assert_eq!(
+            report(vec![Outcome::Done, stale]).status(),
+            RunStatus::Stale
+        );
+        let mut interrupted = report(vec![Outcome::Done]);
+        interrupted.interrupted = true;
+        assert_eq!(interrupted.status(), RunStatus::Interrupted);
+    }
+
+    #[test]
+    fn summary_line_counts_each_outcome() {
+        let r = report(vec![
+            Outcome::Done,
+            failed(),
+            Outcome::Skipped {
+                reason: "dep".into(),
+            },
+            Outcome::StillRunning {
+                detail: "create".into(),
+            },
+        ]);
+        assert_eq!(
+            r.summary_line(),
+            "Apply partially complete: 1 done, 1 failed, 1 skipped, 1 still running in the cloud."
+        );
+    }
+}

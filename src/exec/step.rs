@@ -1,0 +1,357 @@
+//! Running one step: check it is still valid, send its call(s), and wait for the cloud to
+//! finish the operation.
+//!
+//! Names resolve to ids from the latest listing just before each call. A create, restore or
+//! snapshot whose outcome is unknown is looked for by name (lists may lag) and adopted when
+//! found; it is sent again only after the object stayed absent for the grace period, and the
+//! API's name uniqueness turns any late duplicate into a 409 that is adopted too.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use super::ctx::{Ctx, Found, Phase, StepEnd, StepResult};
+use super::events::{action_name, Event};
+use super::poller::Need;
+use super::report::Outcome;
+use super::wait::{cluster_settled, snapshot_available};
+use crate::api::wire::{self, Cluster};
+use crate::api::Live;
+use crate::plan::{
+    Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target, OWNERSHIP_TAG_KEY,
+};
+
+/// How often a create-like call is sent when each attempt's outcome stayed unknown and the
+/// object was not listed within the grace period.
+pub const MAX_SENDS: usize = 3;
+
+/// Runs a step to its outcome and emits its events.
+pub async fn run_step<C: Cloud>(ctx: Arc<Ctx<C>>, step: Step) -> Outcome {
+    let started = Instant::now();
+    ctx.set_phase(&step.id, Phase::Queued);
+    let result = attempt(&ctx, &step).await;
+    finish(&ctx, &step, result, started)
+}
+
+async fn attempt<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
+    match &step.action {
+        Action::Wait { .. } => {
+            emit_started(ctx, step);
+            super::mutate::wait_existing(ctx, step).await
+        }
+        Action::Blocked(blocked) => Err(StepEnd::Failed(format!("blocked: {}", blocked.reason))),
+        _ => {
+            let lock = ctx.cluster_lock(step.target.cluster());
+            let _guard = lock.lock().await;
+            prepare(ctx, step)?;
+            super::mutate::mutate(ctx, step).await
+        }
+    }
+}
+
+/// The checks just before a mutating step acts, under its cluster lock.
+fn prepare<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd> {
+    if ctx.interrupted() {
+        return Err(StepEnd::NotStarted("interrupted before it started".into()));
+    }
+    check_fingerprint(ctx, step)?;
+    emit_started(ctx, step);
+    ctx.touch(&step.target);
+    Ok(())
+}
+
+fn emit_started<C: Cloud>(ctx: &Ctx<C>, step: &Step) {
+    ctx.emit(Event::StepStarted {
+        step: step.id.clone(),
+        action: action_name(&step.action),
+        target: step.target.name().to_owned(),
+    });
+}
+
+fn finish<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    result: StepResult<()>,
+    started: Instant,
+) -> Outcome {
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let id = step.id.clone();
+    let (event, outcome) = match result {
+        Ok(()) => (
+            Event::StepDone {
+                step: id,
+                elapsed_s,
+            },
+            Outcome::Done,
+        ),
+        Err(StepEnd::Failed(reason)) => (
+            Event::StepFailed {
+                step: id,
+                reason: reason.clone(),
+                elapsed_s,
+            },
+            Outcome::Failed { reason },
+        ),
+        Err(StepEnd::Stale(reason)) => (
+            Event::StepStale {
+                step: id,
+                reason: reason.clone(),
+            },
+            Outcome::Stale { reason },
+        ),
+        Err(StepEnd::StillRunning(detail)) => (
+            Event::StepStillRunning {
+                step: id,
+                detail: detail.clone(),
+            },
+            Outcome::StillRunning { detail },
+        ),
+        Err(StepEnd::NotStarted(reason)) => (
+            Event::StepSkipped {
+                step: id,
+                reason: reason.clone(),
+            },
+            Outcome::Skipped { reason },
+        ),
+    };
+    ctx.emit(event);
+    outcome
+}
+
+/// For a saved plan: the target must still look as it did when the plan was made, unless
+/// this run already acted on it (then it moved because of us).
+fn check_fingerprint<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd> {
+    let Some(fingerprint) = ctx.options.fingerprint else {
+        return Ok(());
+    };
+    if ctx.touched(&step.target) {
+        return Ok(());
+    }
+    let now = fingerprint(&step.target, &ctx.latest().live);
+    if now == step.fingerprint {
+        Ok(())
+    } else {
+        Err(StepEnd::Stale(format!(
+            "{} changed since the plan was made (fingerprint {} is now {}); run plan again",
+            target_label(&step.target),
+            step.fingerprint.0,
+            now.0
+        )))
+    }
+}
+
+pub fn target_label(target: &Target) -> String {
+    match target {
+        Target::Cluster { name } => format!("cluster {name}"),
+        Target::Snapshot { name, cluster } => format!("snapshot {name} of cluster {cluster}"),
+    }
+}
+
+/// Sends a create-like call and returns the new object's id, resolving unknown outcomes and
+/// duplicate-name answers by listing (see the module doc).
+pub async fn create_resolved<C, F, Fut>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    what: &str,
+    need: Need,
+    timeout: Duration,
+    mut send: F,
+    find: &(dyn Fn(&Live) -> Found + Sync),
+) -> StepResult<String>
+where
+    C: Cloud,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<String, CloudError>>,
+{
+    // Present already (an earlier run's call that the plan's listing did not show yet)?
+    match find(&ctx.latest().live) {
+        Found::Match(id) => return Ok(id),
+        Found::Mismatch(why) => return Err(StepEnd::Failed(why)),
+        Found::Absent => {}
+    }
+    let deadline = Instant::now() + ctx.options.real(timeout);
+    let grace = ctx.options.unknown_grace;
+    for _ in 0..MAX_SENDS {
+        let before = ctx.poller.ticks_started();
+        match ctx.call(&step.id, what, deadline, &mut send).await? {
+            Ok(id) => return Ok(id),
+            Err(CloudError::OutcomeUnknown(message)) => {
+                match ctx.look(&step.id, need, before, grace, find).await? {
+                    Found::Match(id) => return Ok(id),
+                    Found::Mismatch(why) => {
+                        return Err(StepEnd::Failed(format!("{what}: {message}; {why}")))
+                    }
+                    // Not listed within the grace period: the call did not take effect.
+                    Found::Absent => continue,
+                }
+            }
+            // The name is taken, so the object exists: wait for the list to show it.
+            Err(CloudError::NameTaken(message)) => {
+                return match ctx.look(&step.id, need, before, timeout, find).await? {
+                    Found::Match(id) => Ok(id),
+                    Found::Mismatch(why) => Err(StepEnd::Failed(format!("{message}: {why}"))),
+                    Found::Absent => Err(StepEnd::Failed(format!(
+                        "{what}: {message} (yet no object of that name is listed)"
+                    ))),
+                };
+            }
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+        }
+    }
+    Err(StepEnd::Failed(format!(
+        "{what}: the outcome stayed unknown {MAX_SENDS} times and the object is not listed; \
+         run plan again"
+    )))
+}
+
+/// Sends an idempotent call (tags, deletes), sending it again while the outcome is unknown.
+/// With `absent_ok`, a not-found answer counts as success (the object or tag is gone).
+pub async fn send_idempotent<C, F, Fut>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    what: &str,
+    deadline: Instant,
+    absent_ok: bool,
+    mut send: F,
+) -> StepResult<()>
+where
+    C: Cloud,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), CloudError>>,
+{
+    let mut last = String::new();
+    for _ in 0..MAX_SENDS {
+        match ctx.call(&step.id, what, deadline, &mut send).await? {
+            Ok(()) => return Ok(()),
+            Err(CloudError::NotFound(_)) if absent_ok => return Ok(()),
+            Err(CloudError::OutcomeUnknown(message)) => last = message,
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+        }
+    }
+    Err(StepEnd::Failed(format!(
+        "{what}: outcome unknown after {MAX_SENDS} attempts: {last}"
+    )))
+}
+
+pub fn to_wire_tags(tags: &[TagKv]) -> Vec<wire::Tag> {
+    tags.iter()
+        .map(|t| wire::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+fn to_wire_ip(ip: &Option<crate::spec::PublicIpSpec>) -> Option<wire::PublicIp> {
+    ip.as_ref().map(|ip| wire::PublicIp {
+        public_bind_type: ip.public_bind_type.clone(),
+        eip_id: ip.eip_id.clone(),
+        eip_address: None,
+    })
+}
+
+fn owned(cluster: &Cluster) -> bool {
+    cluster.tags.iter().any(|t| t.key == OWNERSHIP_TAG_KEY)
+}
+
+/// The `POST /clusters` body; the password is resolved now, at the moment of the call.
+pub fn create_body(name: &str, p: &CreateClusterParams) -> StepResult<wire::CreateCluster> {
+    let password = p
+        .password
+        .resolve()
+        .map_err(|err| StepEnd::Failed(format!("password: {err}")))?;
+    Ok(wire::CreateCluster {
+        name: name.to_owned(),
+        node_type: p.node_type.clone(),
+        number_of_node: p.number_of_node,
+        subnet_id: p.subnet_id.clone(),
+        security_group_id: p.security_group_id.clone(),
+        vpc_id: p.vpc_id.clone(),
+        availability_zone: p.availability_zone.clone(),
+        port: p.port,
+        user_name: p.user_name.clone(),
+        user_pwd: password,
+        public_ip: to_wire_ip(&p.public_ip),
+        number_of_cn: p.number_of_cn,
+        tags: Some(to_wire_tags(&p.tags)),
+        enterprise_project_id: p.enterprise_project_id.clone(),
+    })
+}
+
+/// Whether a listed cluster of the created name is the one this create makes.
+pub fn find_created(live: &Live, name: &str, p: &CreateClusterParams) -> Found {
+    let wants_owner = p.tags.iter().any(|t| t.key == OWNERSHIP_TAG_KEY);
+    match live.cluster(name) {
+        None => Found::Absent,
+        Some(c) if c.node_type == p.node_type && (owned(c) || !wants_owner) => {
+            Found::Match(c.id.clone())
+        }
+        Some(c) => Found::Mismatch(format!(
+            "a cluster named {name} exists (node type {}, {}) that this plan did not create",
+            c.node_type,
+            if owned(c) {
+                "owned"
+            } else {
+                "not owned by dwsctl"
+            }
+        )),
+    }
+}
+
+pub fn restore_body(name: &str, p: &RestoreClusterParams) -> wire::Restore {
+    wire::Restore {
+        name: name.to_owned(),
+        subnet_id: p.subnet_id.clone(),
+        security_group_id: p.security_group_id.clone(),
+        vpc_id: p.vpc_id.clone(),
+        availability_zone: p.availability_zone.clone(),
+        port: p.port,
+        public_ip: to_wire_ip(&p.public_ip),
+        enterprise_project_id: p.enterprise_project_id.clone(),
+    }
+}
+
+/// A restored cluster has no tags until this step sets them; one with foreign tags is not
+/// ours.
+pub fn find_restored(live: &Live, name: &str) -> Found {
+    match live.cluster(name) {
+        None => Found::Absent,
+        Some(c) if c.tags.is_empty() || owned(c) => Found::Match(c.id.clone()),
+        Some(_) => Found::Mismatch(format!(
+            "a cluster named {name} exists that dwsctl did not restore"
+        )),
+    }
+}
+
+/// Whether a listed snapshot of this name belongs to the cluster the step snapshots.
+pub fn find_snapshot(live: &Live, name: &str, cluster_id: &str) -> Found {
+    match live.snapshot(name) {
+        None => Found::Absent,
+        Some(s) if s.cluster_id.as_deref().map_or(true, |id| id == cluster_id) => {
+            Found::Match(s.id.clone())
+        }
+        Some(_) => Found::Mismatch(format!(
+            "a snapshot named {name} exists for another cluster"
+        )),
+    }
+}
+
+pub fn cluster_by_id<'a>(live: &'a Live, id: &str) -> Option<&'a Cluster> {
+    live.clusters.iter().find(|c| c.id == id)
+}
+
+/// The create/restore wait check, by id.
+pub fn settled_by_id(live: &Live, id: &str) -> super::wait::Check {
+    cluster_settled(cluster_by_id(live, id))
+}
+
+/// The snapshot wait check, by ids.
+pub fn snapshot_by_id(live: &Live, id: &str, cluster_id: &str) -> super::wait::Check {
+    snapshot_available(
+        live.snapshots.iter().find(|s| s.id == id),
+        cluster_by_id(live, cluster_id),
+    )
+}
