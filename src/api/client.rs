@@ -385,12 +385,10 @@ impl Client {
         // Some actions answer 200 with a failure code in the body (reference §3.1 form 4).
         let error = self.inner.transport.error_body(&answer.body);
         match error.code() {
-            Some(code) if code != "DWS.0000" => {
-                Err(self
-                    .inner
-                    .transport
-                    .status_error(call, &answer, self.inner.auth.method()))
-            }
+            Some(code) if code != "DWS.0000" && (200..300).contains(&answer.status) => Err(self
+                .inner
+                .transport
+                .status_error(call, &answer, self.inner.auth.method())),
             _ => Ok(()),
         }
     }

@@ -1,5 +1,6 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
 mod client_decode;
+mod client_wire;
 mod spec;
 mod spec_corpus;
