@@ -1,12 +1,298 @@
-//! `dwsctl apply`.
+//! `dwsctl apply`: re-plan, show, confirm and execute; or execute a saved plan exactly.
+//!
+//! The plan text is data (stdout); progress, the prompt and the report go to stderr. With
+//! `--json`, stdout carries JSON lines only: a `plan` event, then the execution events, then
+//! a `summary` event.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 
-use super::{CmdResult, GlobalArgs};
+use super::connect::{connect, Access};
+use super::{print_data, print_status, CmdError, CmdResult, Exit, GlobalArgs, SpecArgs};
+use crate::exec::events::{Event, Events};
+use crate::exec::progress::{Bars, JsonLines, Lines};
+use crate::exec::{self, ExecError, Options, Outcome, Report, RunStatus, Timeouts};
+use crate::plan::{self, Action, Plan};
+use crate::render;
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {}
+pub struct ApplyArgs {
+    /// A plan saved with `dwsctl plan --out PLAN`: executed exactly, each step re-checked
+    /// against the live state just before it runs (no prompt: the review was the plan).
+    #[arg(value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// The most mutating API calls in flight at once (waiting for the cloud takes no slot).
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub parallelism: u32,
+    /// Start no new step after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Stream JSON-lines events to stdout instead of the text plan and progress.
+    #[arg(long)]
+    pub json: bool,
+    /// Per-kind timeout in seconds of cloud time, e.g. `create=5400`; kinds: create, restore,
+    /// snapshot, resize, delete-cluster, delete-snapshot, wait.
+    #[arg(long = "timeout", value_name = "KIND=SECONDS", hide = true)]
+    pub timeouts: Vec<String>,
+}
 
-pub async fn run(_global: &GlobalArgs, _args: ApplyArgs) -> CmdResult {
-    Err(super::not_yet("apply"))
+pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
+    let timeouts = parse_timeouts(&args.timeouts)?;
+    let poll_interval = poll_interval(global)?;
+    let loaded = crate::spec::load(&args.spec.files())?;
+    let saved = match &args.plan {
+        Some(path) => {
+            let plan = plan::load_plan_file(path)?;
+            plan::check_spec_digest(&plan, &loaded.digest)
+                .map_err(|err| CmdError::new(Exit::Stale, err))?;
+            Some(plan)
+        }
+        None => None,
+    };
+    let connection = connect(global, Access::ReadWrite).await?;
+    let live = connection.client.observe().await?;
+    let fresh = saved.is_none();
+    let plan = match saved {
+        Some(plan) => plan,
+        None => plan::diff(&loaded.desired, &live, &loaded.digest),
+    };
+    show(&plan, args.json);
+    if plan.steps.is_empty() {
+        return Ok(Exit::Ok);
+    }
+    refuse_blocked(&plan)?;
+    if fresh && !args.yes {
+        confirm(&plan)?;
+    }
+    let events = progress(args.json);
+    let options = Options {
+        parallelism: args.parallelism as usize,
+        fail_fast: args.fail_fast,
+        time_scale: connection.time_scale,
+        poll_interval,
+        timeouts,
+        fingerprint: (!fresh).then_some(plan::fingerprint as exec::FingerprintFn),
+        live: Some(live),
+        interrupt: Some(exec::interrupt::listen(print_status)),
+        ..Options::default()
+    };
+    let report = exec::execute(
+        &plan,
+        connection.client.clone(),
+        options,
+        Arc::clone(&events),
+    )
+    .await
+    .map_err(exec_error)?;
+    events.emit(&Event::Summary {
+        status: report.status(),
+        counts: report.counts(),
+    });
+    print_report(&report);
+    Ok(exit_code(report.status()))
+}
+
+/// The exit code of DESIGN.md for a run's status.
+pub fn exit_code(status: RunStatus) -> Exit {
+    match status {
+        RunStatus::Complete => Exit::Ok,
+        RunStatus::Interrupted => Exit::Interrupted,
+        RunStatus::Stale => Exit::Stale,
+        RunStatus::Failed => Exit::Error,
+        RunStatus::Partial => Exit::Partial,
+    }
+}
+
+fn exec_error(err: ExecError) -> CmdError {
+    let exit = match err {
+        ExecError::Blocked(_) => Exit::Blocked,
+        _ => Exit::Error,
+    };
+    CmdError::new(exit, err)
+}
+
+fn show(plan: &Plan, json: bool) {
+    if json {
+        let value = serde_json::to_value(plan).unwrap_or_default();
+        let line = serde_json::json!({"event": "plan", "plan": value});
+        print_data(&format!("{line}\n"));
+    } else {
+        print_data(&render::text(plan, &render::TextOptions::default()));
+    }
+}
+
+/// Apply refuses a plan with any blocked step before executing anything.
+fn refuse_blocked(plan: &Plan) -> Result<(), CmdError> {
+    let blocked: Vec<String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Blocked(b) => Some(format!("  ! {}: {}", s.id, b.reason)),
+            _ => None,
+        })
+        .collect();
+    if blocked.is_empty() {
+        return Ok(());
+    }
+    Err(CmdError::new(
+        Exit::Blocked,
+        miette::miette!(
+            help = "resolve the blocked steps (each shows its manual procedure in the plan), \
+                    then run apply again",
+            "apply refuses a plan with blocked steps; nothing was executed:\n{}",
+            blocked.join("\n")
+        ),
+    ))
+}
+
+/// Asks on a terminal; refuses without one.
+fn confirm(plan: &Plan) -> Result<(), CmdError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CmdError::new(
+            Exit::Error,
+            miette::miette!(
+                help = "review the plan, then pass --yes (or save it with `dwsctl plan --out \
+                        PLAN` and run `dwsctl apply PLAN`)",
+                "refusing to apply without confirmation: stdin is not a terminal"
+            ),
+        ));
+    }
+    print_status(&format!(
+        "Apply these {} steps? Only 'yes' is accepted:",
+        plan.steps.len()
+    ));
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|err| {
+            CmdError::new(
+                Exit::Error,
+                miette::miette!("cannot read the answer: {err}"),
+            )
+        })?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CmdError::new(
+            Exit::Error,
+            miette::miette!("apply cancelled; nothing was executed"),
+        ))
+    }
+}
+
+fn progress(json: bool) -> Arc<dyn Events> {
+    if json {
+        Arc::new(JsonLines::new(Box::new(print_data)))
+    } else if std::io::stderr().is_terminal() {
+        Arc::new(Bars::new())
+    } else {
+        Arc::new(Lines::new(Box::new(print_status)))
+    }
+}
+
+fn print_report(report: &Report) {
+    for step in &report.steps {
+        match &step.outcome {
+            Outcome::Done | Outcome::StillRunning { .. } => {}
+            other => print_status(&format!(
+                "  {} {}: {}",
+                other.label(),
+                step.step,
+                other.detail().unwrap_or_default()
+            )),
+        }
+    }
+    let running: Vec<String> = report
+        .still_running()
+        .map(|s| format!("  … {}: {}", s.step, s.outcome.detail().unwrap_or_default()))
+        .collect();
+    if !running.is_empty() {
+        print_status(
+            "Still running in the cloud (the next `dwsctl plan`/`apply` waits for these \
+             instead of starting them again):",
+        );
+        for line in running {
+            print_status(&line);
+        }
+    }
+    print_status(&report.summary_line());
+}
+
+fn poll_interval(global: &GlobalArgs) -> Result<Duration, CmdError> {
+    match global.poll_interval {
+        None => Ok(Options::default().poll_interval),
+        Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        Some(secs) => Err(CmdError::new(
+            Exit::Error,
+            miette::miette!("--poll-interval must be between 0 and 3600 seconds, not {secs}"),
+        )),
+    }
+}
+
+fn parse_timeouts(specs: &[String]) -> Result<Timeouts, CmdError> {
+    let mut timeouts = Timeouts::default();
+    for spec in specs {
+        let bad = || {
+            CmdError::new(
+                Exit::Error,
+                miette::miette!(
+                    "--timeout {spec:?}: expected KIND=SECONDS with KIND one of create, restore, \
+                     snapshot, resize, delete-cluster, delete-snapshot, wait"
+                ),
+            )
+        };
+        let (kind, secs) = spec.split_once('=').ok_or_else(bad)?;
+        let secs: u64 = secs.trim().parse().map_err(|_| bad())?;
+        let value = Duration::from_secs(secs);
+        let slot = match kind.trim() {
+            "create" => &mut timeouts.create,
+            "restore" => &mut timeouts.restore,
+            "snapshot" => &mut timeouts.snapshot,
+            "resize" => &mut timeouts.resize,
+            "delete-cluster" => &mut timeouts.delete_cluster,
+            "delete-snapshot" => &mut timeouts.delete_snapshot,
+            "wait" => &mut timeouts.wait,
+            _ => return Err(bad()),
+        };
+        *slot = value;
+    }
+    Ok(timeouts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_per_kind_and_reject_unknown_kinds() {
+        let t = parse_timeouts(&["create=5400".into(), "delete-snapshot=60".into()])
+            .expect("valid timeouts");
+        assert_eq!(t.create, Duration::from_secs(5400));
+        assert_eq!(t.delete_snapshot, Duration::from_secs(60));
+        assert_eq!(t.snapshot, Timeouts::default().snapshot);
+        assert!(parse_timeouts(&["forever=1".into()]).is_err());
+        assert!(parse_timeouts(&["create=soon".into()]).is_err());
+    }
+
+    #[test]
+    fn run_statuses_map_to_the_documented_exit_codes() {
+        assert_eq!(exit_code(RunStatus::Complete) as i32, 0);
+        assert_eq!(exit_code(RunStatus::Failed) as i32, 1);
+        assert_eq!(exit_code(RunStatus::Stale) as i32, 4);
+        assert_eq!(exit_code(RunStatus::Partial) as i32, 5);
+        assert_eq!(exit_code(RunStatus::Interrupted) as i32, 130);
+    }
 }

@@ -5,9 +5,11 @@
 //! and runs against the HTTP client in production. The executor makes no decision the plan
 //! did not record: it only orders steps, resolves names to ids, and observes the cloud.
 
+mod client;
 pub mod cloud;
 mod ctx;
 pub mod events;
+pub mod interrupt;
 mod mutate;
 pub mod options;
 mod poller;
