@@ -1,10 +1,15 @@
 //! Overlays: later files deep-merge over earlier ones, and `defaults:` under each cluster.
 //!
 //! Mappings merge key by key (recursively); any other value replaces what it overrides;
-//! `key: !reset` removes the inherited key. Every value keeps the span of the file it came
+//! `key: !reset` removes the inherited key. Values that are one choice among several forms
+//! (`password`, `public_ip`, `restore_from`) are replaced whole: merging
+//! `{from_env: A}` with `{from_file: B}` would name two sources. Every value keeps the span of the file it came
 //! from, so an error in an overlaid value points into the overlay.
 
 use super::yaml::{Entry, Node, NodeKind};
+
+/// Keys whose values an overlay replaces whole instead of merging.
+pub const REPLACED_WHOLE: &[&str] = &["password", "public_ip", "restore_from"];
 
 /// Merges `overlay` over `base`.
 pub fn merge(base: Node, overlay: Node) -> Node {
@@ -23,8 +28,13 @@ pub fn merge(base: Node, overlay: Node) -> Node {
                             span: entry.value.span,
                         };
                         if let Some(slot) = entries.get_mut(i) {
-                            let old = std::mem::replace(&mut slot.value, placeholder(value.span));
-                            slot.value = merge(old, value);
+                            if REPLACED_WHOLE.contains(&slot.key.as_str()) {
+                                slot.value = strip_resets(value);
+                            } else {
+                                let old =
+                                    std::mem::replace(&mut slot.value, placeholder(value.span));
+                                slot.value = merge(old, value);
+                            }
                         }
                     }
                     (None, kind) => entries.push(Entry {
@@ -141,6 +151,18 @@ mod tests {
         assert_eq!(text_of(&merged, &["a", "x"]), None);
         assert_eq!(text_of(&merged, &["a", "y"]).as_deref(), Some("2"));
         assert!(merged.get("a").and_then(|a| a.get("z")).is_none());
+    }
+
+    #[test]
+    fn a_password_reference_is_replaced_not_merged() {
+        let base = yaml(0, "password: {from_env: A}\n");
+        let over = yaml(1, "password: {from_file: b}\n");
+        let merged = merge(base, over);
+        assert_eq!(text_of(&merged, &["password", "from_env"]), None);
+        assert_eq!(
+            text_of(&merged, &["password", "from_file"]).as_deref(),
+            Some("b")
+        );
     }
 
     #[test]

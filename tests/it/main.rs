@@ -4,3 +4,4 @@ mod client_decode;
 mod client_wire;
 mod spec;
 mod spec_corpus;
+mod spec_overlay;
