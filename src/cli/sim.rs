@@ -1,12 +1,112 @@
-//! `dwsctl sim`.
+//! `dwsctl sim serve`: run the DWS and IAM simulator as an HTTP server until Ctrl-C.
 
-use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
-use super::{CmdResult, GlobalArgs};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{print_status, CmdError, CmdResult, Exit, GlobalArgs};
+use crate::sim::{self, Config, PasswordPolicy};
 
 #[derive(Debug, Args)]
-pub struct SimArgs {}
+pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
 
-pub async fn run(_global: &GlobalArgs, _args: SimArgs) -> CmdResult {
-    Err(super::not_yet("sim"))
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulated IAM and DWS APIs over HTTP until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+/// The admin-password rule to enforce.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    /// 12–32 characters (current OTC documentation).
+    Strict,
+    /// 8–32 characters (2022 documentation, older SDKs' tests).
+    Lenient,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Persist the simulated state in FILE (survives restarts; written atomically).
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Simulated seconds per real second (a 12-minute create takes 12 minutes at 1).
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Seed for ids and durations.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Admin password rule.
+    #[arg(long, value_enum, default_value = "strict")]
+    pub password_policy: PolicyArg,
+    /// Most nodes all clusters of the project may have together.
+    #[arg(long, value_name = "N", default_value_t = sim::DEFAULT_NODE_QUOTA)]
+    pub node_quota: u32,
+}
+
+pub async fn run(_global: &GlobalArgs, args: SimArgs) -> CmdResult {
+    match args.command {
+        SimCommand::Serve(serve) => run_serve(serve).await,
+    }
+}
+
+async fn run_serve(args: ServeArgs) -> CmdResult {
+    let config = Config {
+        listen: args.listen,
+        state_file: args.state.clone(),
+        time_scale: args.time_scale,
+        seed: args.seed,
+        password_policy: match args.password_policy {
+            PolicyArg::Strict => PasswordPolicy::Strict,
+            PolicyArg::Lenient => PasswordPolicy::Lenient,
+        },
+        node_quota: args.node_quota,
+        ..Config::default()
+    };
+    let handle = sim::spawn(config).await?;
+    let base = handle.base_url();
+    print_status(&format!("dwsctl simulator listening on {base}"));
+    print_status(&format!("  IAM:  POST {base}/v3/auth/tokens"));
+    print_status(&format!(
+        "        user {} / domain {} / password {} / project {} ({})",
+        sim::DEFAULT_USER,
+        sim::DEFAULT_DOMAIN,
+        sim::DEFAULT_PASSWORD,
+        sim::DEFAULT_PROJECT_NAME,
+        sim::DEFAULT_PROJECT_ID
+    ));
+    print_status(&format!(
+        "  AK/SK: access key {} / secret key {}",
+        sim::DEFAULT_ACCESS_KEY,
+        sim::DEFAULT_SECRET_KEY
+    ));
+    print_status(&format!(
+        "  DWS:  {base}/v1.0/{}/clusters",
+        sim::DEFAULT_PROJECT_ID
+    ));
+    print_status(&format!(
+        "  time scale {}x, seed {}, state {}",
+        args.time_scale,
+        args.seed,
+        args.state
+            .as_ref()
+            .map_or("in memory".to_owned(), |p| p.display().to_string())
+    ));
+    print_status("Press Ctrl-C to stop.");
+    let stopped = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    stopped.map_err(|err| {
+        CmdError::new(
+            Exit::Error,
+            miette::miette!("cannot wait for Ctrl-C: {err}"),
+        )
+    })?;
+    Ok(Exit::Ok)
 }

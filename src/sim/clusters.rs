@@ -1,0 +1,517 @@
+//! The cluster routes under `/v1.0/{project_id}`: node types, quotas, create / list / detail /
+//! delete, restart, resize, cluster-shrink, reset-password and tags (reference §4–§7, §9, §10).
+//!
+//! A cluster busy with a task (or still creating, or deleting) rejects other operations with
+//! 403 DWS.7023 "Cluster status is not allowed to operation.", the stricter of the two
+//! documented answers: it is the one seen live (reference §3.1 form 3), and as a 403 a generic
+//! client does not retry it, so a caller must order its operations instead of hammering
+//! (the alternative, 409 DWS.0011, reads as "retry later").
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Extension;
+use rand::Rng;
+use serde_json::Value;
+
+use super::catalog;
+use super::clock::format_local;
+use super::faults::Actions;
+use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
+use super::server::{Inner, Shared};
+use super::state::{ClusterRec, Op, Task, TaskKind};
+use super::validate;
+use crate::api::sign::sha256_hex;
+use crate::api::wire::{
+    ClusterDetailResponse, ClusterIdResponse, ClusterList, CreateCluster, DeleteClusterRequest,
+    FailedReasons, IdOnly, NodeTypesResponse, PublicIp, ResetPasswordRequest, ResizeRequest,
+    RestartRequest, ShrinkRequest, Tag, TagsBody,
+};
+
+/// Virtual durations in seconds (reference §11): (low, high).
+pub const CREATE_SECS: (f64, f64) = (600.0, 900.0);
+pub const RESIZE_SECS: (f64, f64) = (300.0, 600.0);
+pub const SHRINK_SECS: (f64, f64) = (300.0, 600.0);
+pub const RESTART_SECS: (f64, f64) = (150.0, 210.0);
+pub const DELETE_SECS: (f64, f64) = (60.0, 120.0);
+
+/// 404 DWS.0047 for a well-formed id of no cluster (reference §6.4, the OTC behaviour).
+pub fn not_found() -> ApiErr {
+    ApiErr::dws(
+        StatusCode::NOT_FOUND,
+        "DWS.0047",
+        "Cluster does not exist or has been deleted.",
+    )
+}
+
+/// 403 DWS.7023 for an operation on a busy cluster (see the module comment).
+pub fn busy(reason: &str) -> ApiErr {
+    ApiErr::dws(
+        StatusCode::FORBIDDEN,
+        "DWS.7023",
+        format!("Cluster status is not allowed to operation. {reason}"),
+    )
+}
+
+fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
+    validate::id("cluster", id)?;
+    inner.world.cluster_mut(id).ok_or_else(not_found)
+}
+
+/// Looks a cluster up and checks that it is idle and AVAILABLE.
+fn find_idle<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
+    let now = inner.clock.now();
+    let cluster = find(inner, id)?;
+    match cluster.busy_reason(now) {
+        Some(reason) => Err(busy(&reason)),
+        None => Ok(cluster),
+    }
+}
+
+pub async fn node_types_v1() -> ApiResult {
+    let node_types = catalog::node_types_v1();
+    reply::ok(&NodeTypesResponse {
+        node_types,
+        count: None,
+    })
+}
+
+pub async fn node_types_v2(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let node_types = catalog::node_types_v2(&shared.config.networks.availability_zones);
+    let count = Some(node_types.len() as u64);
+    reply::ok(&NodeTypesResponse { node_types, count })
+}
+
+pub async fn quotas(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let inner = shared.world();
+    let (mut cores, mut ram) = (0, 0);
+    for c in &inner.world.clusters {
+        if let Some(f) = catalog::flavor(&c.node_type) {
+            cores += f.vcpus * u64::from(c.number_of_node);
+            ram += f.ram_gb * u64::from(c.number_of_node);
+        }
+    }
+    let nodes = inner.world.nodes_in_use();
+    reply::ok(&catalog::quotas(nodes, cores, ram, shared.config.node_quota))
+}
+
+pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let inner = shared.world();
+    let now = inner.clock.now();
+    let clusters: Vec<_> = inner
+        .world
+        .clusters
+        .iter()
+        .filter(|c| c.visible_at <= now)
+        .map(|c| c.view(&inner.clock, false))
+        .collect();
+    let count = clusters.len() as u64;
+    reply::ok(&ClusterList { clusters, count })
+}
+
+pub async fn detail(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
+    let mut inner = shared.world();
+    let cluster = find(&mut inner, params.get("cluster_id"))?.clone();
+    reply::ok(&ClusterDetailResponse {
+        cluster: cluster.view(&inner.clock, true),
+    })
+}
+
+/// What a new cluster is made of (create, restore and `/_sim/seed`).
+#[derive(Debug, Clone)]
+pub struct NewCluster {
+    pub name: String,
+    pub flavor: &'static catalog::Flavor,
+    pub number_of_node: u32,
+    pub subnet_id: String,
+    pub security_group_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub port: u32,
+    pub user_name: String,
+    pub password_sha256: String,
+    pub public_ip: Option<PublicIp>,
+    pub number_of_cn: u32,
+    pub tags: Vec<Tag>,
+    pub enterprise_project_id: String,
+    /// The snapshot a restore reads from.
+    pub restored_from: Option<String>,
+    pub version: String,
+    /// Virtual seconds until AVAILABLE (or CREATION FAILED); 0 = available at once.
+    pub duration: f64,
+    pub failure: Option<FailedReasons>,
+    pub list_lag: f64,
+}
+
+/// Adds a cluster to the world and returns its id.
+pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
+    let now = inner.clock.now();
+    let wall = format_local(inner.clock.wall_at(now));
+    let world = &mut inner.world;
+    let id = world.new_cluster_id();
+    let node_ids = (0..new.number_of_node).map(|_| world.new_uuid()).collect();
+    let private_ips = world.private_ips(new.number_of_node);
+    let (public_ip, eip_address) = match new.public_ip {
+        Some(ip) if ip.public_bind_type != "not_use" => {
+            let eip_id = match ip.eip_id {
+                Some(id) => id,
+                None => world.new_uuid(),
+            };
+            let mut rng = world.rng();
+            let address = format!("80.158.{}.{}", rng.gen_range(0..=255u8), rng.gen_range(1..=254u8));
+            let ip = PublicIp {
+                public_bind_type: ip.public_bind_type,
+                eip_id: Some(eip_id),
+                eip_address: None,
+            };
+            (Some(ip), Some(address))
+        }
+        other => (other, None),
+    };
+    world.clusters.push(ClusterRec {
+        id: id.clone(),
+        name: new.name,
+        node_type: new.flavor.spec_name.to_owned(),
+        node_type_id: new.flavor.id.to_owned(),
+        number_of_node: new.number_of_node,
+        subnet_id: new.subnet_id,
+        security_group_id: new.security_group_id,
+        vpc_id: new.vpc_id,
+        availability_zone: new.availability_zone,
+        port: new.port,
+        user_name: new.user_name,
+        password_sha256: new.password_sha256,
+        public_ip,
+        eip_address,
+        number_of_cn: new.number_of_cn,
+        tags: new.tags,
+        enterprise_project_id: new.enterprise_project_id,
+        created: wall.clone(),
+        updated: wall,
+        visible_at: now + new.list_lag,
+        creation: Op {
+            start: now,
+            duration: new.duration,
+        },
+        restoring: new.restored_from.is_some(),
+        restored_from: new.restored_from,
+        creation_failure: new.failure,
+        task: None,
+        deleting: None,
+        node_ids,
+        private_ips,
+        version: new.version,
+    });
+    id
+}
+
+/// The body of a create, with or without the `{"cluster": …}` wrapper: every real client
+/// wraps it, the getting-started page does not.
+fn unwrap_create(body: Value) -> Result<CreateCluster, ApiErr> {
+    let inner = match body {
+        Value::Object(mut map) if map.contains_key("cluster") => {
+            map.remove("cluster").unwrap_or(Value::Null)
+        }
+        other => other,
+    };
+    serde_json::from_value(inner)
+        .map_err(|err| ApiErr::bad_param(format!("The request body is invalid: {err}.")))
+}
+
+/// The failure an injected `create_fails` fault leads to.
+pub fn injected_failure(restore: bool) -> FailedReasons {
+    let (code, what) = if restore {
+        ("DWS.6003", "restore the cluster")
+    } else {
+        ("DWS.6000", "create the cluster")
+    };
+    FailedReasons {
+        error_code: Some(code.to_owned()),
+        error_msg: Some(format!(
+            "Failed to {what}: the simulator's fault schedule made this operation fail."
+        )),
+    }
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    actions: Option<Extension<Actions>>,
+    DwsJson(body): DwsJson<Value>,
+) -> ApiResult {
+    let req = unwrap_create(body)?;
+    let cfg = &shared.config;
+    validate::cluster_name(&req.name)?;
+    let flavor = catalog::flavor(&req.node_type).ok_or_else(|| {
+        ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.5006",
+            format!("Invalid specifications. Node type {:?} does not exist.", req.node_type),
+        )
+    })?;
+    validate::node_count(req.number_of_node)?;
+    let port = req.port.unwrap_or(8000);
+    validate::port(port)?;
+    validate::user_name(&req.user_name)?;
+    validate::password(cfg.password_policy, req.user_pwd.expose(), &req.user_name)?;
+    validate::network(&cfg.networks, &req.vpc_id, &req.subnet_id, &req.security_group_id)?;
+    let az = req
+        .availability_zone
+        .clone()
+        .or_else(|| cfg.networks.availability_zones.first().cloned())
+        .unwrap_or_default();
+    validate::availability_zone(&cfg.networks, &az)?;
+    if let Some(ip) = &req.public_ip {
+        validate::public_ip(ip)?;
+    }
+    let cns = req.number_of_cn.unwrap_or(3.min(req.number_of_node));
+    validate::number_of_cn(cns, req.number_of_node)?;
+    let tags = req.tags.clone().unwrap_or_default();
+    validate::tags(&tags)?;
+    let actions = actions.map(|Extension(a)| a).unwrap_or_default();
+    let mut inner = shared.world();
+    if inner.world.clusters.iter().any(|c| c.name == req.name) {
+        return Err(name_taken(&req.name));
+    }
+    validate::quota(
+        inner.world.nodes_in_use(),
+        u64::from(req.number_of_node),
+        cfg.node_quota,
+    )?;
+    let duration = inner.world.duration(CREATE_SECS.0, CREATE_SECS.1);
+    let id = insert(
+        &mut inner,
+        NewCluster {
+            name: req.name,
+            flavor,
+            number_of_node: req.number_of_node,
+            subnet_id: req.subnet_id,
+            security_group_id: req.security_group_id,
+            vpc_id: req.vpc_id,
+            availability_zone: az,
+            port,
+            user_name: req.user_name,
+            password_sha256: sha256_hex(req.user_pwd.expose().as_bytes()),
+            public_ip: req.public_ip,
+            number_of_cn: cns,
+            tags,
+            enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
+            restored_from: None,
+            version: "8.1.3.310".to_owned(),
+            duration,
+            failure: actions.create_fails.then(|| injected_failure(false)),
+            list_lag: actions.list_lag.unwrap_or(0.0),
+        },
+    );
+    shared.commit(&inner)?;
+    reply::ok(&ClusterIdResponse {
+        cluster: IdOnly { id },
+    })
+}
+
+/// 409 DWS.5050 for a cluster name in use.
+pub fn name_taken(name: &str) -> ApiErr {
+    ApiErr::dws(
+        StatusCode::CONFLICT,
+        "DWS.5050",
+        format!("The cluster name already exists. A cluster named {name:?} exists in this project."),
+    )
+}
+
+/// `DELETE …/clusters/{id}` with `{"keep_last_manual_snapshot": n}` (mandatory). Manual
+/// snapshots are retained whatever `n` says (OTC-UMN: "manual snapshots are retained").
+/// A second delete of a deleting cluster answers 202 again, so a retried delete is harmless.
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(_body): DwsJson<DeleteClusterRequest>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    let duration = inner.world.duration(DELETE_SECS.0, DELETE_SECS.1);
+    let cluster = find(&mut inner, params.get("cluster_id"))?;
+    if cluster.deleting.is_none() {
+        if let Some(task) = cluster.task.as_ref().filter(|t| !t.op.done(now)) {
+            return Err(busy(&format!(
+                "The cluster is busy with task {}.",
+                task.kind.task_status()
+            )));
+        }
+        cluster.deleting = Some(Op {
+            start: now,
+            duration,
+        });
+        shared.commit(&inner)?;
+    }
+    reply::empty(StatusCode::ACCEPTED)
+}
+
+/// Starts a task on an idle cluster.
+fn start_task(inner: &mut Inner, id: &str, kind: TaskKind, secs: (f64, f64)) -> Result<(), ApiErr> {
+    find_idle(inner, id)?;
+    let now = inner.clock.now();
+    let duration = inner.world.duration(secs.0, secs.1);
+    let started_wall = format_local(inner.clock.wall_at(now));
+    let cluster = find(inner, id)?;
+    cluster.task = Some(Task {
+        kind,
+        op: Op {
+            start: now,
+            duration,
+        },
+        started_wall,
+    });
+    Ok(())
+}
+
+pub async fn restart(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(_body): DwsJson<RestartRequest>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    start_task(&mut inner, params.get("cluster_id"), TaskKind::Rebooting, RESTART_SECS)?;
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+/// Scale out by `count` (≥ 1: GTC's acceptance test adds one node on the live service, so
+/// the "at least 3" of the current doc is not enforced), to at most 256 nodes and the quota.
+pub async fn resize(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(body): DwsJson<ResizeRequest>,
+) -> ApiResult {
+    let count = body.scale_out.count;
+    let id = params.get("cluster_id");
+    let mut inner = shared.world();
+    let current = find_idle(&mut inner, id)?.number_of_node;
+    if count == 0 || current.saturating_add(count) > 256 {
+        return Err(ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.5047",
+            format!("Invalid instance quantity. The cluster has {current} nodes; it can grow by 1 to {} more.", 256u32.saturating_sub(current)),
+        ));
+    }
+    validate::quota(inner.world.nodes_in_use(), u64::from(count), shared.config.node_quota)?;
+    let new_node_ids = (0..count).map(|_| inner.world.new_uuid()).collect();
+    let new_private_ips = inner.world.private_ips(count);
+    start_task(
+        &mut inner,
+        id,
+        TaskKind::Growing {
+            new_node_ids,
+            new_private_ips,
+        },
+        RESIZE_SECS,
+    )?;
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+/// Scale in by `shrink_number`, keeping at least 3 nodes. Answers 200 with the
+/// `{"error_code": "DWS.0000", "error_msg": null}` success body the newer APIs use.
+pub async fn shrink(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(body): DwsJson<ShrinkRequest>,
+) -> ApiResult {
+    let count = body.shrink_number;
+    let id = params.get("cluster_id");
+    let mut inner = shared.world();
+    let current = find_idle(&mut inner, id)?.number_of_node;
+    if count == 0 || current.saturating_sub(count) < 3 {
+        return Err(ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.5047",
+            format!("Invalid instance quantity. The cluster has {current} nodes and must keep at least 3; it can shrink by 1 to {}.", current.saturating_sub(3)),
+        ));
+    }
+    start_task(&mut inner, id, TaskKind::Shrinking { count }, SHRINK_SECS)?;
+    shared.commit(&inner)?;
+    Ok((
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"error_code": "DWS.0000", "error_msg": null})),
+    )
+        .into_response())
+}
+
+/// Synchronous (reference §12): the new password must follow the creation rules and differ
+/// from the current one.
+pub async fn reset_password(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(body): DwsJson<ResetPasswordRequest>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let cluster = find_idle(&mut inner, params.get("cluster_id"))?;
+    let pw = body.new_password.expose();
+    validate::password(shared.config.password_policy, pw, &cluster.user_name)?;
+    let hash = sha256_hex(pw.as_bytes());
+    if hash == cluster.password_sha256 {
+        return Err(ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.5144",
+            "Invalid password of the cluster administrator. The new password must differ from the current one.",
+        ));
+    }
+    cluster.password_sha256 = hash;
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+pub async fn list_tags(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
+    let mut inner = shared.world();
+    let tags = find(&mut inner, params.get("cluster_id"))?.tags.clone();
+    reply::ok(&TagsBody { tags })
+}
+
+/// Adds tags; an existing key gets the new value. At most 10 tags per cluster.
+pub async fn create_tags(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(body): DwsJson<TagsBody>,
+) -> ApiResult {
+    validate::tags(&body.tags)?;
+    let mut inner = shared.world();
+    let cluster = find(&mut inner, params.get("cluster_id"))?;
+    let mut tags = cluster.tags.clone();
+    for tag in body.tags {
+        match tags.iter_mut().find(|t| t.key == tag.key) {
+            Some(existing) => existing.value = tag.value,
+            None => tags.push(tag),
+        }
+    }
+    if tags.len() > validate::MAX_TAGS {
+        return Err(validate::too_many_tags());
+    }
+    cluster.tags = tags;
+    shared.commit(&inner)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Removes tags by key; a key the cluster does not carry is ignored, so a retried delete
+/// succeeds.
+pub async fn delete_tags(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    DwsJson(body): DwsJson<TagsBody>,
+) -> ApiResult {
+    for tag in &body.tags {
+        if tag.key.is_empty() || tag.key.chars().count() > 128 {
+            return Err(ApiErr::dws(
+                StatusCode::BAD_REQUEST,
+                "DWS.5197",
+                "The tag is invalid. A tag key must be 1 to 128 characters long.",
+            ));
+        }
+    }
+    let mut inner = shared.world();
+    let cluster = find(&mut inner, params.get("cluster_id"))?;
+    cluster
+        .tags
+        .retain(|t| !body.tags.iter().any(|gone| gone.key == t.key));
+    shared.commit(&inner)?;
+    Ok(StatusCode::OK.into_response())
+}

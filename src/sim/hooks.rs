@@ -1,0 +1,242 @@
+//! The test hooks under `/_sim/` (documented in docs/sim.md): request counters, the fault
+//! schedule, bulk seeding, reset, the clock, and preset ids. They need no credentials and are
+//! neither counted nor faulted.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::catalog;
+use super::clusters::{self, NewCluster};
+use super::faults::{Faults, FaultsRequest};
+use super::reply::{self, ApiErr, ApiResult, DwsJson};
+use super::server::{lock, Shared};
+use super::snapshots::source_of;
+use super::state::{Op, SnapshotRec, State as World};
+use crate::api::sign::sha256_hex;
+
+/// The most objects one seed call creates.
+pub const MAX_SEED: u64 = 100_000;
+
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_sim/requests", get(requests).delete(reset_requests))
+        .route("/_sim/faults", get(faults).post(add_faults).delete(clear_faults))
+        .route("/_sim/seed", post(seed))
+        .route("/_sim/reset", post(reset))
+        .route("/_sim/clock", get(clock))
+        .route("/_sim/clock/advance", post(advance))
+        .route("/_sim/ids", post(preset_ids))
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let counters = lock(&shared.counters).clone();
+    reply::ok(&counters)
+}
+
+async fn reset_requests(State(shared): State<Arc<Shared>>) -> ApiResult {
+    lock(&shared.counters).reset();
+    reply::empty(StatusCode::OK)
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let faults = lock(&shared.faults);
+    reply::ok(&json!({ "rules": faults.rules() }))
+}
+
+async fn add_faults(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(request): DwsJson<FaultsRequest>,
+) -> ApiResult {
+    Faults::check(&request).map_err(ApiErr::bad_param)?;
+    let mut faults = lock(&shared.faults);
+    faults.add(request);
+    reply::ok(&json!({ "rules": faults.rules() }))
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> ApiResult {
+    lock(&shared.faults).clear();
+    reply::empty(StatusCode::OK)
+}
+
+/// `POST /_sim/seed` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedRequest {
+    #[serde(default)]
+    clusters: u64,
+    /// Manual snapshots, spread over the seeded clusters round-robin.
+    #[serde(default)]
+    snapshots: u64,
+    /// Automated snapshots, spread the same way.
+    #[serde(default)]
+    automated_snapshots: u64,
+    /// Name prefix (`seed` → `seed-0001`, `seed-0001-snap-0001`).
+    #[serde(default = "default_prefix")]
+    prefix: String,
+}
+
+fn default_prefix() -> String {
+    "seed".to_owned()
+}
+
+/// Creates N AVAILABLE clusters and M AVAILABLE snapshots at once (no quota check: for
+/// benchmarks at scales beyond a real project's quota).
+async fn seed(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(req): DwsJson<SeedRequest>,
+) -> ApiResult {
+    let snapshots = req.snapshots + req.automated_snapshots;
+    if req.clusters > MAX_SEED || snapshots > MAX_SEED {
+        return Err(ApiErr::bad_param(format!("seed at most {MAX_SEED} objects of each kind")));
+    }
+    if snapshots > 0 && req.clusters == 0 {
+        return Err(ApiErr::bad_param("snapshots need clusters to belong to"));
+    }
+    let flavor = catalog::flavor("dws.m3.xlarge")
+        .or_else(|| catalog::FLAVORS.first())
+        .ok_or_else(|| ApiErr::bad_param("no node types"))?;
+    let nets = &shared.config.networks;
+    let mut inner = shared.world();
+    let mut ids = Vec::new();
+    for i in 1..=req.clusters {
+        let name = format!("{}-{i:04}", req.prefix);
+        if inner.world.clusters.iter().any(|c| c.name == name) {
+            return Err(clusters::name_taken(&name));
+        }
+        let new = NewCluster {
+            name,
+            flavor,
+            number_of_node: 3,
+            subnet_id: nets.subnet_ids.first().cloned().unwrap_or_default(),
+            security_group_id: nets.security_group_ids.first().cloned().unwrap_or_default(),
+            vpc_id: nets.vpc_ids.first().cloned().unwrap_or_default(),
+            availability_zone: nets.availability_zones.first().cloned().unwrap_or_default(),
+            port: 8000,
+            user_name: "dbadmin".to_owned(),
+            password_sha256: sha256_hex(b"Seeded-Passw0rd!"),
+            public_ip: None,
+            number_of_cn: 3,
+            tags: Vec::new(),
+            enterprise_project_id: "0".to_owned(),
+            restored_from: None,
+            version: "8.1.3.310".to_owned(),
+            duration: 0.0,
+            failure: None,
+            list_lag: 0.0,
+        };
+        ids.push(clusters::insert(&mut inner, new));
+    }
+    let now = inner.clock.now();
+    let started = super::clock::format_zulu(inner.clock.wall_at(now));
+    for j in 0..snapshots {
+        let Some(cluster_id) = ids.get((j % req.clusters.max(1)) as usize) else {
+            break;
+        };
+        let Some(cluster) = inner.world.cluster(cluster_id) else {
+            break;
+        };
+        let source = source_of(cluster);
+        let name = format!("{}-snap-{:05}", cluster.name, j + 1);
+        let id = inner.world.new_snapshot_id();
+        inner.world.snapshots.push(SnapshotRec {
+            id,
+            name,
+            description: String::new(),
+            cluster_id: cluster_id.clone(),
+            kind: if j < req.snapshots { "MANUAL" } else { "AUTOMATED" }.to_owned(),
+            op: Op {
+                start: now,
+                duration: 0.0,
+            },
+            started: started.clone(),
+            size: 10.0,
+            visible_at: now,
+            source,
+        });
+    }
+    shared.commit(&inner)?;
+    reply::ok(&json!({ "clusters": req.clusters, "snapshots": snapshots }))
+}
+
+/// Empties the world (same seed, ids start over), the fault schedule and the counters.
+/// Issued tokens and the clock stay.
+async fn reset(State(shared): State<Arc<Shared>>) -> ApiResult {
+    {
+        let mut inner = shared.world();
+        inner.world = World::new(shared.config.seed);
+        shared.commit(&inner)?;
+    }
+    *lock(&shared.faults) = Faults::new(shared.config.seed);
+    lock(&shared.counters).reset();
+    reply::empty(StatusCode::OK)
+}
+
+fn clock_body(shared: &Shared) -> serde_json::Value {
+    let inner = lock(&shared.inner);
+    json!({ "now": inner.clock.now(), "time_scale": inner.clock.scale() })
+}
+
+async fn clock(State(shared): State<Arc<Shared>>) -> ApiResult {
+    reply::ok(&clock_body(&shared))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceRequest {
+    seconds: f64,
+}
+
+/// Moves virtual time forward; every running operation progresses accordingly.
+async fn advance(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(req): DwsJson<AdvanceRequest>,
+) -> ApiResult {
+    if !(req.seconds.is_finite() && req.seconds >= 0.0) {
+        return Err(ApiErr::bad_param("seconds must be a non-negative number"));
+    }
+    {
+        let mut inner = lock(&shared.inner);
+        inner.clock.advance(req.seconds);
+    }
+    {
+        let inner = shared.world();
+        shared.commit(&inner)?;
+    }
+    reply::ok(&clock_body(&shared))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresetIds {
+    #[serde(default)]
+    clusters: Vec<String>,
+    #[serde(default)]
+    snapshots: Vec<String>,
+}
+
+/// Queues ids for the next creates (so a test can replay a documented flow whose paths
+/// contain fixed ids).
+async fn preset_ids(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(req): DwsJson<PresetIds>,
+) -> ApiResult {
+    if let Some(bad) = req
+        .clusters
+        .iter()
+        .chain(&req.snapshots)
+        .find(|id| !super::validate::is_uuid(id))
+    {
+        return Err(ApiErr::bad_param(format!("{bad:?} is not a UUID")));
+    }
+    let mut inner = shared.world();
+    inner.world.next_cluster_ids.extend(req.clusters);
+    inner.world.next_snapshot_ids.extend(req.snapshots);
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}

@@ -1,0 +1,95 @@
+//! The state file: the world plus the virtual time and wall time it was saved at, written
+//! atomically (temporary file, then rename) after every mutation.
+//!
+//! Reloading continues virtual time from the saved instant plus the wall time that passed,
+//! scaled, so operations keep progressing while the simulator is down, as in the real cloud.
+//! A file that exists but cannot be read or parsed is an error naming it, never a fresh start.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::clock::{unix_now, Clock};
+use super::state::{State, STATE_FORMAT};
+use super::SimError;
+
+#[derive(Deserialize)]
+struct StateFile {
+    format: u32,
+    virtual_now: f64,
+    saved_at_unix: f64,
+    world: State,
+}
+
+/// The same shape, borrowed for writing.
+#[derive(Serialize)]
+struct StateFileRef<'a> {
+    format: u32,
+    virtual_now: f64,
+    saved_at_unix: f64,
+    world: &'a State,
+}
+
+/// Loads `path`, or creates an empty world (with `seed`) when it does not exist. Returns the
+/// world and the virtual time to start the clock at.
+pub fn load_or_create(path: &Path, seed: u64, time_scale: f64) -> Result<(State, f64), SimError> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| SimError::WriteState {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            }
+            return Ok((State::new(seed), 0.0));
+        }
+        Err(source) => {
+            return Err(SimError::ReadState {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    };
+    let file: StateFile =
+        serde_json::from_slice(&text).map_err(|source| SimError::CorruptState {
+            path: path.to_owned(),
+            source,
+        })?;
+    if file.format != STATE_FORMAT || file.world.format != STATE_FORMAT {
+        return Err(SimError::CorruptState {
+            path: path.to_owned(),
+            source: serde::de::Error::custom(format!(
+                "format {} is not the supported format {STATE_FORMAT}",
+                file.format
+            )),
+        });
+    }
+    let away = (unix_now() - file.saved_at_unix).max(0.0);
+    Ok((file.world, file.virtual_now + away * time_scale))
+}
+
+/// Writes the world atomically: a sibling temporary file, flushed, then renamed over `path`.
+pub fn save(path: &Path, world: &State, clock: &Clock) -> io::Result<()> {
+    let file = StateFileRef {
+        format: STATE_FORMAT,
+        virtual_now: clock.now(),
+        saved_at_unix: unix_now(),
+        world,
+    };
+    let bytes = serde_json::to_vec(&file).map_err(io::Error::other)?;
+    let tmp = temp_path(path);
+    {
+        let mut out = std::fs::File::create(&tmp)?;
+        out.write_all(&bytes)?;
+        out.sync_data()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    path.with_file_name(name)
+}

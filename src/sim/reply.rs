@@ -1,0 +1,163 @@
+//! What handlers answer: error replies with DWS or gateway bodies, and the extractors that turn
+//! every malformed request (bad JSON, wrong types, empty or huge bodies, odd paths) into one of
+//! them instead of axum's plain-text rejections.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::api::wire::ErrorBody;
+
+/// An error answer: status, body and (for throttling) a `Retry-After`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiErr {
+    pub status: StatusCode,
+    pub body: Box<ErrorBody>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiErr {
+    /// A DWS error in the four-key form (reference §3.1 form 3).
+    pub fn dws(status: StatusCode, code: &str, message: impl AsRef<str>) -> Self {
+        Self {
+            status,
+            body: Box::new(ErrorBody::dws(code, message.as_ref())),
+            retry_after: None,
+        }
+    }
+
+    /// An API-gateway error (`error_code` / `error_msg` only).
+    pub fn gateway(status: StatusCode, code: &str, message: impl AsRef<str>) -> Self {
+        Self {
+            status,
+            body: Box::new(ErrorBody::gateway(code, message.as_ref())),
+            retry_after: None,
+        }
+    }
+
+    /// 400 DWS.0001, the catch-all "Incorrect parameter." with a detail.
+    pub fn bad_param(detail: impl AsRef<str>) -> Self {
+        Self::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.0001",
+            format!("Incorrect parameter. {}", detail.as_ref()),
+        )
+    }
+}
+
+impl IntoResponse for ApiErr {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(*self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// What a DWS or IAM handler returns.
+pub type ApiResult = Result<Response, ApiErr>;
+
+/// A 200 answer with a JSON body.
+pub fn ok<T: Serialize>(body: &T) -> ApiResult {
+    Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+/// An answer with the given status and an empty JSON object (`{}`), as the API documents for
+/// actions and deletes.
+pub fn empty(status: StatusCode) -> ApiResult {
+    Ok((status, Json(serde_json::json!({}))).into_response())
+}
+
+/// A JSON body decoded into `T`; any failure becomes a DWS error reply.
+#[derive(Debug)]
+pub struct DwsJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for DwsJson<T> {
+    type Rejection = ApiErr;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| body_rejection(rejection.status()))?;
+        decode(&bytes).map(DwsJson)
+    }
+}
+
+/// The error for a body that could not be read (too large, or the connection broke).
+pub fn body_rejection(status: StatusCode) -> ApiErr {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiErr::dws(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "DWS.0001",
+            format!(
+                "Incorrect parameter. The request body exceeds {} bytes.",
+                super::MAX_BODY_BYTES
+            ),
+        )
+    } else {
+        ApiErr::bad_param("The request body could not be read.")
+    }
+}
+
+/// Decodes a request body: empty → DWS.0006, malformed or mistyped → DWS.0001.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErr> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.0006",
+            "Empty request.",
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|err| ApiErr::bad_param(format!("The request body is invalid: {err}.")))
+}
+
+/// The path parameters of a route, by name; a path that cannot be decoded is a DWS.0001.
+#[derive(Debug, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl Params {
+    /// The parameter's value, or "" when the route has none of that name.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Path(map)| Params(map))
+            .map_err(|_| ApiErr::bad_param("The request path cannot be decoded."))
+    }
+}
+
+/// The 404 for a route the API does not have.
+pub fn no_route() -> ApiErr {
+    ApiErr::gateway(
+        StatusCode::NOT_FOUND,
+        "APIGW.0101",
+        "The API does not exist or has not been published in the environment.",
+    )
+}
+
+/// The 405 for a known path with a method it does not take.
+pub fn no_method() -> ApiErr {
+    ApiErr::gateway(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "APIGW.0101",
+        "The API does not exist or has not been published in the environment (method not allowed).",
+    )
+}

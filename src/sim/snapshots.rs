@@ -1,0 +1,266 @@
+//! The snapshot routes under `/v1.0/{project_id}`: create / list / detail / delete, and
+//! restore to a new cluster (`snapshots/{id}/actions`, reference §8).
+//!
+//! Choices where the reference is silent: an unknown well-formed snapshot id is 404 DWS.5149
+//! ("The snapshot ID is invalid."); snapshot names are unique per project (400 DWS.5039
+//! "Duplicate parameters."); deleting an AUTOMATED snapshot is 400 DWS.0001, deleting a
+//! CREATING one (or one a restore is reading) 403 DWS.7023 like any other state conflict.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Extension;
+use rand::Rng;
+
+use super::catalog;
+use super::clock::format_zulu;
+use super::clusters::{self, busy, NewCluster};
+use super::faults::Actions;
+use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
+use super::server::{Inner, Shared};
+use super::state::{Op, Phase, SnapshotRec, SnapshotSource, Task, TaskKind};
+use super::validate;
+use crate::api::wire::{
+    ClusterIdResponse, CreateSnapshotRequest, IdOnly, RestoreRequest, SnapshotDetailResponse,
+    SnapshotIdResponse, SnapshotList,
+};
+
+/// Virtual snapshot durations: "a few minutes".
+pub const SNAPSHOT_SECS: (f64, f64) = (120.0, 300.0);
+/// Restores take 1.5–2× the snapshot's duration (OTC-UMN), and at least this long.
+pub const MIN_RESTORE_SECS: f64 = 420.0;
+
+pub fn not_found() -> ApiErr {
+    ApiErr::dws(
+        StatusCode::NOT_FOUND,
+        "DWS.5149",
+        "The snapshot ID is invalid. The snapshot does not exist or has been deleted.",
+    )
+}
+
+fn find<'a>(inner: &'a Inner, id: &str) -> Result<&'a SnapshotRec, ApiErr> {
+    validate::id("snapshot", id)?;
+    inner.world.snapshot(id).ok_or_else(not_found)
+}
+
+pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let inner = shared.world();
+    let now = inner.clock.now();
+    let snapshots: Vec<_> = inner
+        .world
+        .snapshots
+        .iter()
+        .filter(|s| s.visible_at <= now)
+        .map(|s| s.view(&inner.clock))
+        .collect();
+    let count = snapshots.len() as u64;
+    reply::ok(&SnapshotList { snapshots, count })
+}
+
+pub async fn detail(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
+    let inner = shared.world();
+    let snapshot = find(&inner, params.get("snapshot_id"))?;
+    reply::ok(&SnapshotDetailResponse {
+        snapshot: snapshot.view(&inner.clock),
+    })
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    actions: Option<Extension<Actions>>,
+    DwsJson(body): DwsJson<CreateSnapshotRequest>,
+) -> ApiResult {
+    let req = body.snapshot;
+    validate::snapshot_name(&req.name)?;
+    let description = req.description.unwrap_or_default();
+    validate::description(&description)?;
+    validate::id("cluster", &req.cluster_id)?;
+    let lag = actions.and_then(|Extension(a)| a.list_lag).unwrap_or(0.0);
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    let cluster = inner
+        .world
+        .cluster(&req.cluster_id)
+        .ok_or_else(clusters::not_found)?;
+    if let Some(reason) = cluster.busy_reason(now) {
+        return Err(busy(&reason));
+    }
+    if inner.world.snapshots.iter().any(|s| s.name == req.name) {
+        return Err(ApiErr::dws(
+            StatusCode::BAD_REQUEST,
+            "DWS.5039",
+            format!("Duplicate parameters. A snapshot named {:?} already exists.", req.name),
+        ));
+    }
+    let source = source_of(cluster);
+    let disk = catalog::flavor(&cluster.node_type).map_or(100, |f| f.disk_gb);
+    let nodes = u64::from(cluster.number_of_node);
+    let id = inner.world.new_snapshot_id();
+    let duration = inner.world.duration(SNAPSHOT_SECS.0, SNAPSHOT_SECS.1);
+    let size = (inner.world.rng().gen_range(0.02..0.3) * (disk * nodes) as f64).round();
+    let op = Op {
+        start: now,
+        duration,
+    };
+    let started = format_zulu(inner.clock.wall_at(now));
+    if let Some(cluster) = inner.world.cluster_mut(&req.cluster_id) {
+        cluster.task = Some(Task {
+            kind: TaskKind::Snapshotting {
+                snapshot_id: id.clone(),
+            },
+            op,
+            started_wall: started.clone(),
+        });
+    }
+    inner.world.snapshots.push(SnapshotRec {
+        id: id.clone(),
+        name: req.name,
+        description,
+        cluster_id: req.cluster_id,
+        kind: "MANUAL".to_owned(),
+        op,
+        started,
+        size,
+        visible_at: now + lag,
+        source,
+    });
+    shared.commit(&inner)?;
+    reply::ok(&SnapshotIdResponse {
+        snapshot: IdOnly { id },
+    })
+}
+
+/// What a restore of a snapshot of `cluster` inherits.
+pub fn source_of(cluster: &super::state::ClusterRec) -> SnapshotSource {
+    SnapshotSource {
+        node_type: cluster.node_type.clone(),
+        node_type_id: cluster.node_type_id.clone(),
+        number_of_node: cluster.number_of_node,
+        number_of_cn: cluster.number_of_cn,
+        user_name: cluster.user_name.clone(),
+        password_sha256: cluster.password_sha256.clone(),
+        vpc_id: cluster.vpc_id.clone(),
+        subnet_id: cluster.subnet_id.clone(),
+        security_group_id: cluster.security_group_id.clone(),
+        availability_zone: cluster.availability_zone.clone(),
+        port: cluster.port,
+        version: cluster.version.clone(),
+    }
+}
+
+pub async fn delete(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
+    let id = params.get("snapshot_id");
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    let snapshot = find(&inner, id)?;
+    if snapshot.kind != "MANUAL" {
+        return Err(ApiErr::bad_param(
+            "Only manual snapshots can be deleted; automated ones expire with their retention period.",
+        ));
+    }
+    if !snapshot.op.done(now) {
+        return Err(ApiErr::dws(
+            StatusCode::FORBIDDEN,
+            "DWS.7023",
+            "Snapshot status is not allowed to operation. The snapshot is being created.",
+        ));
+    }
+    let in_use = inner.world.clusters.iter().any(|c| {
+        c.restored_from.as_deref() == Some(id) && c.phase(now) == Phase::Creating
+    });
+    if in_use {
+        return Err(ApiErr::dws(
+            StatusCode::FORBIDDEN,
+            "DWS.7023",
+            "Snapshot status is not allowed to operation. A cluster is being restored from it.",
+        ));
+    }
+    inner.world.snapshots.retain(|s| s.id != id);
+    shared.commit(&inner)?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// Restore to a new cluster: the source's node type, node count and admin user; network
+/// and port from the request or the source.
+pub async fn restore(
+    State(shared): State<Arc<Shared>>,
+    params: Params,
+    actions: Option<Extension<Actions>>,
+    DwsJson(body): DwsJson<RestoreRequest>,
+) -> ApiResult {
+    let req = body.restore;
+    let cfg = &shared.config;
+    let actions = actions.map(|Extension(a)| a).unwrap_or_default();
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    let snapshot = find(&inner, params.get("snapshot_id"))?.clone();
+    if !snapshot.op.done(now) {
+        return Err(ApiErr::dws(
+            StatusCode::FORBIDDEN,
+            "DWS.7023",
+            "Snapshot status is not allowed to operation. Only AVAILABLE snapshots can be restored.",
+        ));
+    }
+    validate::cluster_name(&req.name)?;
+    let src = &snapshot.source;
+    let vpc = req.vpc_id.clone().unwrap_or_else(|| src.vpc_id.clone());
+    let subnet = req.subnet_id.clone().unwrap_or_else(|| src.subnet_id.clone());
+    let sg = req
+        .security_group_id
+        .clone()
+        .unwrap_or_else(|| src.security_group_id.clone());
+    validate::network(&cfg.networks, &vpc, &subnet, &sg)?;
+    let az = req
+        .availability_zone
+        .clone()
+        .unwrap_or_else(|| src.availability_zone.clone());
+    validate::availability_zone(&cfg.networks, &az)?;
+    let port = req.port.unwrap_or(8000);
+    validate::port(port)?;
+    if let Some(ip) = &req.public_ip {
+        validate::public_ip(ip)?;
+    }
+    if inner.world.clusters.iter().any(|c| c.name == req.name) {
+        return Err(clusters::name_taken(&req.name));
+    }
+    validate::quota(
+        inner.world.nodes_in_use(),
+        u64::from(src.number_of_node),
+        cfg.node_quota,
+    )?;
+    let flavor = catalog::flavor(&src.node_type)
+        .or_else(|| catalog::FLAVORS.first())
+        .ok_or_else(|| ApiErr::bad_param("The snapshot's node type is unknown."))?;
+    let factor = inner.world.rng().gen_range(1.5..=2.0);
+    let duration = (snapshot.op.duration * factor).max(MIN_RESTORE_SECS);
+    let id = clusters::insert(
+        &mut inner,
+        NewCluster {
+            name: req.name,
+            flavor,
+            number_of_node: src.number_of_node,
+            subnet_id: subnet,
+            security_group_id: sg,
+            vpc_id: vpc,
+            availability_zone: az,
+            port,
+            user_name: src.user_name.clone(),
+            password_sha256: src.password_sha256.clone(),
+            public_ip: req.public_ip,
+            number_of_cn: src.number_of_cn,
+            tags: Vec::new(),
+            enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
+            restored_from: Some(snapshot.id.clone()),
+            version: src.version.clone(),
+            duration,
+            failure: actions.create_fails.then(|| clusters::injected_failure(true)),
+            list_lag: actions.list_lag.unwrap_or(0.0),
+        },
+    );
+    shared.commit(&inner)?;
+    reply::ok(&ClusterIdResponse {
+        cluster: IdOnly { id },
+    })
+}

@@ -1,0 +1,498 @@
+//! The simulated world: clusters and snapshots, each with the asynchronous operations running
+//! on it, stored as (virtual start, virtual duration) and turned into `status`, `task_status`
+//! and `action_progress` from the clock on every read.
+//!
+//! `settle` applies the effects of operations that have finished (a grown cluster gets its
+//! nodes, a deleted one disappears); every request settles first, so what a client sees
+//! depends only on virtual time, never on when it last looked.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::clock::{format_local, format_zulu, Clock};
+use crate::api::wire::{self, FailedReasons, PublicIp, Tag};
+
+/// The format of the state file; bumped when it changes incompatibly.
+pub const STATE_FORMAT: u32 = 1;
+
+/// One asynchronous operation in virtual time.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    pub start: f64,
+    pub duration: f64,
+}
+
+impl Op {
+    pub fn end(&self) -> f64 {
+        self.start + self.duration
+    }
+
+    pub fn done(&self, now: f64) -> bool {
+        now >= self.end()
+    }
+
+    /// Progress as the API shows it: `"37%"`, never 100% while running.
+    pub fn percent(&self, now: f64) -> String {
+        let fraction = if self.duration > 0.0 {
+            (now - self.start) / self.duration
+        } else {
+            1.0
+        };
+        format!("{}%", (fraction * 100.0).clamp(0.0, 99.0) as u32)
+    }
+}
+
+/// A task on an existing cluster (the cluster is busy while it runs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskKind {
+    Snapshotting {
+        snapshot_id: String,
+    },
+    /// Scale out; the new nodes' ids are drawn when the task starts so that results do not
+    /// depend on when clients poll.
+    Growing {
+        new_node_ids: Vec<String>,
+        new_private_ips: Vec<String>,
+    },
+    /// Scale in (`cluster-shrink`).
+    Shrinking {
+        count: u32,
+    },
+    Rebooting,
+}
+
+impl TaskKind {
+    /// The `task_status` and `action_progress` key while the task runs.
+    pub fn task_status(&self) -> &'static str {
+        match self {
+            TaskKind::Snapshotting { .. } => "SNAPSHOTTING",
+            TaskKind::Growing { .. } => "GROWING",
+            TaskKind::Shrinking { .. } => "CLUSTER_SHRINKING",
+            TaskKind::Rebooting => "REBOOTING",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub kind: TaskKind,
+    pub op: Op,
+    pub started_wall: String,
+}
+
+/// A cluster and everything needed to render it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterRec {
+    pub id: String,
+    pub name: String,
+    pub node_type: String,
+    pub node_type_id: String,
+    pub number_of_node: u32,
+    pub subnet_id: String,
+    pub security_group_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub port: u32,
+    pub user_name: String,
+    /// SHA-256 of the admin password: enough to reject a reset to the same value, and the
+    /// state file never holds the password itself.
+    pub password_sha256: String,
+    pub public_ip: Option<PublicIp>,
+    pub eip_address: Option<String>,
+    pub number_of_cn: u32,
+    pub tags: Vec<Tag>,
+    pub enterprise_project_id: String,
+    pub created: String,
+    pub updated: String,
+    /// Lists show the cluster only from this virtual time on (the list-lag fault).
+    pub visible_at: f64,
+    pub creation: Op,
+    /// Created by a restore (`task_status: RESTORING` while creating).
+    pub restoring: bool,
+    /// The snapshot a restore reads from (it cannot be deleted meanwhile).
+    #[serde(default)]
+    pub restored_from: Option<String>,
+    /// Set when the creation will end (or has ended) in `CREATION FAILED`.
+    pub creation_failure: Option<FailedReasons>,
+    pub task: Option<Task>,
+    /// A delete is running; the cluster still lists as AVAILABLE until it ends (reference §12).
+    pub deleting: Option<Op>,
+    pub node_ids: Vec<String>,
+    pub private_ips: Vec<String>,
+    pub version: String,
+}
+
+/// What a restore needs from the cluster a snapshot was taken of (which may be gone by then).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotSource {
+    pub node_type: String,
+    pub node_type_id: String,
+    pub number_of_node: u32,
+    pub number_of_cn: u32,
+    pub user_name: String,
+    pub password_sha256: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub security_group_id: String,
+    pub availability_zone: String,
+    pub port: u32,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotRec {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub cluster_id: String,
+    /// `MANUAL` or `AUTOMATED`.
+    pub kind: String,
+    pub op: Op,
+    pub started: String,
+    pub size: f64,
+    pub visible_at: f64,
+    pub source: SnapshotSource,
+}
+
+/// The whole simulated project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub format: u32,
+    pub seed: u64,
+    /// How many random draws were made: each draw uses its own ChaCha stream, so the
+    /// sequence continues exactly after a reload.
+    pub draws: u64,
+    pub clusters: Vec<ClusterRec>,
+    pub snapshots: Vec<SnapshotRec>,
+    /// Ids to hand out before drawing random ones (`POST /_sim/ids`).
+    #[serde(default)]
+    pub next_cluster_ids: VecDeque<String>,
+    #[serde(default)]
+    pub next_snapshot_ids: VecDeque<String>,
+}
+
+impl State {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            format: STATE_FORMAT,
+            seed,
+            draws: 0,
+            clusters: Vec::new(),
+            snapshots: Vec::new(),
+            next_cluster_ids: VecDeque::new(),
+            next_snapshot_ids: VecDeque::new(),
+        }
+    }
+
+    /// A fresh deterministic random source (the next stream of the seed).
+    pub fn rng(&mut self) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(self.draws);
+        self.draws += 1;
+        rng
+    }
+
+    /// A UUID-shaped id drawn from the seed.
+    pub fn new_uuid(&mut self) -> String {
+        let mut bytes = [0u8; 16];
+        self.rng().fill_bytes(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    pub fn new_cluster_id(&mut self) -> String {
+        match self.next_cluster_ids.pop_front() {
+            Some(id) => id,
+            None => self.new_uuid(),
+        }
+    }
+
+    pub fn new_snapshot_id(&mut self) -> String {
+        match self.next_snapshot_ids.pop_front() {
+            Some(id) => id,
+            None => self.new_uuid(),
+        }
+    }
+
+    /// A duration in virtual seconds, uniform in `[lo, hi]`.
+    pub fn duration(&mut self, lo: f64, hi: f64) -> f64 {
+        if hi <= lo {
+            return lo;
+        }
+        self.rng().gen_range(lo..=hi)
+    }
+
+    /// `n` private addresses for nodes.
+    pub fn private_ips(&mut self, n: u32) -> Vec<String> {
+        let mut rng = self.rng();
+        let subnet: u8 = rng.gen_range(0..=254);
+        (0..n)
+            .map(|_| format!("192.168.{subnet}.{}", rng.gen_range(2..=253u8)))
+            .collect()
+    }
+
+    pub fn cluster(&self, id: &str) -> Option<&ClusterRec> {
+        self.clusters.iter().find(|c| c.id == id)
+    }
+
+    pub fn cluster_mut(&mut self, id: &str) -> Option<&mut ClusterRec> {
+        self.clusters.iter_mut().find(|c| c.id == id)
+    }
+
+    pub fn snapshot(&self, id: &str) -> Option<&SnapshotRec> {
+        self.snapshots.iter().find(|s| s.id == id)
+    }
+
+    /// All nodes of all clusters (what the node quota counts).
+    pub fn nodes_in_use(&self) -> u64 {
+        self.clusters
+            .iter()
+            .map(|c| {
+                let growing = match &c.task {
+                    Some(Task {
+                        kind: TaskKind::Growing { new_node_ids, .. },
+                        ..
+                    }) => new_node_ids.len() as u64,
+                    _ => 0,
+                };
+                u64::from(c.number_of_node) + growing
+            })
+            .sum()
+    }
+
+    /// Applies the effects of every operation that has finished by `now`.
+    pub fn settle(&mut self, clock: &Clock) {
+        let now = clock.now();
+        for cluster in &mut self.clusters {
+            let Some(task) = &cluster.task else { continue };
+            if !task.op.done(now) {
+                continue;
+            }
+            match &task.kind {
+                TaskKind::Growing {
+                    new_node_ids,
+                    new_private_ips,
+                } => {
+                    cluster.number_of_node += new_node_ids.len() as u32;
+                    cluster.node_ids.extend(new_node_ids.iter().cloned());
+                    cluster.private_ips.extend(new_private_ips.iter().cloned());
+                }
+                TaskKind::Shrinking { count } => {
+                    cluster.number_of_node = cluster.number_of_node.saturating_sub(*count);
+                    let keep = cluster.number_of_node as usize;
+                    cluster.node_ids.truncate(keep);
+                    cluster.private_ips.truncate(keep);
+                }
+                TaskKind::Snapshotting { .. } | TaskKind::Rebooting => {}
+            }
+            cluster.updated = format_local(clock.wall_at(task.op.end()));
+            cluster.task = None;
+        }
+        let gone: Vec<String> = self
+            .clusters
+            .iter()
+            .filter(|c| c.deleting.is_some_and(|op| op.done(now)))
+            .map(|c| c.id.clone())
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        self.clusters.retain(|c| !gone.contains(&c.id));
+        // Automated snapshots go with their cluster; manual ones are retained (OTC-UMN).
+        self.snapshots
+            .retain(|s| !(s.kind == "AUTOMATED" && gone.contains(&s.cluster_id)));
+    }
+}
+
+/// The phase a cluster is in at a given virtual time.
+#[derive(Debug, PartialEq)]
+pub enum Phase<'a> {
+    Creating,
+    Failed(&'a FailedReasons),
+    Available,
+}
+
+impl ClusterRec {
+    pub fn phase(&self, now: f64) -> Phase<'_> {
+        if !self.creation.done(now) {
+            Phase::Creating
+        } else if let Some(reasons) = &self.creation_failure {
+            Phase::Failed(reasons)
+        } else {
+            Phase::Available
+        }
+    }
+
+    /// Why another operation cannot start now (`None` when idle and AVAILABLE).
+    pub fn busy_reason(&self, now: f64) -> Option<String> {
+        match self.phase(now) {
+            Phase::Creating => return Some("The cluster is being created.".to_owned()),
+            Phase::Failed(_) => return Some("The cluster failed to be created.".to_owned()),
+            Phase::Available => {}
+        }
+        if self.deleting.is_some() {
+            return Some("The cluster is being deleted.".to_owned());
+        }
+        self.task
+            .as_ref()
+            .filter(|t| !t.op.done(now))
+            .map(|t| format!("The cluster is busy with task {}.", t.kind.task_status()))
+    }
+
+    /// The cluster as the list (`detail == false`) or detail call shows it.
+    pub fn view(&self, clock: &Clock, detail: bool) -> wire::Cluster {
+        let now = clock.now();
+        let phase = self.phase(now);
+        let available = phase == Phase::Available;
+        let mut action_progress = BTreeMap::new();
+        let mut task_status = None;
+        let mut resize_info = None;
+        match phase {
+            Phase::Creating => {
+                let key = if self.restoring {
+                    "RESTORING"
+                } else {
+                    "CREATING"
+                };
+                action_progress.insert(key.to_owned(), self.creation.percent(now));
+                if self.restoring {
+                    task_status = Some("RESTORING".to_owned());
+                }
+            }
+            Phase::Failed(_) => {}
+            Phase::Available => {
+                if let Some(task) = self.task.as_ref().filter(|t| !t.op.done(now)) {
+                    let key = task.kind.task_status();
+                    action_progress.insert(key.to_owned(), task.op.percent(now));
+                    task_status = Some(key.to_owned());
+                    if let TaskKind::Growing { new_node_ids, .. } = &task.kind {
+                        resize_info = Some(wire::ResizeInfo {
+                            target_node_num: u64::from(self.number_of_node)
+                                + new_node_ids.len() as u64,
+                            origin_node_num: u64::from(self.number_of_node),
+                            resize_status: "GROWING".to_owned(),
+                            start_time: Some(task.started_wall.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        let endpoints = if available {
+            self.private_ips
+                .iter()
+                .take(2)
+                .map(|ip| wire::Endpoint {
+                    connect_info: format!("{ip}:{}", self.port),
+                    jdbc_url: format!(
+                        "jdbc:postgresql://{ip}:{}/<YOUR_DATABASE_name>",
+                        self.port
+                    ),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let public_endpoints = match (&self.eip_address, available) {
+            (Some(addr), true) => vec![wire::PublicEndpoint {
+                public_connect_info: format!("{addr}:{}", self.port),
+                jdbc_url: format!("jdbc:postgresql://{addr}:{}/<YOUR_DATABASE_name>", self.port),
+            }],
+            _ => Vec::new(),
+        };
+        let public_ip = self.public_ip.clone().map(|mut ip| {
+            if available {
+                ip.eip_address = self.eip_address.clone();
+            }
+            ip
+        });
+        let status = match phase {
+            Phase::Creating => "CREATING",
+            Phase::Failed(_) => "CREATION FAILED",
+            Phase::Available => "AVAILABLE",
+        };
+        wire::Cluster {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            status: status.to_owned(),
+            version: Some(self.version.clone()),
+            created: Some(self.created.clone()),
+            updated: Some(self.updated.clone()),
+            port: self.port,
+            endpoints,
+            public_endpoints,
+            nodes: if available {
+                self.node_ids
+                    .iter()
+                    .map(|id| wire::Node {
+                        id: id.clone(),
+                        status: "200".to_owned(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            tags: self.tags.clone(),
+            user_name: self.user_name.clone(),
+            number_of_node: self.number_of_node,
+            recent_event: Some(0),
+            availability_zone: Some(self.availability_zone.clone()),
+            enterprise_project_id: Some(self.enterprise_project_id.clone()),
+            node_type: self.node_type.clone(),
+            vpc_id: Some(self.vpc_id.clone()),
+            subnet_id: Some(self.subnet_id.clone()),
+            public_ip,
+            action_progress,
+            sub_status: available.then(|| "NORMAL".to_owned()),
+            task_status,
+            security_group_id: Some(self.security_group_id.clone()),
+            failed_reasons: match phase {
+                Phase::Failed(reasons) => Some(reasons.clone()),
+                _ => None,
+            },
+            private_ip: (detail && available).then(|| self.private_ips.clone()),
+            node_type_id: detail.then(|| self.node_type_id.clone()),
+            parameter_group: detail.then(|| wire::ParameterGroup {
+                id: "157e9cc4-64a8-11e8-adc0-fa7ae01bbebc".to_owned(),
+                name: "Default-Parameter-Group-dws ".to_owned(),
+                status: "In-Sync".to_owned(),
+            }),
+            maintain_window: detail.then(|| wire::MaintainWindow {
+                day: "Wed".to_owned(),
+                start_time: "22:00".to_owned(),
+                end_time: "02:00".to_owned(),
+            }),
+            resize_info: if detail { resize_info } else { None },
+        }
+    }
+}
+
+impl SnapshotRec {
+    pub fn status(&self, now: f64) -> &'static str {
+        if self.op.done(now) {
+            "AVAILABLE"
+        } else {
+            "CREATING"
+        }
+    }
+
+    pub fn view(&self, clock: &Clock) -> wire::Snapshot {
+        let now = clock.now();
+        let done = self.op.done(now);
+        wire::Snapshot {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: Some(self.description.clone()),
+            started: Some(self.started.clone()),
+            finished: done.then(|| format_zulu(clock.wall_at(self.op.end()))),
+            size: Some(if done { self.size } else { 0.0 }),
+            status: self.status(now).to_owned(),
+            kind: Some(self.kind.clone()),
+            cluster_id: Some(self.cluster_id.clone()),
+        }
+    }
+}
