@@ -1,7 +1,10 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
+
 mod client_decode;
 mod client_wire;
+mod sim_flow;
+mod sim_support;
 mod spec;
 mod spec_corpus;
 mod spec_overlay;
