@@ -1,7 +1,9 @@
 //! The node types (flavors) the simulator sells, in the v1.0 and v2 shapes (reference §4),
 //! and the quota answer (§9).
 
-use crate::api::wire::{AvailableZone, NodeType, NodeTypeDetail, QuotaResource, Quotas, QuotasResponse};
+use crate::api::wire::{
+    AvailableZone, NodeType, NodeTypeDetail, QuotaResource, Quotas, QuotasResponse,
+};
 
 /// One flavor.
 #[derive(Debug, Clone, Copy)]

@@ -94,7 +94,12 @@ pub async fn quotas(State(shared): State<Arc<Shared>>) -> ApiResult {
         }
     }
     let nodes = inner.world.nodes_in_use();
-    reply::ok(&catalog::quotas(nodes, cores, ram, shared.config.node_quota))
+    reply::ok(&catalog::quotas(
+        nodes,
+        cores,
+        ram,
+        shared.config.node_quota,
+    ))
 }
 
 pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
@@ -160,7 +165,11 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
                 None => world.new_uuid(),
             };
             let mut rng = world.rng();
-            let address = format!("80.158.{}.{}", rng.gen_range(0..=255u8), rng.gen_range(1..=254u8));
+            let address = format!(
+                "80.158.{}.{}",
+                rng.gen_range(0..=255u8),
+                rng.gen_range(1..=254u8)
+            );
             let ip = PublicIp {
                 public_bind_type: ip.public_bind_type,
                 eip_id: Some(eip_id),
@@ -247,7 +256,10 @@ pub async fn create(
         ApiErr::dws(
             StatusCode::BAD_REQUEST,
             "DWS.5006",
-            format!("Invalid specifications. Node type {:?} does not exist.", req.node_type),
+            format!(
+                "Invalid specifications. Node type {:?} does not exist.",
+                req.node_type
+            ),
         )
     })?;
     validate::node_count(req.number_of_node)?;
@@ -255,7 +267,12 @@ pub async fn create(
     validate::port(port)?;
     validate::user_name(&req.user_name)?;
     validate::password(cfg.password_policy, req.user_pwd.expose(), &req.user_name)?;
-    validate::network(&cfg.networks, &req.vpc_id, &req.subnet_id, &req.security_group_id)?;
+    validate::network(
+        &cfg.networks,
+        &req.vpc_id,
+        &req.subnet_id,
+        &req.security_group_id,
+    )?;
     let az = req
         .availability_zone
         .clone()
@@ -315,7 +332,9 @@ pub fn name_taken(name: &str) -> ApiErr {
     ApiErr::dws(
         StatusCode::CONFLICT,
         "DWS.5050",
-        format!("The cluster name already exists. A cluster named {name:?} exists in this project."),
+        format!(
+            "The cluster name already exists. A cluster named {name:?} exists in this project."
+        ),
     )
 }
 
@@ -371,7 +390,12 @@ pub async fn restart(
     DwsJson(_body): DwsJson<RestartRequest>,
 ) -> ApiResult {
     let mut inner = shared.world();
-    start_task(&mut inner, params.get("cluster_id"), TaskKind::Rebooting, RESTART_SECS)?;
+    start_task(
+        &mut inner,
+        params.get("cluster_id"),
+        TaskKind::Rebooting,
+        RESTART_SECS,
+    )?;
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
 }
@@ -394,7 +418,11 @@ pub async fn resize(
             format!("Invalid instance quantity. The cluster has {current} nodes; it can grow by 1 to {} more.", 256u32.saturating_sub(current)),
         ));
     }
-    validate::quota(inner.world.nodes_in_use(), u64::from(count), shared.config.node_quota)?;
+    validate::quota(
+        inner.world.nodes_in_use(),
+        u64::from(count),
+        shared.config.node_quota,
+    )?;
     let new_node_ids = (0..count).map(|_| inner.world.new_uuid()).collect();
     let new_private_ips = inner.world.private_ips(count);
     start_task(

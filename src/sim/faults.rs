@@ -241,7 +241,9 @@ mod tests {
     #[test]
     fn times_caps_the_firings() {
         let mut faults = Faults::new(0);
-        faults.add(request(r#"{"rules":[{"times":1,"fault":{"kind":"create_fails"}}]}"#));
+        faults.add(request(
+            r#"{"rules":[{"times":1,"fault":{"kind":"create_fails"}}]}"#,
+        ));
         assert!(faults.on_request("POST /c").create_fails);
         assert!(!faults.on_request("POST /c").create_fails);
     }

@@ -26,7 +26,10 @@ pub const MAX_SEED: u64 = 100_000;
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sim/requests", get(requests).delete(reset_requests))
-        .route("/_sim/faults", get(faults).post(add_faults).delete(clear_faults))
+        .route(
+            "/_sim/faults",
+            get(faults).post(add_faults).delete(clear_faults),
+        )
         .route("/_sim/seed", post(seed))
         .route("/_sim/reset", post(reset))
         .route("/_sim/clock", get(clock))
@@ -87,13 +90,12 @@ fn default_prefix() -> String {
 
 /// Creates N AVAILABLE clusters and M AVAILABLE snapshots at once (no quota check: for
 /// benchmarks at scales beyond a real project's quota).
-async fn seed(
-    State(shared): State<Arc<Shared>>,
-    DwsJson(req): DwsJson<SeedRequest>,
-) -> ApiResult {
+async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedRequest>) -> ApiResult {
     let snapshots = req.snapshots + req.automated_snapshots;
     if req.clusters > MAX_SEED || snapshots > MAX_SEED {
-        return Err(ApiErr::bad_param(format!("seed at most {MAX_SEED} objects of each kind")));
+        return Err(ApiErr::bad_param(format!(
+            "seed at most {MAX_SEED} objects of each kind"
+        )));
     }
     if snapshots > 0 && req.clusters == 0 {
         return Err(ApiErr::bad_param("snapshots need clusters to belong to"));
@@ -149,7 +151,12 @@ async fn seed(
             name,
             description: String::new(),
             cluster_id: cluster_id.clone(),
-            kind: if j < req.snapshots { "MANUAL" } else { "AUTOMATED" }.to_owned(),
+            kind: if j < req.snapshots {
+                "MANUAL"
+            } else {
+                "AUTOMATED"
+            }
+            .to_owned(),
             op: Op {
                 start: now,
                 duration: 0.0,

@@ -83,7 +83,11 @@ pub async fn issue_token(
     body: axum::body::Bytes,
 ) -> ApiResult {
     let request: AuthRequest = reply::decode(&body).map_err(|_| {
-        iam_err(StatusCode::BAD_REQUEST, "IAM.0011", "Request body is invalid.")
+        iam_err(
+            StatusCode::BAD_REQUEST,
+            "IAM.0011",
+            "Request body is invalid.",
+        )
     })?;
     let auth = request.auth;
     let Some(password) = auth
@@ -112,8 +116,9 @@ pub async fn issue_token(
         })?;
     let project = match auth.scope.and_then(|s| s.project) {
         None => None,
-        Some(p) if p.id.as_deref() == Some(account.project_id.as_str())
-            || p.name.as_deref() == Some(account.project_name.as_str()) =>
+        Some(p)
+            if p.id.as_deref() == Some(account.project_id.as_str())
+                || p.name.as_deref() == Some(account.project_name.as_str()) =>
         {
             Some(account)
         }
@@ -288,7 +293,9 @@ async fn check(shared: &Shared, req: Request) -> Result<Request, ApiErr> {
         .to_str()
         .ok()
         .and_then(sign::parse_authorization)
-        .ok_or_else(|| unauthorized("the Authorization header is not a valid SDK-HMAC-SHA256 signature."))?;
+        .ok_or_else(|| {
+            unauthorized("the Authorization header is not a valid SDK-HMAC-SHA256 signature.")
+        })?;
     let pair = shared
         .config
         .key_pairs
@@ -296,8 +303,9 @@ async fn check(shared: &Shared, req: Request) -> Result<Request, ApiErr> {
         .find(|k| k.access_key == parsed.access_key)
         .ok_or_else(|| unauthorized("the access key is unknown."))?;
     let sdk_date = header(req.headers(), "x-sdk-date");
-    let signed_at = parse_sdk_date(&sdk_date)
-        .ok_or_else(|| unauthorized("X-Sdk-Date is missing or not in the form YYYYMMDDTHHMMSSZ."))?;
+    let signed_at = parse_sdk_date(&sdk_date).ok_or_else(|| {
+        unauthorized("X-Sdk-Date is missing or not in the form YYYYMMDDTHHMMSSZ.")
+    })?;
     if (signed_at - unix_now() as i64).abs() > SIGNATURE_WINDOW_SECS {
         return Err(unauthorized(
             "X-Sdk-Date is more than 15 minutes away from the server's time.",

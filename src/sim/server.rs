@@ -195,7 +195,10 @@ pub async fn spawn(config: Config) -> Result<SimHandle, SimError> {
 pub fn router(shared: Arc<Shared>) -> Router {
     const CLUSTER: &str = "/v1.0/{project_id}/clusters/{cluster_id}";
     let dws = Router::new()
-        .route("/v1.0/{project_id}/node_types", get(clusters::node_types_v1))
+        .route(
+            "/v1.0/{project_id}/node_types",
+            get(clusters::node_types_v1),
+        )
         .route("/v2/{project_id}/node-types", get(clusters::node_types_v2))
         .route("/v1.0/{project_id}/quotas", get(clusters::quotas))
         .route(

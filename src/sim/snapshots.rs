@@ -91,7 +91,10 @@ pub async fn create(
         return Err(ApiErr::dws(
             StatusCode::BAD_REQUEST,
             "DWS.5039",
-            format!("Duplicate parameters. A snapshot named {:?} already exists.", req.name),
+            format!(
+                "Duplicate parameters. A snapshot named {:?} already exists.",
+                req.name
+            ),
         ));
     }
     let source = source_of(cluster);
@@ -167,9 +170,11 @@ pub async fn delete(State(shared): State<Arc<Shared>>, params: Params) -> ApiRes
             "Snapshot status is not allowed to operation. The snapshot is being created.",
         ));
     }
-    let in_use = inner.world.clusters.iter().any(|c| {
-        c.restored_from.as_deref() == Some(id) && c.phase(now) == Phase::Creating
-    });
+    let in_use = inner
+        .world
+        .clusters
+        .iter()
+        .any(|c| c.restored_from.as_deref() == Some(id) && c.phase(now) == Phase::Creating);
     if in_use {
         return Err(ApiErr::dws(
             StatusCode::FORBIDDEN,
@@ -206,7 +211,10 @@ pub async fn restore(
     validate::cluster_name(&req.name)?;
     let src = &snapshot.source;
     let vpc = req.vpc_id.clone().unwrap_or_else(|| src.vpc_id.clone());
-    let subnet = req.subnet_id.clone().unwrap_or_else(|| src.subnet_id.clone());
+    let subnet = req
+        .subnet_id
+        .clone()
+        .unwrap_or_else(|| src.subnet_id.clone());
     let sg = req
         .security_group_id
         .clone()
@@ -255,7 +263,9 @@ pub async fn restore(
             restored_from: Some(snapshot.id.clone()),
             version: src.version.clone(),
             duration,
-            failure: actions.create_fails.then(|| clusters::injected_failure(true)),
+            failure: actions
+                .create_fails
+                .then(|| clusters::injected_failure(true)),
             list_lag: actions.list_lag.unwrap_or(0.0),
         },
     );

@@ -388,10 +388,7 @@ impl ClusterRec {
                 .take(2)
                 .map(|ip| wire::Endpoint {
                     connect_info: format!("{ip}:{}", self.port),
-                    jdbc_url: format!(
-                        "jdbc:postgresql://{ip}:{}/<YOUR_DATABASE_name>",
-                        self.port
-                    ),
+                    jdbc_url: format!("jdbc:postgresql://{ip}:{}/<YOUR_DATABASE_name>", self.port),
                 })
                 .collect()
         } else {
@@ -400,7 +397,10 @@ impl ClusterRec {
         let public_endpoints = match (&self.eip_address, available) {
             (Some(addr), true) => vec![wire::PublicEndpoint {
                 public_connect_info: format!("{addr}:{}", self.port),
-                jdbc_url: format!("jdbc:postgresql://{addr}:{}/<YOUR_DATABASE_name>", self.port),
+                jdbc_url: format!(
+                    "jdbc:postgresql://{addr}:{}/<YOUR_DATABASE_name>",
+                    self.port
+                ),
             }],
             _ => Vec::new(),
         };

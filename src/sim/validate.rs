@@ -33,7 +33,9 @@ pub fn id(kind: &str, value: &str) -> Result<(), ApiErr> {
     if is_uuid(value) {
         Ok(())
     } else {
-        Err(ApiErr::bad_param(format!("The {kind} ID is not a valid UUID.")))
+        Err(ApiErr::bad_param(format!(
+            "The {kind} ID is not a valid UUID."
+        )))
     }
 }
 
@@ -97,7 +99,9 @@ pub fn description(text: &str) -> Result<(), ApiErr> {
         return Err(err(
             "DWS.5065",
             "Invalid format.",
-            format!("The snapshot description must not contain {bad:?}; none of !<>'=&\" are allowed."),
+            format!(
+                "The snapshot description must not contain {bad:?}; none of !<>'=&\" are allowed."
+            ),
         ));
     }
     Ok(())
@@ -106,14 +110,76 @@ pub fn description(text: &str) -> Result<(), ApiErr> {
 /// SQL keywords and system users that cannot be the admin user (a representative subset of
 /// the DWS keyword list).
 const RESERVED_USERS: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "authorization", "both",
-    "case", "cast", "check", "collate", "column", "constraint", "create", "current_date",
-    "current_role", "current_time", "current_user", "default", "desc", "distinct", "do",
-    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group",
-    "having", "in", "initially", "intersect", "into", "leading", "limit", "not", "null",
-    "offset", "omm", "on", "only", "or", "order", "primary", "public", "references",
-    "returning", "select", "session_user", "some", "table", "then", "to", "trailing", "true",
-    "union", "unique", "user", "using", "when", "where", "window", "with",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "authorization",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_user",
+    "default",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "leading",
+    "limit",
+    "not",
+    "null",
+    "offset",
+    "omm",
+    "on",
+    "only",
+    "or",
+    "order",
+    "primary",
+    "public",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "when",
+    "where",
+    "window",
+    "with",
 ];
 
 /// Admin user names: 1–63 characters of lowercase letters, digits and `_`, starting with a
@@ -209,12 +275,9 @@ pub fn password(policy: PasswordPolicy, pw: &str, user: &str) -> Result<(), ApiE
 impl ApiErr {
     /// Drops a trailing space left by an empty detail.
     fn trimmed(mut self) -> Self {
-        for text in [
-            &mut self.body.error_msg,
-            &mut self.body.external_message,
-        ]
-        .into_iter()
-        .flatten()
+        for text in [&mut self.body.error_msg, &mut self.body.external_message]
+            .into_iter()
+            .flatten()
         {
             let trimmed = text.trim_end().to_owned();
             *text = trimmed;
@@ -285,7 +348,11 @@ pub fn network(nets: &Networks, vpc: &str, subnet: &str, sg: &str) -> Result<(),
         return Err(err("DWS.5202", "The subnet ID cannot be left blank.", ""));
     }
     if sg.is_empty() {
-        return Err(err("DWS.5203", "The security group ID cannot be left blank.", ""));
+        return Err(err(
+            "DWS.5203",
+            "The security group ID cannot be left blank.",
+            "",
+        ));
     }
     for (value, bad_code, bad_doc) in [
         (vpc, "DWS.5014", "Invalid VPC ID."),
@@ -325,7 +392,10 @@ pub fn availability_zone(nets: &Networks, az: &str) -> Result<(), ApiErr> {
         Err(err(
             "DWS.5011",
             "Invalid AZ.",
-            format!("Availability zone {az:?} does not exist; known: {}.", nets.availability_zones.join(", ")),
+            format!(
+                "Availability zone {az:?} does not exist; known: {}.",
+                nets.availability_zones.join(", ")
+            ),
         ))
     }
 }
@@ -360,17 +430,31 @@ pub fn tag(tag: &Tag) -> Result<(), ApiErr> {
     let doc = "The tag is invalid.";
     let key_len = tag.key.chars().count();
     if key_len == 0 || key_len > 128 {
-        return Err(err("DWS.5197", doc, "A tag key must be 1 to 128 characters long."));
+        return Err(err(
+            "DWS.5197",
+            doc,
+            "A tag key must be 1 to 128 characters long.",
+        ));
     }
     if tag.value.chars().count() > 255 {
-        return Err(err("DWS.5197", doc, "A tag value must be at most 255 characters long."));
+        return Err(err(
+            "DWS.5197",
+            doc,
+            "A tag value must be at most 255 characters long.",
+        ));
     }
-    let allowed = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    let allowed = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    };
     if !allowed(&tag.key) || !allowed(&tag.value) {
         return Err(err(
             "DWS.5197",
             doc,
-            format!("Tag {:?} may contain only letters, digits, hyphens (-) and underscores (_).", tag.key),
+            format!(
+                "Tag {:?} may contain only letters, digits, hyphens (-) and underscores (_).",
+                tag.key
+            ),
         ));
     }
     Ok(())
@@ -422,7 +506,10 @@ mod tests {
     #[test]
     fn eleven_character_password_needs_the_lenient_policy() {
         let strict = password(PasswordPolicy::Strict, "#dbAdmin123", "root_x");
-        assert_eq!(strict.map_err(|e| e.body.code().map(str::to_owned)), Err(Some("DWS.5144".into())));
+        assert_eq!(
+            strict.map_err(|e| e.body.code().map(str::to_owned)),
+            Err(Some("DWS.5144".into()))
+        );
         assert!(password(PasswordPolicy::Lenient, "#dbAdmin123", "root_x").is_ok());
     }
 

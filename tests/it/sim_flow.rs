@@ -75,7 +75,9 @@ async fn send(
     token: Option<&str>,
     body: Option<&'static str>,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let mut req = http.request(method, url).header("Content-type", content_type);
+    let mut req = http
+        .request(method, url)
+        .header("Content-type", content_type);
     if let Some(token) = token {
         req = req.header("X-Auth-Token", token);
     }
@@ -123,7 +125,10 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     )
     .await;
     assert_eq!(status, 201);
-    let token = headers["x-subject-token"].to_str().expect("token").to_owned();
+    let token = headers["x-subject-token"]
+        .to_str()
+        .expect("token")
+        .to_owned();
     assert_eq!(body["token"]["project"]["id"], PID);
     let token = Some(token.as_str());
 
@@ -151,8 +156,15 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
 
     // 3. Create (the page's body has no "cluster" wrapper).
     let clusters_url = format!("{base}/v1.0/{PID}/clusters");
-    let (status, _, body) =
-        send(http, Method::POST, clusters_url.clone(), UTF8, token, Some(CREATE_BODY)).await;
+    let (status, _, body) = send(
+        http,
+        Method::POST,
+        clusters_url.clone(),
+        UTF8,
+        token,
+        Some(CREATE_BODY),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"cluster": {"id": CLUSTER_ID}}));
 
@@ -181,8 +193,15 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
 
     // 5. Detail.
     let cluster_url = format!("{clusters_url}/{CLUSTER_ID}");
-    let (status, _, body) =
-        send(http, Method::GET, cluster_url.clone(), "application/json", token, None).await;
+    let (status, _, body) = send(
+        http,
+        Method::GET,
+        cluster_url.clone(),
+        "application/json",
+        token,
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let detail = &body["cluster"];
     assert_idle_available(detail);
@@ -205,8 +224,15 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"snapshot": {"id": SNAPSHOT_ID}}));
-    let (_, _, body) =
-        send(http, Method::GET, cluster_url.clone(), "application/json", token, None).await;
+    let (_, _, body) = send(
+        http,
+        Method::GET,
+        cluster_url.clone(),
+        "application/json",
+        token,
+        None,
+    )
+    .await;
     assert_eq!(body["cluster"]["task_status"], "SNAPSHOTTING");
     assert!(body["cluster"]["action_progress"]["SNAPSHOTTING"].is_string());
 
@@ -224,8 +250,15 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     assert_eq!(snapshot["description"], "Snapshot description");
     assert_eq!(snapshot["cluster_id"], CLUSTER_ID);
     assert!(snapshot["size"].is_number() && snapshot["finished"].is_string());
-    let (_, _, body) =
-        send(http, Method::GET, cluster_url.clone(), "application/json", token, None).await;
+    let (_, _, body) = send(
+        http,
+        Method::GET,
+        cluster_url.clone(),
+        "application/json",
+        token,
+        None,
+    )
+    .await;
     assert_idle_available(&body["cluster"]);
 
     // 8. Restore into a new cluster that inherits node type and count.
@@ -239,7 +272,10 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     )
     .await;
     assert_eq!(status, 200);
-    let restored_id = body["cluster"]["id"].as_str().expect("restored id").to_owned();
+    let restored_id = body["cluster"]["id"]
+        .as_str()
+        .expect("restored id")
+        .to_owned();
     let restored_url = format!("{clusters_url}/{restored_id}");
     let (_, _, body) = send(http, Method::GET, restored_url.clone(), UTF8, token, None).await;
     let restoring = &body["cluster"];
@@ -255,26 +291,58 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     assert_idle_available(&body["cluster"]);
 
     // 9. Delete the snapshot.
-    let (status, _, _) = send(http, Method::DELETE, snapshot_url.clone(), UTF8, token, None).await;
+    let (status, _, _) = send(
+        http,
+        Method::DELETE,
+        snapshot_url.clone(),
+        UTF8,
+        token,
+        None,
+    )
+    .await;
     assert_eq!(status, 202);
     let (status, _, body) = send(http, Method::GET, snapshot_url, UTF8, token, None).await;
     assert_eq!(status, 404);
     assert_eq!(body["error_code"], "DWS.5149");
 
     // 10. Delete the cluster: AVAILABLE while the delete runs, then gone.
-    let (status, _, _) =
-        send(http, Method::DELETE, cluster_url.clone(), UTF8, token, Some(DELETE_BODY)).await;
+    let (status, _, _) = send(
+        http,
+        Method::DELETE,
+        cluster_url.clone(),
+        UTF8,
+        token,
+        Some(DELETE_BODY),
+    )
+    .await;
     assert_eq!(status, 202);
-    let (status, _, body) =
-        send(http, Method::GET, cluster_url.clone(), "application/json", token, None).await;
+    let (status, _, body) = send(
+        http,
+        Method::GET,
+        cluster_url.clone(),
+        "application/json",
+        token,
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["cluster"]["status"], "AVAILABLE");
     sim.advance(3.0 * 60.0).await;
-    let (status, _, body) =
-        send(http, Method::GET, cluster_url, "application/json", token, None).await;
+    let (status, _, body) = send(
+        http,
+        Method::GET,
+        cluster_url,
+        "application/json",
+        token,
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(body["error_code"], "DWS.0047");
-    assert_eq!(body["error_msg"], "Cluster does not exist or has been deleted.");
+    assert_eq!(
+        body["error_msg"],
+        "Cluster does not exist or has been deleted."
+    );
 }
 
 #[tokio::test]
@@ -291,7 +359,10 @@ async fn resize_grows_the_cluster_through_a_growing_task() {
     let sim = start().await;
     let id = sim.create_available("grow-me").await;
     let (status, _) = sim
-        .post(&format!("clusters/{id}/resize"), json!({"scale_out": {"count": 2}}))
+        .post(
+            &format!("clusters/{id}/resize"),
+            json!({"scale_out": {"count": 2}}),
+        )
         .await;
     assert_eq!(status, 200);
     let (_, body) = sim.get(&format!("clusters/{id}")).await;
@@ -314,11 +385,17 @@ async fn resize_grows_the_cluster_through_a_growing_task() {
 async fn shrink_removes_nodes_through_a_shrinking_task() {
     let sim = start().await;
     let id = sim.create_available("shrink-me").await;
-    sim.post(&format!("clusters/{id}/resize"), json!({"scale_out": {"count": 2}}))
-        .await;
+    sim.post(
+        &format!("clusters/{id}/resize"),
+        json!({"scale_out": {"count": 2}}),
+    )
+    .await;
     sim.advance(601.0).await;
     let (status, body) = sim
-        .post(&format!("clusters/{id}/cluster-shrink"), json!({"shrink_number": 1}))
+        .post(
+            &format!("clusters/{id}/cluster-shrink"),
+            json!({"shrink_number": 1}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["error_code"], "DWS.0000");
@@ -353,7 +430,12 @@ async fn busy_cluster_rejects_a_second_operation() {
     let creating = sim
         .post(&format!("clusters/{id}/restart"), json!({"restart": {}}))
         .await;
-    assert_error(&creating, 403, "DWS.7023", "Cluster status is not allowed to operation.");
+    assert_error(
+        &creating,
+        403,
+        "DWS.7023",
+        "Cluster status is not allowed to operation.",
+    );
     sim.advance(1000.0).await;
     sim.snapshot(&id, "first-snap").await;
     let second = sim
@@ -364,7 +446,10 @@ async fn busy_cluster_rejects_a_second_operation() {
         .await;
     assert_error(&second, 403, "DWS.7023", "SNAPSHOTTING");
     let resize = sim
-        .post(&format!("clusters/{id}/resize"), json!({"scale_out": {"count": 3}}))
+        .post(
+            &format!("clusters/{id}/resize"),
+            json!({"scale_out": {"count": 3}}),
+        )
         .await;
     assert_error(&resize, 403, "DWS.7023", "SNAPSHOTTING");
     let reset = sim
@@ -381,11 +466,15 @@ async fn reset_password_is_synchronous_and_refuses_the_current_password() {
     let sim = start().await;
     let id = sim.create_available("pw-reset").await;
     let path = format!("clusters/{id}/reset-password");
-    let (status, _) = sim.post(&path, json!({"new_password": "Another-Pw-2025!"})).await;
+    let (status, _) = sim
+        .post(&path, json!({"new_password": "Another-Pw-2025!"}))
+        .await;
     assert_eq!(status, 200);
     let (_, body) = sim.get(&format!("clusters/{id}")).await;
     assert_idle_available(&body["cluster"]);
-    let same = sim.post(&path, json!({"new_password": "Another-Pw-2025!"})).await;
+    let same = sim
+        .post(&path, json!({"new_password": "Another-Pw-2025!"}))
+        .await;
     assert_error(&same, 400, "DWS.5144", "must differ from the current one");
 }
 
@@ -418,7 +507,10 @@ async fn tags_are_kept_from_create_and_changed_by_batch_calls() {
         .await;
     assert_eq!(status, 200);
     let (_, detail) = sim.get(&format!("clusters/{id}")).await;
-    assert_eq!(detail["cluster"]["tags"], json!([{"key": "owner", "value": "dwsctl"}]));
+    assert_eq!(
+        detail["cluster"]["tags"],
+        json!([{"key": "owner", "value": "dwsctl"}])
+    );
 }
 
 #[tokio::test]

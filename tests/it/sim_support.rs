@@ -45,7 +45,10 @@ pub fn auth_body(password: &str, scope: Value) -> Value {
 pub async fn token(http: &reqwest::Client, base: &str) -> String {
     let resp = http
         .post(format!("{base}/v3/auth/tokens"))
-        .json(&auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"name": "eu-de"}})))
+        .json(&auth_body(
+            sim::DEFAULT_PASSWORD,
+            json!({"project": {"name": "eu-de"}}),
+        ))
         .send()
         .await
         .expect("token request");
