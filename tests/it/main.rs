@@ -3,6 +3,7 @@
 
 mod client_decode;
 mod client_wire;
+mod sim_faults;
 mod sim_flow;
 mod sim_support;
 mod spec;
