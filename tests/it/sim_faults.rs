@@ -10,7 +10,9 @@ const CREATE: &str = "POST /v1.0/{project_id}/clusters";
 const LIST: &str = "GET /v1.0/{project_id}/clusters";
 
 async fn add_rule(sim: &crate::sim_support::Sim, rule: Value) {
-    let (status, body) = sim.hook("POST", "faults", Some(json!({ "rules": [rule] }))).await;
+    let (status, body) = sim
+        .hook("POST", "faults", Some(json!({ "rules": [rule] })))
+        .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -53,13 +55,21 @@ async fn throttling_fault_answers_429_with_retry_after_and_the_gateway_body() {
     assert!(body["error_msg"]
         .as_str()
         .is_some_and(|m| m.contains("throttling threshold")));
-    assert_eq!(sim.get("clusters").await.0, 200, "only the first call is throttled");
+    assert_eq!(
+        sim.get("clusters").await.0,
+        200,
+        "only the first call is throttled"
+    );
 }
 
 #[tokio::test]
 async fn server_error_fault_answers_the_status_without_committing() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": CREATE, "fault": {"kind": "status", "status": 503}})).await;
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "fault": {"kind": "status", "status": 503}}),
+    )
+    .await;
     let got = sim.post("clusters", cluster_body("never-made")).await;
     assert_error(&got, 503, "DWS.0005", "Server failure.");
     sim.hook("DELETE", "faults", None).await;
@@ -69,7 +79,11 @@ async fn server_error_fault_answers_the_status_without_committing() {
 #[tokio::test]
 async fn latency_fault_delays_the_answer() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": LIST, "fault": {"kind": "latency", "ms": 300}})).await;
+    add_rule(
+        &sim,
+        json!({"route": LIST, "fault": {"kind": "latency", "ms": 300}}),
+    )
+    .await;
     let started = Instant::now();
     assert_eq!(sim.get("clusters").await.0, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -78,17 +92,32 @@ async fn latency_fault_delays_the_answer() {
 #[tokio::test]
 async fn reset_before_commit_drops_the_connection_and_changes_nothing() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": CREATE, "nth": [1], "fault": {"kind": "reset_before_commit"}})).await;
-    let err = raw_create(&sim, "dropped-early").await.expect_err("connection dropped");
-    assert!(err.is_request() || err.is_connect() || err.is_body(), "{err:?}");
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "nth": [1], "fault": {"kind": "reset_before_commit"}}),
+    )
+    .await;
+    let err = raw_create(&sim, "dropped-early")
+        .await
+        .expect_err("connection dropped");
+    assert!(
+        err.is_request() || err.is_connect() || err.is_body(),
+        "{err:?}"
+    );
     assert!(cluster_names(&sim).await.is_empty());
 }
 
 #[tokio::test]
 async fn reset_after_commit_drops_the_connection_but_keeps_the_change() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": CREATE, "nth": [1], "fault": {"kind": "reset_after_commit"}})).await;
-    let err = raw_create(&sim, "dropped-late").await.expect_err("connection dropped");
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "nth": [1], "fault": {"kind": "reset_after_commit"}}),
+    )
+    .await;
+    let err = raw_create(&sim, "dropped-late")
+        .await
+        .expect_err("connection dropped");
     assert!(err.is_request() || err.is_body(), "{err:?}");
     assert_eq!(cluster_names(&sim).await, ["dropped-late"]);
 }
@@ -96,7 +125,11 @@ async fn reset_after_commit_drops_the_connection_but_keeps_the_change() {
 #[tokio::test]
 async fn list_lag_hides_a_new_cluster_from_lists_but_not_from_detail() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": CREATE, "fault": {"kind": "list_lag", "seconds": 60}})).await;
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "fault": {"kind": "list_lag", "seconds": 60}}),
+    )
+    .await;
     let id = sim.create("lagging-one").await;
     assert!(cluster_names(&sim).await.is_empty());
     assert_eq!(sim.get(&format!("clusters/{id}")).await.0, 200);
@@ -107,7 +140,11 @@ async fn list_lag_hides_a_new_cluster_from_lists_but_not_from_detail() {
 #[tokio::test]
 async fn create_fails_fault_ends_in_creation_failed_with_reasons() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": CREATE, "times": 1, "fault": {"kind": "create_fails"}})).await;
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "times": 1, "fault": {"kind": "create_fails"}}),
+    )
+    .await;
     let id = sim.create("doomed-one").await;
     let (_, body) = sim.get(&format!("clusters/{id}")).await;
     assert_eq!(body["cluster"]["status"], "CREATING");
@@ -126,9 +163,13 @@ async fn create_fails_fault_ends_in_creation_failed_with_reasons() {
 async fn probability_rules_fire_deterministically_for_a_seed() {
     let run = || async {
         let sim = start().await;
-        sim.hook("POST", "faults", Some(json!({"seed": 9, "rules": [
-            {"route": LIST, "probability": 0.5, "fault": {"kind": "status", "status": 502}}]})))
-            .await;
+        sim.hook(
+            "POST",
+            "faults",
+            Some(json!({"seed": 9, "rules": [
+            {"route": LIST, "probability": 0.5, "fault": {"kind": "status", "status": 502}}]})),
+        )
+        .await;
         let mut statuses = Vec::new();
         for _ in 0..16 {
             statuses.push(sim.get("clusters").await.0);
@@ -143,7 +184,11 @@ async fn probability_rules_fire_deterministically_for_a_seed() {
 #[tokio::test]
 async fn fault_rules_report_what_they_matched_and_fired() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": LIST, "nth": [2], "fault": {"kind": "status", "status": 500}})).await;
+    add_rule(
+        &sim,
+        json!({"route": LIST, "nth": [2], "fault": {"kind": "status", "status": 500}}),
+    )
+    .await;
     sim.get("clusters").await;
     sim.get("clusters").await;
     let (_, body) = sim.hook("GET", "faults", None).await;
@@ -158,11 +203,19 @@ async fn fault_rules_report_what_they_matched_and_fired() {
 async fn malformed_fault_schedule_is_refused() {
     let sim = start().await;
     let got = sim
-        .hook("POST", "faults", Some(json!({"rules": [{"fault": {"kind": "explode"}}]})))
+        .hook(
+            "POST",
+            "faults",
+            Some(json!({"rules": [{"fault": {"kind": "explode"}}]})),
+        )
         .await;
     assert_eq!(got.0, 400);
     let got = sim
-        .hook("POST", "faults", Some(json!({"rules": [{"nth": [0], "fault": {"kind": "create_fails"}}]})))
+        .hook(
+            "POST",
+            "faults",
+            Some(json!({"rules": [{"nth": [0], "fault": {"kind": "create_fails"}}]})),
+        )
         .await;
     assert_error(&got, 400, "DWS.0001", "nth counts from 1");
 }
@@ -178,7 +231,10 @@ async fn requests_are_counted_per_route_template_and_reset() {
     let (_, body) = sim.hook("GET", "requests", None).await;
     assert_eq!(body["requests"][LIST], 2);
     assert_eq!(body["requests"][CREATE], 1);
-    assert_eq!(body["requests"]["GET /v1.0/{project_id}/clusters/{cluster_id}"], 1);
+    assert_eq!(
+        body["requests"]["GET /v1.0/{project_id}/clusters/{cluster_id}"],
+        1
+    );
     assert_eq!(body["total"], 4);
     sim.hook("DELETE", "requests", None).await;
     let (_, body) = sim.hook("GET", "requests", None).await;
@@ -189,7 +245,11 @@ async fn requests_are_counted_per_route_template_and_reset() {
 async fn seed_creates_available_clusters_and_snapshots_and_reset_empties_the_world() {
     let sim = start().await;
     let (status, _) = sim
-        .hook("POST", "seed", Some(json!({"clusters": 25, "snapshots": 40})))
+        .hook(
+            "POST",
+            "seed",
+            Some(json!({"clusters": 25, "snapshots": 40})),
+        )
         .await;
     assert_eq!(status, 200);
     let (_, clusters) = sim.get("clusters").await;
@@ -203,8 +263,14 @@ async fn seed_creates_available_clusters_and_snapshots_and_reset_empties_the_wor
     assert_eq!(snapshots["count"], 40);
     let (status, _) = sim.hook("POST", "reset", None).await;
     assert_eq!(status, 200);
-    assert_eq!(sim.get("clusters").await.1, json!({"clusters": [], "count": 0}));
-    assert_eq!(sim.get("snapshots").await.1, json!({"snapshots": [], "count": 0}));
+    assert_eq!(
+        sim.get("clusters").await.1,
+        json!({"clusters": [], "count": 0})
+    );
+    assert_eq!(
+        sim.get("snapshots").await.1,
+        json!({"snapshots": [], "count": 0})
+    );
 }
 
 #[tokio::test]
