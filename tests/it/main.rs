@@ -3,9 +3,12 @@
 
 mod client_decode;
 mod client_wire;
+mod sim_auth;
 mod sim_faults;
 mod sim_flow;
+mod sim_persist;
 mod sim_support;
+mod sim_validation;
 mod spec;
 mod spec_corpus;
 mod spec_overlay;
