@@ -32,14 +32,20 @@ async fn list_with_token(sim: &crate::sim_support::Sim, token: &str) -> (u16, Va
         .send()
         .await
         .expect("response");
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+    (
+        resp.status().as_u16(),
+        resp.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
 async fn token_body_has_project_user_expiry_and_a_catalog_pointing_here() {
     let sim = start().await;
-    let (status, token, body) =
-        token_call(&sim, auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"name": "eu-de"}}))).await;
+    let (status, token, body) = token_call(
+        &sim,
+        auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"name": "eu-de"}})),
+    )
+    .await;
     assert_eq!(status, 201);
     assert!(token.is_some_and(|t| !t.is_empty()));
     let t = &body["token"];
@@ -73,8 +79,11 @@ async fn token_body_has_project_user_expiry_and_a_catalog_pointing_here() {
 #[tokio::test]
 async fn project_scope_by_id_works() {
     let sim = start().await;
-    let (status, token, _) =
-        token_call(&sim, auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"id": PID}}))).await;
+    let (status, token, _) = token_call(
+        &sim,
+        auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"id": PID}})),
+    )
+    .await;
     assert_eq!(status, 201);
     let (status, _) = list_with_token(&sim, &token.expect("token")).await;
     assert_eq!(status, 200);
@@ -83,8 +92,11 @@ async fn project_scope_by_id_works() {
 #[tokio::test]
 async fn wrong_password_is_401() {
     let sim = start().await;
-    let (status, token, body) =
-        token_call(&sim, auth_body("not-the-password", json!({"project": {"name": "eu-de"}}))).await;
+    let (status, token, body) = token_call(
+        &sim,
+        auth_body("not-the-password", json!({"project": {"name": "eu-de"}})),
+    )
+    .await;
     assert_eq!(status, 401);
     assert!(token.is_none());
     assert_eq!(body["error_code"], "IAM.0062");
@@ -94,8 +106,11 @@ async fn wrong_password_is_401() {
 #[tokio::test]
 async fn unknown_project_scope_is_400_iam_1109() {
     let sim = start().await;
-    let (status, _, body) =
-        token_call(&sim, auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"name": "xx-yy"}}))).await;
+    let (status, _, body) = token_call(
+        &sim,
+        auth_body(sim::DEFAULT_PASSWORD, json!({"project": {"name": "xx-yy"}})),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["error_code"], "IAM.1109");
 }
@@ -106,16 +121,29 @@ async fn version_discovery_points_at_v3() {
     let (status, body) = sim.get("/v3").await;
     assert_eq!(status, 200);
     assert_eq!(body["version"]["status"], "stable");
-    assert_eq!(body["version"]["links"][0]["href"], format!("{}/v3/", sim.base));
+    assert_eq!(
+        body["version"]["links"][0]["href"],
+        format!("{}/v3/", sim.base)
+    );
 }
 
 #[tokio::test]
 async fn missing_credentials_are_401_apigw_0301() {
     let sim = start().await;
-    let resp = sim.http.get(sim.url("clusters")).send().await.expect("response");
+    let resp = sim
+        .http
+        .get(sim.url("clusters"))
+        .send()
+        .await
+        .expect("response");
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.expect("json");
-    assert_error(&(status, body), 401, "APIGW.0301", "Incorrect IAM authentication information");
+    assert_error(
+        &(status, body),
+        401,
+        "APIGW.0301",
+        "Incorrect IAM authentication information",
+    );
 }
 
 #[tokio::test]
@@ -197,7 +225,10 @@ async fn signed(
     let authz = sign::authorization(&input, &date, sim::DEFAULT_ACCESS_KEY, secret);
     let mut req = sim
         .http
-        .request(reqwest::Method::from_bytes(method.as_bytes()).expect("method"), url.clone())
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+            url.clone(),
+        )
         .header("Content-Type", "application/json")
         .header("X-Project-Id", PID)
         .header("X-Sdk-Date", date)
@@ -206,7 +237,10 @@ async fn signed(
         req = req.body(body.to_owned());
     }
     let resp = req.send().await.expect("response");
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+    (
+        resp.status().as_u16(),
+        resp.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -215,8 +249,15 @@ async fn signed_requests_are_accepted() {
     let (status, body) = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, 0).await;
     assert_eq!(status, 200, "{body}");
     let create = crate::sim_support::cluster_body("signed-one").to_string();
-    let (status, body) =
-        signed(&sim, "POST", "clusters?x=a%20b", &create, sim::DEFAULT_SECRET_KEY, 0).await;
+    let (status, body) = signed(
+        &sim,
+        "POST",
+        "clusters?x=a%20b",
+        &create,
+        sim::DEFAULT_SECRET_KEY,
+        0,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -230,7 +271,15 @@ async fn wrong_secret_key_is_401() {
 #[tokio::test]
 async fn signature_dated_20_minutes_ago_is_401() {
     let sim = start().await;
-    let got = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, -20 * 60).await;
+    let got = signed(
+        &sim,
+        "GET",
+        "clusters",
+        "",
+        sim::DEFAULT_SECRET_KEY,
+        -20 * 60,
+    )
+    .await;
     assert_error(&got, 401, "APIGW.0301", "15 minutes");
 }
 

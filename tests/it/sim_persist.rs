@@ -71,7 +71,9 @@ async fn corrupt_state_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("broken.json");
     std::fs::write(&path, b"{\"format\": 1, \"world\": [").expect("write");
-    let err = sim::spawn(with_state(&path)).await.expect_err("corrupt file");
+    let err = sim::spawn(with_state(&path))
+        .await
+        .expect_err("corrupt file");
     assert!(matches!(err, SimError::CorruptState { .. }), "{err:?}");
     assert!(err.to_string().contains("broken.json"), "{err}");
     assert_eq!(

@@ -29,7 +29,12 @@ async fn cluster_name_starting_with_a_digit_is_dws_5057() {
 async fn cluster_name_with_a_dot_is_dws_5057() {
     let sim = start().await;
     let got = create_with(&sim, "name", json!("my.cluster")).await;
-    assert_error(&got, 400, "DWS.5057", "The cluster name pattern is invalid.");
+    assert_error(
+        &got,
+        400,
+        "DWS.5057",
+        "The cluster name pattern is invalid.",
+    );
 }
 
 #[tokio::test]
@@ -65,14 +70,24 @@ async fn port_outside_8000_to_30000_is_dws_5060() {
 async fn too_many_cns_is_dws_5060() {
     let sim = start().await;
     let got = create_with(&sim, "number_of_cn", json!(4)).await;
-    assert_error(&got, 400, "DWS.5060", "number_of_cn must be between 2 and 3");
+    assert_error(
+        &got,
+        400,
+        "DWS.5060",
+        "number_of_cn must be between 2 and 3",
+    );
 }
 
 #[tokio::test]
 async fn admin_name_with_uppercase_is_dws_5059() {
     let sim = start().await;
     let got = create_with(&sim, "user_name", json!("DbAdmin")).await;
-    assert_error(&got, 400, "DWS.5059", "Database username contains invalid characters.");
+    assert_error(
+        &got,
+        400,
+        "DWS.5059",
+        "Database username contains invalid characters.",
+    );
 }
 
 #[tokio::test]
@@ -132,7 +147,12 @@ async fn blank_subnet_is_dws_5202() {
 async fn blank_security_group_is_dws_5203() {
     let sim = start().await;
     let got = create_with(&sim, "security_group_id", json!("")).await;
-    assert_error(&got, 400, "DWS.5203", "The security group ID cannot be left blank.");
+    assert_error(
+        &got,
+        400,
+        "DWS.5203",
+        "The security group ID cannot be left blank.",
+    );
 }
 
 #[tokio::test]
@@ -145,22 +165,36 @@ async fn malformed_vpc_id_is_dws_5014() {
 #[tokio::test]
 async fn unknown_vpc_is_404_dws_5021() {
     let sim = start().await;
-    let got = create_with(&sim, "vpc_id", json!("00000000-0000-4000-8000-000000000000")).await;
+    let got = create_with(
+        &sim,
+        "vpc_id",
+        json!("00000000-0000-4000-8000-000000000000"),
+    )
+    .await;
     assert_error(&got, 404, "DWS.5021", "The VPC does not exist");
 }
 
 #[tokio::test]
 async fn unknown_subnet_is_404_dws_5022() {
     let sim = start().await;
-    let got = create_with(&sim, "subnet_id", json!("00000000-0000-4000-8000-000000000000")).await;
+    let got = create_with(
+        &sim,
+        "subnet_id",
+        json!("00000000-0000-4000-8000-000000000000"),
+    )
+    .await;
     assert_error(&got, 404, "DWS.5022", "The subnet does not exist");
 }
 
 #[tokio::test]
 async fn unknown_security_group_is_404_dws_5023() {
     let sim = start().await;
-    let got =
-        create_with(&sim, "security_group_id", json!("00000000-0000-4000-8000-000000000000")).await;
+    let got = create_with(
+        &sim,
+        "security_group_id",
+        json!("00000000-0000-4000-8000-000000000000"),
+    )
+    .await;
     assert_error(&got, 404, "DWS.5023", "The security group does not exist");
 }
 
@@ -181,7 +215,12 @@ async fn unknown_eip_bind_type_is_dws_5098() {
 #[tokio::test]
 async fn bind_existing_without_eip_is_dws_5133() {
     let sim = start().await;
-    let got = create_with(&sim, "public_ip", json!({"public_bind_type": "bind_existing"})).await;
+    let got = create_with(
+        &sim,
+        "public_ip",
+        json!({"public_bind_type": "bind_existing"}),
+    )
+    .await;
     assert_error(&got, 400, "DWS.5133", "Invalid EIP ID.");
 }
 
@@ -195,7 +234,12 @@ async fn tag_with_a_slash_is_dws_5197() {
 #[tokio::test]
 async fn duplicate_tag_keys_are_dws_5039() {
     let sim = start().await;
-    let got = create_with(&sim, "tags", json!([{"key": "k", "value": "1"}, {"key": "k", "value": "2"}])).await;
+    let got = create_with(
+        &sim,
+        "tags",
+        json!([{"key": "k", "value": "1"}, {"key": "k", "value": "2"}]),
+    )
+    .await;
     assert_error(&got, 400, "DWS.5039", "appears more than once");
 }
 
@@ -203,9 +247,14 @@ async fn duplicate_tag_keys_are_dws_5039() {
 async fn eleventh_tag_is_dws_5194() {
     let sim = start().await;
     let id = sim.create("many-tags").await;
-    let ten: Vec<Value> = (0..10).map(|i| json!({"key": format!("k{i}"), "value": "v"})).collect();
+    let ten: Vec<Value> = (0..10)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+        .collect();
     let (status, _) = sim
-        .post(&format!("clusters/{id}/tags/batch-create"), json!({ "tags": ten }))
+        .post(
+            &format!("clusters/{id}/tags/batch-create"),
+            json!({ "tags": ten }),
+        )
         .await;
     assert_eq!(status, 200);
     let got = sim
@@ -238,9 +287,17 @@ async fn resize_beyond_the_quota_is_dws_5091() {
     .await;
     let id = sim.create_available("grow-too-far").await;
     let got = sim
-        .post(&format!("clusters/{id}/resize"), json!({"scale_out": {"count": 2}}))
+        .post(
+            &format!("clusters/{id}/resize"),
+            json!({"scale_out": {"count": 2}}),
+        )
         .await;
-    assert_error(&got, 400, "DWS.5091", "The number of nodes has reached the maximum.");
+    assert_error(
+        &got,
+        400,
+        "DWS.5091",
+        "The number of nodes has reached the maximum.",
+    );
 }
 
 #[tokio::test]
@@ -248,7 +305,10 @@ async fn resize_by_zero_is_dws_5047() {
     let sim = start().await;
     let id = sim.create_available("grow-zero").await;
     let got = sim
-        .post(&format!("clusters/{id}/resize"), json!({"scale_out": {"count": 0}}))
+        .post(
+            &format!("clusters/{id}/resize"),
+            json!({"scale_out": {"count": 0}}),
+        )
         .await;
     assert_error(&got, 400, "DWS.5047", "can grow by 1 to 253 more");
 }
@@ -258,7 +318,10 @@ async fn shrink_below_three_nodes_is_dws_5047() {
     let sim = start().await;
     let id = sim.create_available("shrink-too-far").await;
     let got = sim
-        .post(&format!("clusters/{id}/cluster-shrink"), json!({"shrink_number": 1}))
+        .post(
+            &format!("clusters/{id}/cluster-shrink"),
+            json!({"shrink_number": 1}),
+        )
         .await;
     assert_error(&got, 400, "DWS.5047", "must keep at least 3");
 }
@@ -268,16 +331,31 @@ async fn weak_reset_password_is_dws_5144() {
     let sim = start().await;
     let id = sim.create_available("weak-reset").await;
     let got = sim
-        .post(&format!("clusters/{id}/reset-password"), json!({"new_password": "weak"}))
+        .post(
+            &format!("clusters/{id}/reset-password"),
+            json!({"new_password": "weak"}),
+        )
         .await;
-    assert_error(&got, 400, "DWS.5144", "Invalid password of the cluster administrator.");
+    assert_error(
+        &got,
+        400,
+        "DWS.5144",
+        "Invalid password of the cluster administrator.",
+    );
 }
 
 #[tokio::test]
 async fn unknown_cluster_id_is_404_dws_0047() {
     let sim = start().await;
-    let got = sim.get("clusters/00000000-0000-4000-8000-000000000000").await;
-    assert_error(&got, 404, "DWS.0047", "Cluster does not exist or has been deleted.");
+    let got = sim
+        .get("clusters/00000000-0000-4000-8000-000000000000")
+        .await;
+    assert_error(
+        &got,
+        404,
+        "DWS.0047",
+        "Cluster does not exist or has been deleted.",
+    );
 }
 
 #[tokio::test]
@@ -290,7 +368,9 @@ async fn malformed_cluster_id_is_400_dws_0001() {
 #[tokio::test]
 async fn unknown_snapshot_id_is_404_dws_5149() {
     let sim = start().await;
-    let got = sim.get("snapshots/00000000-0000-4000-8000-000000000000").await;
+    let got = sim
+        .get("snapshots/00000000-0000-4000-8000-000000000000")
+        .await;
     assert_error(&got, 404, "DWS.5149", "The snapshot ID is invalid.");
 }
 
@@ -318,7 +398,10 @@ async fn snapshot_name_too_short_is_dws_5056() {
     let sim = start().await;
     let id = sim.create_available("snap-short").await;
     let got = sim
-        .post("snapshots", json!({"snapshot": {"name": "abc", "cluster_id": id}}))
+        .post(
+            "snapshots",
+            json!({"snapshot": {"name": "abc", "cluster_id": id}}),
+        )
         .await;
     assert_error(&got, 400, "DWS.5056", "4 to 64 characters");
 }
@@ -328,7 +411,10 @@ async fn snapshot_name_with_a_space_is_dws_5065() {
     let sim = start().await;
     let id = sim.create_available("snap-space").await;
     let got = sim
-        .post("snapshots", json!({"snapshot": {"name": "my snap", "cluster_id": id}}))
+        .post(
+            "snapshots",
+            json!({"snapshot": {"name": "my snap", "cluster_id": id}}),
+        )
         .await;
     assert_error(&got, 400, "DWS.5065", "must start with a letter");
 }
@@ -366,7 +452,10 @@ async fn duplicate_snapshot_name_is_dws_5039() {
     sim.snapshot(&id, "same-name").await;
     sim.advance(301.0).await;
     let got = sim
-        .post("snapshots", json!({"snapshot": {"name": "same-name", "cluster_id": id}}))
+        .post(
+            "snapshots",
+            json!({"snapshot": {"name": "same-name", "cluster_id": id}}),
+        )
         .await;
     assert_error(&got, 400, "DWS.5039", "already exists");
 }
@@ -383,12 +472,21 @@ async fn deleting_a_creating_snapshot_is_dws_7023() {
 #[tokio::test]
 async fn deleting_an_automated_snapshot_is_refused() {
     let sim = start().await;
-    sim.hook("POST", "seed", Some(json!({"clusters": 1, "automated_snapshots": 1})))
-        .await;
+    sim.hook(
+        "POST",
+        "seed",
+        Some(json!({"clusters": 1, "automated_snapshots": 1})),
+    )
+    .await;
     let (_, list) = sim.get("snapshots").await;
     let snap = list["snapshots"][0]["id"].as_str().expect("id").to_owned();
     let got = sim.call("DELETE", &format!("snapshots/{snap}"), None).await;
-    assert_error(&got, 400, "DWS.0001", "Only manual snapshots can be deleted");
+    assert_error(
+        &got,
+        400,
+        "DWS.0001",
+        "Only manual snapshots can be deleted",
+    );
 }
 
 #[tokio::test]
@@ -397,7 +495,10 @@ async fn restoring_a_creating_snapshot_is_dws_7023() {
     let id = sim.create_available("restore-early").await;
     let snap = sim.snapshot(&id, "early-snap").await;
     let got = sim
-        .post(&format!("snapshots/{snap}/actions"), json!({"restore": {"name": "too-early"}}))
+        .post(
+            &format!("snapshots/{snap}/actions"),
+            json!({"restore": {"name": "too-early"}}),
+        )
         .await;
     assert_error(&got, 403, "DWS.7023", "Only AVAILABLE snapshots");
 }
@@ -409,7 +510,10 @@ async fn restoring_onto_a_taken_name_is_409_dws_5050() {
     let snap = sim.snapshot(&id, "dup-snap").await;
     sim.advance(301.0).await;
     let got = sim
-        .post(&format!("snapshots/{snap}/actions"), json!({"restore": {"name": "restore-dup"}}))
+        .post(
+            &format!("snapshots/{snap}/actions"),
+            json!({"restore": {"name": "restore-dup"}}),
+        )
         .await;
     assert_error(&got, 409, "DWS.5050", "The cluster name already exists.");
 }
@@ -436,7 +540,12 @@ async fn malformed_json_is_dws_0001() {
         .expect("response");
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.expect("json");
-    assert_error(&(status, body), 400, "DWS.0001", "The request body is invalid");
+    assert_error(
+        &(status, body),
+        400,
+        "DWS.0001",
+        "The request body is invalid",
+    );
 }
 
 #[tokio::test]
@@ -456,7 +565,9 @@ async fn huge_body_is_413_with_an_error_body() {
 #[tokio::test]
 async fn unknown_route_is_404_with_a_gateway_body() {
     let sim = start().await;
-    let got = sim.get("clusters/00000000-0000-4000-8000-000000000000/unknown").await;
+    let got = sim
+        .get("clusters/00000000-0000-4000-8000-000000000000/unknown")
+        .await;
     assert_error(&got, 404, "APIGW.0101", "does not exist");
 }
 
