@@ -32,7 +32,7 @@ pub(crate) fn owned(cluster: &Cluster) -> bool {
 }
 
 impl<'a> Builder<'a> {
-    pub(crate) fn cluster(&mut self, desired: &DesiredCluster) {
+    pub(crate) fn cluster(&mut self, desired: &'a DesiredCluster) {
         let live: &'a crate::api::Live = self.live;
         let matches: Vec<&'a Cluster> = live
             .clusters
@@ -64,7 +64,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Plans `POST /clusters` or a restore. Returns whether the cluster will exist.
-    fn create(&mut self, desired: &DesiredCluster) -> bool {
+    fn create(&mut self, desired: &'a DesiredCluster) -> bool {
         let snapshot = match &desired.origin {
             Origin::Create => return self.create_new(desired),
             Origin::Restore { snapshot } => snapshot,

@@ -16,7 +16,8 @@ use crate::plan::model::{
     Action, Blocked, FieldChange, Fingerprint, Plan, Step, StepId, Target, FORMAT_VERSION,
 };
 use crate::plan::procedure::{self, rule};
-use crate::spec::Desired;
+use crate::plan::status::{snapshot_state, SnapshotState};
+use crate::spec::{Desired, DesiredCluster};
 
 /// Computes the plan that takes `live` to `desired`. `spec_digest` is recorded in the plan so
 /// that `apply PLAN` can refuse a plan made for other spec inputs.
@@ -25,6 +26,7 @@ pub fn diff(desired: &Desired, live: &Live, spec_digest: &str) -> Plan {
     for cluster in desired.clusters.values() {
         builder.cluster(cluster);
     }
+    builder.restore_followups();
     builder.link_readers();
     Plan {
         format_version: FORMAT_VERSION,
@@ -53,6 +55,11 @@ pub(crate) struct Builder<'a> {
     facts: HashMap<String, ClusterFacts>,
     /// The step after which a snapshot (by name) is AVAILABLE: its create or its wait.
     pub snapshot_ready: HashMap<String, StepId>,
+    /// Restored clusters whose password and size steps are planned once every cluster is
+    /// (the restore step, and the source's node count when the snapshot exists already).
+    pub followups: Vec<(&'a DesiredCluster, StepId, Option<u32>)>,
+    /// The node count each snapshot this plan takes will have, by name.
+    pub taken: HashMap<String, u32>,
     /// Restore steps and the snapshot each reads.
     pub restores: Vec<(StepId, String)>,
     /// Snapshot deletes, by snapshot name.
@@ -71,6 +78,8 @@ impl<'a> Builder<'a> {
             tails: HashMap::new(),
             facts: HashMap::new(),
             snapshot_ready: HashMap::new(),
+            followups: Vec::new(),
+            taken: HashMap::new(),
             restores: Vec::new(),
             snapshot_deletes: Vec::new(),
             cluster_deletes: Vec::new(),
@@ -164,6 +173,19 @@ impl<'a> Builder<'a> {
     /// After every cluster is visited: restores wait for their snapshot; deletes wait for
     /// every restore that reads from what they delete.
     fn link_readers(&mut self) {
+        let live: &'a Live = self.live;
+        for (_, snapshot) in self.restores.clone() {
+            if self.snapshot_ready.contains_key(&snapshot) {
+                continue;
+            }
+            let creating = live
+                .snapshot(&snapshot)
+                .filter(|s| snapshot_state(s) == SnapshotState::Creating);
+            if let Some(s) = creating {
+                let wait = self.wait_snapshot_outside_spec(s);
+                self.snapshot_ready.insert(snapshot, wait);
+            }
+        }
         let mut extra: HashMap<StepId, Vec<StepId>> = HashMap::new();
         let mut orphans: HashSet<StepId> = HashSet::new();
         for (restore, snapshot) in &self.restores {

@@ -6,7 +6,7 @@
 //! delete, restore from, final snapshots), [`status`] (what each live status allows).
 
 mod changes;
-mod cluster;
+pub(crate) mod cluster;
 mod diff;
 mod fingerprint;
 mod inplace;

@@ -32,8 +32,8 @@ pub mod rule {
 pub fn replace_by_restore(cluster: &str) -> String {
     format!(
         "dwsctl never replaces a data warehouse implicitly. To move {cluster}: (1) add a manual \
-         snapshot to {cluster} in the spec and apply; (2) add a new cluster to the spec, restored \
-         from that snapshot, with the new values, and apply; (3) cut clients over to the new \
+         snapshot to {cluster} in the spec and apply; (2) add a new cluster to the spec with \
+         `restore_from: <that snapshot>` and the new values, and apply; (3) cut clients over to the new \
          cluster's endpoint; (4) mark {cluster} `state: absent` and apply."
     )
 }
@@ -59,7 +59,7 @@ pub fn blocked(rule: &str, reason: impl Into<String>, procedure: impl Into<Strin
 
 pub fn unowned(cluster: &str) -> String {
     format!(
-        "If {cluster} is the cluster the spec means, set `ownership: adopt` on it: the next plan \
+        "If {cluster} is the cluster the spec means, set `adopt: true` on it: the next plan \
          tags it `managed-by: dwsctl` and manages it from then on. Otherwise rename the cluster \
          in the spec."
     )

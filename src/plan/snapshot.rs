@@ -50,11 +50,18 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Whether a live snapshot may be managed as the spec cluster's: it belongs to the live
-    /// cluster, or (when the cluster does not exist) to no live cluster at all.
-    fn snapshot_is_ours(&self, snapshot: &Snapshot, cluster: Option<&Cluster>) -> bool {
+    /// Whether a live snapshot may be managed as the spec cluster `d`'s: it belongs to the
+    /// live cluster; or `d` is marked absent and gone, and the snapshot's cluster is gone too
+    /// (the manual snapshots a deleted cluster leaves behind, which the spec may delete).
+    fn snapshot_is_ours(
+        &self,
+        snapshot: &Snapshot,
+        cluster: Option<&Cluster>,
+        d: &DesiredCluster,
+    ) -> bool {
         match (cluster, snapshot.cluster_id.as_deref()) {
             (Some(c), owner) => owner == Some(c.id.as_str()),
+            _ if d.presence == Presence::Present => false,
             (None, None) => true,
             (None, Some(owner)) => !self.live.clusters.iter().any(|c| c.id == owner),
         }
@@ -63,32 +70,31 @@ impl<'a> Builder<'a> {
     /// Node count and type of the cluster a snapshot was (or will be) taken from.
     fn snapshot_source(&self, name: &str) -> (Option<u32>, Option<String>) {
         let live: &'a Live = self.live;
-        let from_live = live
-            .snapshot(name)
-            .and_then(|s| s.cluster_id.as_deref())
-            .and_then(|id| live.clusters.iter().find(|c| c.id == id));
-        if let Some(c) = from_live {
-            return (Some(c.number_of_node), Some(c.node_type.clone()));
+        if let Some(snapshot) = live.snapshot(name) {
+            // An existing snapshot has the size of the cluster it was taken from, if that
+            // cluster still exists; otherwise the size is unknown until the restore.
+            return snapshot
+                .cluster_id
+                .as_deref()
+                .and_then(|id| live.clusters.iter().find(|c| c.id == id))
+                .map_or((None, None), |c| {
+                    (Some(c.number_of_node), Some(c.node_type.clone()))
+                });
         }
-        match self.spec_snapshot_owner(name) {
-            Some(owner) => {
-                let live_owner = live.cluster(&owner.name);
-                (
-                    owner
-                        .number_of_node
-                        .or(live_owner.map(|c| c.number_of_node)),
-                    owner
-                        .node_type
-                        .clone()
-                        .or(live_owner.map(|c| c.node_type.clone())),
-                )
-            }
-            None => (None, None),
-        }
+        // A snapshot this plan takes: its node type is its cluster's; its size is known
+        // once its cluster's chain is planned (see `restore_followups`).
+        let owner = self.spec_snapshot_owner(name);
+        // Node types never change in place: a live cluster keeps its own.
+        let node_type = owner.and_then(|o| {
+            live.cluster(&o.name)
+                .map(|c| c.node_type.clone())
+                .or_else(|| o.node_type.clone())
+        });
+        (None, node_type)
     }
 
     /// Plans a restore from snapshot `snapshot`. Returns whether the cluster will exist.
-    pub(crate) fn restore(&mut self, d: &DesiredCluster, snapshot: &str) -> bool {
+    pub(crate) fn restore(&mut self, d: &'a DesiredCluster, snapshot: &str) -> bool {
         let live: &'a Live = self.live;
         let target = cluster_target(&d.name);
         let matches: Vec<&'a Snapshot> = live
@@ -97,7 +103,6 @@ impl<'a> Builder<'a> {
             .filter(|s| s.name == snapshot)
             .collect();
         let owner = self.spec_snapshot_owner(snapshot);
-        let mut extra = Vec::new();
         let refusal = match (matches.as_slice(), owner) {
             ([], None) => Some((
                 rule::MISSING_SNAPSHOT,
@@ -106,12 +111,8 @@ impl<'a> Builder<'a> {
             ([], Some(_)) => None,
             ([one], _) => match snapshot_state(one) {
                 SnapshotState::Available => None,
-                SnapshotState::Creating => {
-                    if owner.is_none() {
-                        extra.push(self.wait_snapshot_outside_spec(one));
-                    }
-                    None
-                }
+                // Waited for by the snapshot's own steps, or by a wait `link_readers` adds.
+                SnapshotState::Creating => None,
                 SnapshotState::Unavailable | SnapshotState::Unknown(_) => Some((
                     rule::SNAPSHOT_NOT_RESTORABLE,
                     format!(
@@ -169,16 +170,10 @@ impl<'a> Builder<'a> {
             changes.push(set("public_ip", ip));
         }
         changes.push(set("tags", &tags));
-        let mut reason = format!(
+        let reason = format!(
             "{} is in the spec but not in the cloud: restore it from snapshot {snapshot}",
             d.name
         );
-        if source_nodes.is_none() && (d.number_of_node.is_some() || d.password_version.is_some()) {
-            reason.push_str(
-                "; its size is known once it exists, so the next plan reconciles number_of_node \
-                 and the password",
-            );
-        }
         let params = RestoreClusterParams {
             snapshot: snapshot.to_owned(),
             vpc_id: d.vpc_id.clone(),
@@ -197,23 +192,45 @@ impl<'a> Builder<'a> {
                 changes,
                 reason,
             },
-            extra,
+            Vec::new(),
         );
-        self.restores.push((id, snapshot.to_owned()));
-        if let Some(nodes) = source_nodes {
+        self.restores.push((id.clone(), snapshot.to_owned()));
+        self.followups.push((d, id, source_nodes));
+        true
+    }
+
+    /// After every cluster is planned: the password and node count of restored clusters,
+    /// chained after the restore once the snapshot's size is known.
+    pub(crate) fn restore_followups(&mut self) {
+        for (d, id, live_nodes) in std::mem::take(&mut self.followups) {
+            let snapshot = match &d.origin {
+                crate::spec::Origin::Restore { snapshot } => snapshot.as_str(),
+                crate::spec::Origin::Create => continue,
+            };
+            let Some(nodes) = live_nodes.or_else(|| self.taken.get(snapshot).copied()) else {
+                if d.number_of_node.is_some() || d.password_version.is_some() {
+                    if let Some(step) = self.steps.iter_mut().find(|s| s.id == id) {
+                        step.reason.push_str(
+                            "; its size is known once it exists, so the next plan reconciles \
+                             number_of_node and the password",
+                        );
+                    }
+                }
+                continue;
+            };
             let facts = ClusterFacts {
                 number_of_node: nodes,
-                tags: tag_pairs(&tags),
+                tags: tag_pairs(&desired_tags(d, None)),
             };
             self.set_facts(&d.name, facts.clone());
             let items = in_place(d, &facts, false);
             self.apply_items(&d.name, items);
         }
-        true
     }
 
-    /// A wait for a CREATING snapshot that the spec does not list (a restore reads it).
-    fn wait_snapshot_outside_spec(&mut self, snapshot: &Snapshot) -> StepId {
+    /// A wait for a CREATING snapshot that no step of the plan waits for (a restore reads
+    /// it).
+    pub(crate) fn wait_snapshot_outside_spec(&mut self, snapshot: &Snapshot) -> StepId {
         let cluster = snapshot
             .cluster_id
             .as_deref()
@@ -262,7 +279,7 @@ impl<'a> Builder<'a> {
                 }
             };
             if let Some(s) = found {
-                if let Some(blocked) = self.foreign(s, cluster, &d.name) {
+                if let Some(blocked) = self.foreign(s, cluster, d) {
                     self.block(target, blocked, vec![same("cluster_id", &s.cluster_id)]);
                     continue;
                 }
@@ -300,6 +317,9 @@ impl<'a> Builder<'a> {
                         Vec::new(),
                     );
                     self.snapshot_ready.insert(ds.name.clone(), id);
+                    if let Some(facts) = self.facts(&d.name) {
+                        self.taken.insert(ds.name.clone(), facts.number_of_node);
+                    }
                 }
                 (Presence::Present, Some(s)) => {
                     self.existing_snapshot(d, ds.description.as_deref(), s)
@@ -315,9 +335,10 @@ impl<'a> Builder<'a> {
         &self,
         s: &Snapshot,
         cluster: Option<&Cluster>,
-        name: &str,
+        d: &DesiredCluster,
     ) -> Option<crate::plan::model::Blocked> {
-        if !self.snapshot_is_ours(s, cluster) {
+        let name = &d.name;
+        if !self.snapshot_is_ours(s, cluster, d) {
             return Some(procedure::blocked(
                 rule::SNAPSHOT_NAME_TAKEN,
                 format!(
@@ -467,7 +488,7 @@ impl<'a> Builder<'a> {
             );
             return true;
         };
-        if let Some(blocked) = self.foreign(s, Some(cluster), &d.name) {
+        if let Some(blocked) = self.foreign(s, Some(cluster), d) {
             self.block(target, blocked, vec![same("cluster_id", &s.cluster_id)]);
             return false;
         }

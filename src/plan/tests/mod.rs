@@ -3,5 +3,6 @@
 mod inflight;
 mod order;
 mod ownership;
+mod props;
 mod render;
 mod rules;

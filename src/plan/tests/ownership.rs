@@ -96,3 +96,30 @@ fn two_live_clusters_with_the_spec_name_are_blocked() {
     );
     insta::assert_snapshot!(text(&plan, &TextOptions::default()));
 }
+
+#[test]
+fn snapshot_left_behind_by_a_deleted_cluster_can_be_deleted() {
+    let mut d = desired_cluster("dws-old", 3);
+    d.presence = Presence::Absent;
+    let mut s = desired_snapshot("dws-old-final");
+    s.presence = Presence::Absent;
+    d.snapshots.insert(s.name.clone(), s);
+    let l = live(vec![], vec![live_snapshot("dws-old-final", "id-long-gone")]);
+    insta::assert_snapshot!(text(
+        &diff(&desired(vec![d]), &l, "digest"),
+        &TextOptions::default()
+    ));
+}
+
+#[test]
+fn snapshot_of_a_gone_cluster_is_not_claimed_by_a_present_one() {
+    let mut d = desired_cluster("dws-demo", 3);
+    d.snapshots
+        .insert("snap-1".into(), desired_snapshot("snap-1"));
+    let l = live(vec![], vec![live_snapshot("snap-1", "id-long-gone")]);
+    let plan = diff(&desired(vec![d]), &l, "digest");
+    assert!(plan
+        .steps
+        .iter()
+        .any(|s| matches!(&s.action, Action::Blocked(b) if b.rule == "snapshot_name_taken")));
+}
