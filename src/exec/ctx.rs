@@ -173,7 +173,7 @@ impl<C: Cloud> Ctx<C> {
     }
 
     /// Waits for the next listing (or an interrupt).
-    async fn next_listing(&self, need: Need) -> StepResult<()> {
+    pub async fn next_listing(&self, need: Need) -> StepResult<()> {
         let _interest = self.poller.interest(need);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();

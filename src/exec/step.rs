@@ -207,7 +207,9 @@ where
     )))
 }
 
-/// Sends an idempotent call (tags, deletes), sending it again while the outcome is unknown.
+/// Sends an idempotent call (tags, deletes), sending it again while the outcome is unknown,
+/// after each next listing, until `deadline`: repeating it does no harm, and giving up early
+/// would leave, say, a restored cluster without its ownership tag.
 /// With `absent_ok`, a not-found answer counts as success (the object or tag is gone).
 pub async fn send_idempotent<C, F, Fut>(
     ctx: &Ctx<C>,
@@ -222,18 +224,21 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), CloudError>>,
 {
-    let mut last = String::new();
-    for _ in 0..MAX_SENDS {
+    loop {
         match ctx.call(&step.id, what, deadline, &mut send).await? {
             Ok(()) => return Ok(()),
             Err(CloudError::NotFound(_)) if absent_ok => return Ok(()),
-            Err(CloudError::OutcomeUnknown(message)) => last = message,
+            Err(CloudError::OutcomeUnknown(message)) => {
+                if Instant::now() >= deadline {
+                    return Err(StepEnd::Failed(format!(
+                        "{what}: outcome still unknown at the timeout: {message}"
+                    )));
+                }
+                ctx.next_listing(Need::Clusters).await?;
+            }
             Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
         }
     }
-    Err(StepEnd::Failed(format!(
-        "{what}: outcome unknown after {MAX_SENDS} attempts: {last}"
-    )))
 }
 
 pub fn to_wire_tags(tags: &[TagKv]) -> Vec<wire::Tag> {

@@ -1,0 +1,195 @@
+//! The fault campaign: the quickstart applied under seeded fault schedules (429 with
+//! Retry-After, 5xx, latency, connection resets before and after the change is committed,
+//! list lag), then at most one clean re-run. No seed may leave a duplicate cluster or
+//! snapshot, and the spec must be reached.
+//!
+//! `DWSCTL_FAULT_SEEDS=N` runs more seeds (the benchmark tier); 100 by default.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::apply_support::{quickstart, world};
+
+/// Fast enough that a seed takes well under a second, slow enough that calls and polls stay
+/// far shorter than the operations they observe.
+const SCALE: f64 = 3000.0;
+const CONCURRENT_SEEDS: usize = 8;
+
+const MUTATING_ROUTES: &[&str] = &[
+    "POST /v1.0/{project_id}/clusters",
+    "POST /v1.0/{project_id}/snapshots",
+    "POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create",
+];
+const CREATE_ROUTES: &[&str] = &[
+    "POST /v1.0/{project_id}/clusters",
+    "POST /v1.0/{project_id}/snapshots",
+    "POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions",
+];
+
+/// A seeded schedule: every kind of fault, with seed-dependent probabilities.
+pub fn schedule(seed: u64) -> Value {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let server_error = [500, 502, 503, 504][rng.gen_range(0..4)];
+    let mut rules = vec![
+        json!({"route": "*", "probability": rng.gen_range(0.0..0.08),
+               "fault": {"kind": "status", "status": 429, "retry_after": rng.gen_range(1..4)}}),
+        json!({"route": "*", "probability": rng.gen_range(0.0..0.05),
+               "fault": {"kind": "status", "status": server_error}}),
+        json!({"route": "*", "probability": rng.gen_range(0.0..0.1),
+               "fault": {"kind": "latency", "ms": rng.gen_range(1..20)}}),
+    ];
+    for route in MUTATING_ROUTES {
+        rules.push(
+            json!({"route": route, "probability": rng.gen_range(0.0..0.3),
+                          "fault": {"kind": "reset_before_commit"}}),
+        );
+        rules.push(
+            json!({"route": route, "probability": rng.gen_range(0.0..0.4),
+                          "fault": {"kind": "reset_after_commit"}}),
+        );
+    }
+    for route in CREATE_ROUTES {
+        rules.push(
+            json!({"route": route, "probability": rng.gen_range(0.0..0.6),
+                          "fault": {"kind": "list_lag", "seconds": rng.gen_range(0.0..180.0)}}),
+        );
+    }
+    json!({"seed": seed, "rules": rules})
+}
+
+/// What one seed did, for checking that the faults bit.
+#[derive(Default)]
+pub struct Tally {
+    /// Times each fault kind fired.
+    pub fired: BTreeMap<String, u64>,
+    /// Seeds whose faulted run left work for the re-run.
+    pub reruns: u64,
+}
+
+/// One seed: a faulted apply, then at most one clean re-run. Returns what went wrong.
+async fn one_seed(seed: u64) -> Result<Tally, String> {
+    let world = world(SCALE, seed).await;
+    let loaded = quickstart();
+    world.post("/_sim/faults", &schedule(seed)).await;
+    // The faulted run may end in any state; only what it leaves behind is checked.
+    let first = world.apply(&loaded).await;
+    let mut tally = Tally::default();
+    let rules = world.get("/_sim/faults").await;
+    for rule in rules["rules"].as_array().into_iter().flatten() {
+        let kind = rule["fault"]["kind"].as_str().unwrap_or("?").to_owned();
+        *tally.fired.entry(kind).or_default() += rule["fired"].as_u64().unwrap_or(0);
+    }
+    world.clear_faults().await;
+    let after_faults = world.duplicates().await;
+    if !after_faults.is_empty() {
+        return Err(format!(
+            "seed {seed}: duplicates after the faulted run: {after_faults:?}"
+        ));
+    }
+    let plan = world.plan(&loaded).await?;
+    if !plan.steps.is_empty() {
+        tally.reruns += 1;
+        let report = world
+            .apply(&loaded)
+            .await
+            .map_err(|err| format!("seed {seed}: clean re-run: {err}; faulted run: {first:?}"))?;
+        if report.counts().done != report.steps.len() {
+            return Err(format!(
+                "seed {seed}: the clean re-run did not complete: {report:?}"
+            ));
+        }
+    }
+    let plan = world.plan(&loaded).await?;
+    if !plan.steps.is_empty() {
+        return Err(format!(
+            "seed {seed}: not converged after one clean re-run: {:?}",
+            plan.steps.iter().map(|s| &s.id.0).collect::<Vec<_>>()
+        ));
+    }
+    let duplicates = world.duplicates().await;
+    if !duplicates.is_empty() {
+        return Err(format!("seed {seed}: duplicates: {duplicates:?}"));
+    }
+    Ok(tally)
+}
+
+pub async fn campaign(seeds: std::ops::Range<u64>) -> (Vec<String>, Tally) {
+    let slots = Arc::new(Semaphore::new(CONCURRENT_SEEDS));
+    let mut tasks = JoinSet::new();
+    for seed in seeds {
+        let slots = Arc::clone(&slots);
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            one_seed(seed).await
+        });
+    }
+    let mut failures = Vec::new();
+    let mut total = Tally::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(tally)) => {
+                total.reruns += tally.reruns;
+                for (kind, n) in tally.fired {
+                    *total.fired.entry(kind).or_default() += n;
+                }
+            }
+            Ok(Err(failure)) => failures.push(failure),
+            Err(err) => failures.push(format!("a seed's task failed: {err}")),
+        }
+    }
+    failures.sort();
+    (failures, total)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn faulted_applies_make_no_duplicates_and_converge_after_one_clean_rerun() {
+    let seeds: u64 = std::env::var("DWSCTL_FAULT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
+    let (failures, tally) = campaign(0..seeds).await;
+    assert!(
+        failures.is_empty(),
+        "{} seeds failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // The faults bit: every kind fired, and some runs were left for the re-run to finish.
+    for kind in [
+        "status",
+        "latency",
+        "reset_before_commit",
+        "reset_after_commit",
+        "list_lag",
+    ] {
+        assert!(
+            tally.fired.get(kind).is_some_and(|n| *n > 0),
+            "{kind} never fired: {:?}",
+            tally.fired
+        );
+    }
+    assert!(tally.reruns > 0, "no faulted run needed a re-run");
+}
+
+#[test]
+fn schedules_are_seeded_and_cover_every_fault_kind() {
+    assert_eq!(schedule(7), schedule(7));
+    assert_ne!(schedule(7), schedule(8));
+    let text = schedule(7).to_string();
+    for kind in [
+        "status",
+        "latency",
+        "reset_before_commit",
+        "reset_after_commit",
+        "list_lag",
+    ] {
+        assert!(text.contains(&format!("\"kind\":\"{kind}\"")), "{kind}");
+    }
+}

@@ -1,0 +1,171 @@
+//! Helpers for the apply tests: a simulator on 127.0.0.1:0, a client for it, and the
+//! library-level plan → execute loop that `dwsctl apply` runs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dwsctl::api::client::Client;
+use dwsctl::api::config::{self, Flags};
+use dwsctl::exec::{self, NoEvents, Options, Report};
+use dwsctl::plan::{self, Plan};
+use dwsctl::sim::{self, Config, SimHandle};
+use dwsctl::spec::{self, Loaded};
+use serde_json::Value;
+
+/// The administrator password the examples read; strong enough for the simulator's rules.
+pub const ADMIN_PASSWORD: &str = "Demo-Passw0rd!2024";
+
+/// A simulator and a read-write client for it.
+pub struct World {
+    /// Keeps the simulator running.
+    #[allow(dead_code)]
+    pub handle: SimHandle,
+    pub base: String,
+    pub client: Client,
+    pub http: reqwest::Client,
+    pub scale: f64,
+}
+
+pub async fn world(scale: f64, seed: u64) -> World {
+    let handle = sim::spawn(Config {
+        time_scale: scale,
+        seed,
+        ..Config::default()
+    })
+    .await
+    .expect("spawn simulator");
+    let base = handle.base_url();
+    let client = client_for(&base, scale);
+    World {
+        handle,
+        base,
+        client,
+        http: reqwest::Client::new(),
+        scale,
+    }
+}
+
+/// A client with the simulator's default account; retry waits scaled like the simulator.
+pub fn client_for(base: &str, scale: f64) -> Client {
+    let env = |name: &str| -> Option<String> {
+        let value = match name {
+            "OS_AUTH_URL" => format!("{base}/v3"),
+            "OS_USERNAME" => sim::DEFAULT_USER.to_owned(),
+            "OS_PASSWORD" => sim::DEFAULT_PASSWORD.to_owned(),
+            "OS_USER_DOMAIN_NAME" => sim::DEFAULT_DOMAIN.to_owned(),
+            "OS_PROJECT_NAME" => sim::DEFAULT_PROJECT_NAME.to_owned(),
+            "DWS_ENDPOINT" => base.to_owned(),
+            _ => return None,
+        };
+        Some(value)
+    };
+    let mut config = config::resolve(&Flags::default(), &env).expect("client config");
+    config.retry.time_scale = scale;
+    Client::new(config).expect("client")
+}
+
+pub fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+/// The quickstart spec, with the password variable set for the executor to read.
+pub fn quickstart() -> Loaded {
+    std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    spec::load(&[example("quickstart.yaml")]).expect("quickstart loads")
+}
+
+impl World {
+    pub fn options(&self) -> Options {
+        Options {
+            time_scale: self.scale,
+            ..Options::default()
+        }
+    }
+
+    pub async fn plan(&self, loaded: &Loaded) -> Result<Plan, String> {
+        let live = self.client.observe().await.map_err(|e| e.to_string())?;
+        Ok(plan::diff(&loaded.desired, &live, &loaded.digest))
+    }
+
+    /// What `dwsctl apply --yes` does: observe, plan, execute.
+    pub async fn apply(&self, loaded: &Loaded) -> Result<Report, String> {
+        let live = self.client.observe().await.map_err(|e| e.to_string())?;
+        let plan = plan::diff(&loaded.desired, &live, &loaded.digest);
+        let options = Options {
+            live: Some(live),
+            ..self.options()
+        };
+        exec::execute(&plan, self.client.clone(), options, Arc::new(NoEvents))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        assert!(resp.status().is_success(), "POST {path}: {}", resp.status());
+        resp.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn clear_faults(&self) {
+        let resp = self
+            .http
+            .delete(format!("{}/_sim/faults", self.base))
+            .send()
+            .await
+            .expect("DELETE faults");
+        assert!(resp.status().is_success());
+    }
+
+    /// Simulated seconds since the simulator started.
+    pub async fn clock(&self) -> f64 {
+        self.get("/_sim/clock").await["now"]
+            .as_f64()
+            .expect("clock now")
+    }
+
+    /// Request counts by `METHOD template`.
+    pub async fn requests(&self) -> BTreeMap<String, u64> {
+        let body = self.get("/_sim/requests").await;
+        serde_json::from_value(body["requests"].clone()).expect("counters")
+    }
+
+    /// Names that more than one cluster or snapshot carries (with a fault-free listing).
+    pub async fn duplicates(&self) -> Vec<String> {
+        let live = self.client.observe().await.expect("observe");
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for name in live.clusters.iter().map(|c| format!("cluster {}", c.name)) {
+            *seen.entry(name).or_default() += 1;
+        }
+        for name in live
+            .snapshots
+            .iter()
+            .map(|s| format!("snapshot {}", s.name))
+        {
+            *seen.entry(name).or_default() += 1;
+        }
+        seen.into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(name, n)| format!("{name} x{n}"))
+            .collect()
+    }
+}
