@@ -1,6 +1,7 @@
 //! dwsctl's one integration-test binary: the CLI and the client against the simulator over
 //! loopback. Each area is a module.
 
+mod apply;
 mod apply_faults;
 mod apply_support;
 mod client_decode;
