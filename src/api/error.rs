@@ -231,6 +231,30 @@ impl ApiError {
         }
     }
 
+    /// The name is already in use: 409 DWS.5050 for clusters, 400 DWS.5039 ("duplicated
+    /// parameter") on a snapshot create.
+    pub fn is_name_taken(&self) -> bool {
+        match self {
+            ApiError::Status {
+                status, code, call, ..
+            } => {
+                (*status == 409 && code.as_deref() == Some("DWS.5050"))
+                    || (call.method == Method::Post
+                        && call.route.ends_with("{project_id}/snapshots")
+                        && code.as_deref() == Some("DWS.5039"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Another operation is running on the cluster (`DWS.0011`, `DWS.7023`): retry after it.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            ApiError::Status { code, .. } => is_busy_code(code.as_deref()),
+            _ => false,
+        }
+    }
+
     /// The object does not exist (404, or the codes Huawei uses instead; reference §6.4).
     pub fn is_not_found(&self) -> bool {
         match self {
@@ -430,6 +454,12 @@ mod tests {
         assert!(!status(CREATE, 409, Some("DWS.5050")).is_retryable());
         assert!(!status(CREATE, 500, None).is_retryable());
         assert!(!status(LIST, 403, None).is_retryable());
+        assert!(status(CREATE, 403, Some("DWS.7023")).is_busy());
+        assert!(status(CREATE, 409, Some("DWS.5050")).is_name_taken());
+        let snapshot = Call::new(Method::Post, "/v1.0/{project_id}/snapshots", Repeat::Unsafe);
+        assert!(status(snapshot, 400, Some("DWS.5039")).is_name_taken());
+        assert!(!status(CREATE, 400, Some("DWS.5039")).is_name_taken());
+        assert!(status(LIST, 404, Some("DWS.0047")).is_not_found());
         let unknown = ApiError::OutcomeUnknown {
             call: CREATE,
             reason: "timeout".into(),
