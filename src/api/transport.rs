@@ -196,17 +196,22 @@ impl Transport {
     /// `Ok` for an answer that ends the exchange, `Err` for one worth retrying.
     fn classify_status(&self, call: Call, answer: Answer) -> Result<Answer, Failure> {
         let status = answer.status;
-        if status == 429 {
-            self.throttle.on_throttle();
-            let retry_after = answer
+        // A 503 may carry `Retry-After` as well as a 429 (RFC 9110 §10.2.3).
+        let retry_after = || {
+            answer
                 .headers
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
-            return Err(Failure::Status(Box::new(answer), retry_after));
+                .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()))
+        };
+        if status == 429 {
+            self.throttle.on_throttle();
+            let wait = retry_after();
+            return Err(Failure::Status(Box::new(answer), wait));
         }
         if status >= 500 && call.repeat == Repeat::Safe {
-            return Err(Failure::Status(Box::new(answer), None));
+            let wait = retry_after();
+            return Err(Failure::Status(Box::new(answer), wait));
         }
         if (200..300).contains(&status) {
             self.throttle.on_success();

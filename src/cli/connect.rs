@@ -1,9 +1,16 @@
 //! Building an API client from the global options and the environment (or an in-process
 //! simulator for `--sim`).
+//!
+//! With `--sim[=STATE]` no credentials are read from the environment at all: the embedded
+//! simulator is started on a loopback port, its state kept in `STATE`, and the client logs in
+//! with the simulator's default account, so that `plan` and `apply` work on a fresh clone.
 
 use crate::api::client::Client;
-use crate::api::config::{self, Flags};
+use crate::api::config::{self, ClientConfig, Credentials, Flags, NameOrId, PasswordAuth, UserRef};
+use crate::api::retry::RetryPolicy;
 use crate::cli::{CmdError, GlobalArgs};
+use crate::secret::Secret;
+use crate::sim;
 
 /// Whether the command may change anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +29,8 @@ pub struct Connection {
     pub time_scale: f64,
     /// Where the client talks to, for progress lines (no secrets).
     pub target: String,
+    /// The embedded simulator under `--sim`; dropping the connection stops it.
+    pub sim: Option<sim::SimHandle>,
 }
 
 /// Connects as `global` and the process environment say.
@@ -35,13 +44,8 @@ pub async fn connect_with(
     access: Access,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Connection, CmdError> {
-    if global.sim.is_some() {
-        return Err(CmdError::new(
-            crate::cli::Exit::Error,
-            miette::miette!(
-                "--sim needs the embedded simulator, which this build does not have yet"
-            ),
-        ));
+    if let Some(state_file) = &global.sim {
+        return connect_sim(global, access, state_file).await;
     }
     let flags = Flags {
         endpoint: global.endpoint.clone(),
@@ -62,5 +66,54 @@ pub async fn connect_with(
         client,
         time_scale: 1.0,
         target,
+        sim: None,
     })
+}
+
+/// Starts the embedded simulator and connects to it with its default account.
+async fn connect_sim(
+    global: &GlobalArgs,
+    access: Access,
+    state_file: &std::path::Path,
+) -> Result<Connection, CmdError> {
+    let time_scale = global
+        .sim_time_scale
+        .unwrap_or(sim::DEFAULT_EMBEDDED_TIME_SCALE);
+    let handle = sim::spawn(sim::Config {
+        state_file: Some(state_file.to_path_buf()),
+        time_scale,
+        ..sim::Config::default()
+    })
+    .await?;
+    let base = handle.base_url();
+    let mut config = sim_client_config(&base, time_scale);
+    config.read_only = access == Access::ReadOnly;
+    let client = Client::new(config)?;
+    Ok(Connection {
+        client,
+        time_scale,
+        target: format!("the embedded simulator ({})", state_file.display()),
+        sim: Some(handle),
+    })
+}
+
+/// A client configuration for a simulator at `base`: its default account, password auth
+/// scoped by project name (the getting-started flow), waits scaled by `time_scale`.
+pub fn sim_client_config(base: &str, time_scale: f64) -> ClientConfig {
+    let mut config = ClientConfig::new(Credentials::Password(PasswordAuth {
+        auth_url: format!("{base}/v3"),
+        user: UserRef::Name {
+            name: sim::DEFAULT_USER.to_owned(),
+            domain: NameOrId::Name(sim::DEFAULT_DOMAIN.to_owned()),
+        },
+        password: Secret::new(sim::DEFAULT_PASSWORD),
+        project: NameOrId::Name(sim::DEFAULT_PROJECT_NAME.to_owned()),
+    }));
+    config.endpoint = Some(base.to_owned());
+    config.region = Some(sim::DEFAULT_PROJECT_NAME.to_owned());
+    config.retry = RetryPolicy {
+        time_scale,
+        ..RetryPolicy::default()
+    };
+    config
 }

@@ -4,7 +4,10 @@
 mod apply;
 mod apply_faults;
 mod apply_support;
+mod client_canary;
 mod client_decode;
+mod client_faults;
+mod client_sim;
 mod client_wire;
 mod sim_auth;
 mod sim_faults;
