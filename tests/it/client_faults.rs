@@ -4,7 +4,7 @@
 use dwsctl::api::{ApiError, Client};
 use serde_json::{json, Value};
 
-use super::client_sim::{client, counters, create_body, hook, start, LIST_CLUSTERS};
+use super::client_sim::{client, counters, create_body, hook, impatient, start, LIST_CLUSTERS};
 
 const CREATE: &str = "POST /v1.0/{project_id}/clusters";
 const DELETE_SNAPSHOT: &str = "DELETE /v1.0/{project_id}/snapshots/{snapshot_id}";
@@ -107,13 +107,13 @@ async fn a_server_error_on_create_is_outcome_unknown_and_never_resent() {
 #[tokio::test]
 async fn a_slow_read_times_out_and_is_retried() {
     let (_sim, base) = start().await;
-    // Longer than the client's 500 ms request timeout.
+    // Longer than the impatient client's 1 s request timeout.
     faults(
         &base,
-        json!([{"route": LIST_CLUSTERS, "nth": [1], "fault": {"kind": "latency", "ms": 900}}]),
+        json!([{"route": LIST_CLUSTERS, "nth": [1], "fault": {"kind": "latency", "ms": 3000}}]),
     )
     .await;
-    client(&base)
+    impatient(&base)
         .list_clusters()
         .await
         .expect("second attempt is fast");
@@ -140,15 +140,14 @@ async fn a_create_that_times_out_is_outcome_unknown_and_never_resent() {
     let (_sim, base) = start().await;
     faults(
         &base,
-        json!([{"route": CREATE, "nth": [1], "fault": {"kind": "latency", "ms": 900}}]),
+        json!([{"route": CREATE, "nth": [1], "fault": {"kind": "latency", "ms": 3000}}]),
     )
     .await;
-    let err = client(&base)
+    let err = impatient(&base)
         .create_cluster(&create_body("dws-timeout"))
         .await
         .expect_err("timeout");
     assert!(err.is_outcome_unknown(), "{err}");
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(count(&counters(&base).await, CREATE), 1);
     assert!(clusters_named(&base, "dws-timeout").await <= 1);
 }

@@ -159,7 +159,7 @@ fn password_client(base: &str) -> Client {
     }));
     config.endpoint = Some(base.to_owned());
     config.retry = fast_policy();
-    config.request_timeout = Duration::from_millis(300);
+    config.request_timeout = Duration::from_secs(1);
     Client::new(config).expect("client")
 }
 
