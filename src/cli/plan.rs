@@ -1,12 +1,91 @@
-//! `dwsctl plan`.
+//! `dwsctl plan`: load the spec, list the live state (two read-only calls), diff, print.
+//!
+//! The plan (text, or JSON with `--json`) is data and goes to stdout; `--out` also saves the
+//! JSON for `dwsctl apply PLAN`; everything else goes to stderr. The client is built
+//! read-only, so this command cannot send a mutating request whatever the code below does.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CmdResult, GlobalArgs};
+use super::connect::{connect, Access};
+use super::{print_data, print_status, CmdResult, Exit, GlobalArgs, SpecArgs};
+use crate::plan::{self, Plan};
+use crate::render;
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Also save the plan as versioned JSON to PLAN, for `dwsctl apply PLAN`.
+    #[arg(long, value_name = "PLAN")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as versioned JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 3 when a step is blocked.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Colour the plan's symbols (off by default; NO_COLOR turns it off again).
+    #[arg(long)]
+    pub color: bool,
+}
 
-pub async fn run(_global: &GlobalArgs, _args: PlanArgs) -> CmdResult {
-    Err(super::not_yet("plan"))
+pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
+    let loaded = crate::spec::load(&args.spec.files())?;
+    let connection = connect(global, Access::ReadOnly).await?;
+    let live = connection.client.observe().await?;
+    let plan = plan::diff(&loaded.desired, &live, &loaded.digest);
+    if let Some(path) = &args.out {
+        plan::save_plan_file(path, &plan)?;
+        print_status(&format!("plan saved to {}", path.display()));
+    }
+    if args.json {
+        print_data(&render::json(&plan));
+    } else {
+        let color = args.color && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        print_data(&render::text(&plan, &render::TextOptions { color }));
+    }
+    if plan.has_blocked() {
+        print_status("apply refuses this plan while a step is blocked; see each step's procedure");
+    }
+    Ok(exit_code(&plan, args.detailed_exitcode))
+}
+
+/// The exit code of DESIGN.md: with `--detailed-exitcode`, 0 no changes, 2 changes, 3 a
+/// step blocked by a safety rule (blocked wins: apply would refuse the plan).
+pub fn exit_code(plan: &Plan, detailed: bool) -> Exit {
+    if !detailed || plan.is_empty() {
+        Exit::Ok
+    } else if plan.has_blocked() {
+        Exit::Blocked
+    } else {
+        Exit::Changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::testkit::{desired, desired_cluster, live, live_cluster};
+
+    #[test]
+    fn detailed_exit_codes_follow_the_plan() {
+        let d = desired(vec![desired_cluster("c1", 3)]);
+        let none = plan::diff(&d, &live(vec![live_cluster("c1", 3)], vec![]), "x");
+        let changes = plan::diff(&d, &live(vec![], vec![]), "x");
+        let mut other = desired_cluster("c1", 6);
+        other.node_type = Some("other".into());
+        let blocked = plan::diff(
+            &desired(vec![other]),
+            &live(vec![live_cluster("c1", 3)], vec![]),
+            "x",
+        );
+        assert!(blocked.has_blocked() && blocked.summary().update == 1);
+        assert_eq!(exit_code(&none, true), Exit::Ok);
+        assert_eq!(exit_code(&changes, true), Exit::Changes);
+        assert_eq!(exit_code(&blocked, true), Exit::Blocked);
+        assert_eq!(exit_code(&changes, false), Exit::Ok);
+        assert_eq!(exit_code(&blocked, false), Exit::Ok);
+    }
 }

@@ -17,7 +17,7 @@ mod snapshot;
 mod status;
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 

@@ -9,6 +9,7 @@ mod client_decode;
 mod client_faults;
 mod client_sim;
 mod client_wire;
+mod plan_cli;
 mod sim_auth;
 mod sim_faults;
 mod sim_flow;

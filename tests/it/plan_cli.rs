@@ -1,0 +1,161 @@
+//! `dwsctl plan` against the simulator: the real binary in a fixed environment (no colour,
+//! AK/SK credentials, the simulator on 127.0.0.1:0); stdout, stderr and exit code
+//! snapshotted; the simulator's request counters prove the command only reads.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use dwsctl::sim;
+use serde_json::{json, Value};
+
+use crate::sim_support::{self, Sim};
+
+/// Runs `dwsctl` with only the variables a CI job would set, from the repository root.
+async fn dwsctl(sim: &Sim, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("DWS_ENDPOINT", &sim.base)
+        .env("OS_ACCESS_KEY", sim::DEFAULT_ACCESS_KEY)
+        .env("OS_SECRET_KEY", sim::DEFAULT_SECRET_KEY)
+        .env("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID)
+        .env("DWS_ADMIN_PASSWORD", "Canary-Plan-Pw-7731!")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
+    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+        .await
+        .expect("join")
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The simulator's counters since the last reset, as `{"METHOD route": count}`.
+async fn requests(sim: &Sim) -> serde_json::Map<String, Value> {
+    let (status, body) = sim.hook("GET", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+    body["requests"].as_object().cloned().unwrap_or_default()
+}
+
+async fn reset_counters(sim: &Sim) {
+    let (status, body) = sim.hook("DELETE", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[track_caller]
+fn assert_only_the_two_lists(counts: &serde_json::Map<String, Value>) {
+    let expected = json!({
+        "GET /v1.0/{project_id}/clusters": 1,
+        "GET /v1.0/{project_id}/snapshots": 1,
+    });
+    assert_eq!(Value::Object(counts.clone()), expected);
+}
+
+const QUICKSTART: &str = "examples/quickstart.yaml";
+
+#[tokio::test]
+async fn quickstart_plan_before_apply_creates_restores_and_only_reads() {
+    let sim = sim_support::start().await;
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    insta::assert_snapshot!(show(&out));
+    let counts = requests(&sim).await;
+    assert!(
+        counts
+            .keys()
+            .all(|k| !k.starts_with("POST") && !k.starts_with("PUT") && !k.starts_with("DELETE")),
+        "plan sent a mutating request: {counts:?}"
+    );
+    assert_only_the_two_lists(&counts);
+}
+
+#[tokio::test]
+async fn quickstart_json_plan_before_apply_is_versioned_and_saved_identically() {
+    let sim = sim_support::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("plan.json");
+    let saved_arg = saved.to_str().expect("utf-8 path");
+    let out = dwsctl(
+        &sim,
+        &["plan", "-f", QUICKSTART, "--json", "--out", saved_arg],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = String::from_utf8(out.stdout.clone()).expect("utf-8");
+    insta::assert_snapshot!(stdout);
+    let file = std::fs::read_to_string(&saved).expect("saved plan");
+    assert_eq!(file, stdout, "--out writes what --json prints");
+    let plan = dwsctl::plan::load_plan_file(Path::new(&saved)).expect("apply can read it");
+    assert_eq!(plan.format_version, dwsctl::plan::FORMAT_VERSION);
+    assert!(!stdout.contains("Canary-Plan-Pw-7731!"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Canary-Plan-Pw-7731!"));
+}
+
+#[tokio::test]
+async fn a_cluster_dwsctl_did_not_create_blocks_the_plan_with_exit_code_3() {
+    let sim = sim_support::start().await;
+    // Someone created dws-demo by hand: no managed-by tag.
+    let mut body = sim_support::cluster_body("dws-demo");
+    body["cluster"]["node_type"] = json!("dws.d1.xlarge");
+    let (status, answer) = sim.post("clusters", body).await;
+    assert_eq!(status, 200, "{answer}");
+    sim.advance(3600.0).await;
+    let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("! blocked: unowned_cluster"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("apply refuses this plan"));
+}
+
+#[tokio::test]
+async fn plan_over_a_thousand_clusters_makes_exactly_two_list_calls() {
+    let sim = sim_support::start().await;
+    let (status, body) = sim
+        .hook(
+            "POST",
+            "seed",
+            Some(json!({"clusters": 1000, "snapshots": 10000})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_only_the_two_lists(&requests(&sim).await);
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json plan");
+    let targets: Vec<&str> = plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["target"]["name"].as_str())
+        .collect();
+    assert!(
+        targets.iter().all(|t| !t.starts_with("seed-")),
+        "the seeded clusters are not named by the spec and must not be touched: {targets:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
+    let sim = sim_support::start().await;
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        &["plan", "-f", "no/such/spec.yaml", "--detailed-exitcode"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        requests(&sim).await.is_empty(),
+        "no call before the spec is valid"
+    );
+}
