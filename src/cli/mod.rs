@@ -83,9 +83,9 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Run the DWS simulator in-process instead of talking to a cloud; its state persists in
-    /// STATE_FILE.
+    /// STATE_FILE (write `--sim=FILE`: a bare `--sim` never takes the next word as its file).
     #[arg(long, global = true, value_name = "STATE_FILE", num_args = 0..=1,
-          default_missing_value = ".dwsctl/sim-state.json")]
+          require_equals = true, default_missing_value = ".dwsctl/sim-state.json")]
     pub sim: Option<PathBuf>,
     /// Simulator time scale for --sim (simulated seconds per real second).
     #[arg(long, global = true, value_name = "X", env = "DWSCTL_SIM_TIME_SCALE")]

@@ -459,3 +459,19 @@ async fn connect_without_credentials_says_how_to_provide_them() {
     assert!(report.contains("no credentials found"), "{report}");
     assert!(report.contains("--sim"), "{report}");
 }
+
+#[test]
+fn a_bare_sim_flag_does_not_swallow_the_command() {
+    let cli = dwsctl::cli::Cli::try_parse_from(["dwsctl", "--sim", "apply", "-f", "x.yaml"])
+        .expect("parses");
+    assert_eq!(
+        cli.global.sim.as_deref(),
+        Some(std::path::Path::new(".dwsctl/sim-state.json"))
+    );
+    let cli =
+        dwsctl::cli::Cli::try_parse_from(["dwsctl", "--sim=my.json", "apply"]).expect("parses");
+    assert_eq!(
+        cli.global.sim.as_deref(),
+        Some(std::path::Path::new("my.json"))
+    );
+}
