@@ -202,7 +202,13 @@ impl SpecDiagnostic {
             .get(p.span.file)
             .cloned()
             .flatten()
+            .filter(|text| snippet_fits(text, p.span.start))
             .map(|text| NamedSource::new(name.clone(), text));
+        // Without a snippet, the message itself must say where.
+        let message = match (&src, file.and_then(|f| f.text.as_ref())) {
+            (None, Some(_)) => format!("{} (at {name}:{line}:{column})", p.message),
+            _ => p.message,
+        };
         let len = src.as_ref().map_or(0, |s| {
             let total = s.inner().len();
             p.span.len.min(total.saturating_sub(p.span.start))
@@ -212,7 +218,7 @@ impl SpecDiagnostic {
             .map_or(0, |s| p.span.start.min(s.inner().len()));
         Self {
             rule: p.rule,
-            message: p.message,
+            message,
             label: p.label,
             help: p.help,
             file: name,
@@ -247,6 +253,46 @@ impl SpecDiagnostic {
     pub fn column(&self) -> usize {
         self.column
     }
+
+    /// The byte range the diagnostic marks, when the file's text is shown.
+    pub fn span(&self) -> Option<(usize, usize)> {
+        self.src
+            .as_ref()
+            .map(|_| (self.span.offset(), self.span.len()))
+    }
+}
+
+/// Longest line shown in a snippet. Longer lines (minified or hostile input) would flood
+/// the terminal, and miette cannot pad past 65,535 columns.
+const MAX_SNIPPET_LINE: usize = 500;
+
+/// Whether the lines around `offset` (the snippet shows one line of context each side) are
+/// short enough to show.
+fn snippet_fits(text: &str, offset: usize) -> bool {
+    let offset = offset.min(text.len());
+    let (before, after) = text.as_bytes().split_at(offset);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // From the start of the previous line to the end of the next one: at most 3 lines.
+    let from = before
+        .get(..line_start.saturating_sub(1))
+        .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
+        .map_or(0, |i| i + 1);
+    let mut newlines = 0;
+    let to = after
+        .iter()
+        .position(|&b| {
+            newlines += usize::from(b == b'\n');
+            newlines == 2
+        })
+        .map_or(text.len(), |i| offset + i);
+    text.as_bytes()
+        .get(from..to)
+        .unwrap_or(&[])
+        .split(|&b| b == b'\n')
+        .all(|line| line.len() <= MAX_SNIPPET_LINE)
 }
 
 impl Diagnostic for SpecDiagnostic {
@@ -302,6 +348,25 @@ mod tests {
         let err = SpecError::new(&[f], vec![late.clone(), early, late]);
         assert_eq!(err.rules(), vec!["early", "late"]);
         assert_eq!(err.diagnostics()[1].location(), "a.yaml:2:1");
+    }
+
+    #[test]
+    fn long_lines_are_not_shown_but_the_location_is() {
+        let long = format!("a: 1\nb: {}\nc: 2\nd: 3\ne: 4\n", "x".repeat(70_000));
+        let f = file(&long);
+        let near = SpecError::new(
+            std::slice::from_ref(&f),
+            vec![Problem::new("x", Span::new(0, 0, 1), "bad a")],
+        );
+        assert!(
+            near.render(80).contains("(at a.yaml:1:1)"),
+            "{}",
+            near.render(80)
+        );
+        let far = long.len() - 2;
+        let ok = SpecError::new(&[f], vec![Problem::new("x", Span::new(0, far, 1), "bad e")]);
+        let out = ok.render(80);
+        assert!(out.contains("a.yaml:5:4") && !out.contains("(at "), "{out}");
     }
 
     #[test]

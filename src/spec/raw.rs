@@ -65,7 +65,7 @@ pub struct RawSpec {
     pub defaults: Option<RawDefaults>,
     /// Clusters keyed by name (4–64 characters, starting with a letter; letters, digits,
     /// `-`, `_`).
-    #[schemars(with = "Option<IndexMap<String, RawCluster>>")]
+    #[schemars(with = "Option<IndexMap<String, Option<RawCluster>>>")]
     pub clusters: Vec<Named<RawCluster>>,
 }
 
@@ -110,7 +110,7 @@ pub struct RawCommon {
     pub enterprise_project_id: Option<Spanned<String>>,
     /// Tags: key ≤ 36 and value ≤ 43 characters (letters, digits, `-`, `_`, `.`), at most 8
     /// (dwsctl adds two of its own). Change in place.
-    #[schemars(with = "Option<BTreeMap<String, StringOrInteger>>")]
+    #[schemars(with = "Option<BTreeMap<String, Option<StringOrInteger>>>")]
     pub tags: Option<Vec<Named<Spanned<String>>>>,
     /// How the cluster is deleted when it is marked `state: absent`.
     pub delete_policy: Option<RawDeletePolicy>,

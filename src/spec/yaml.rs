@@ -106,6 +106,28 @@ impl Node {
         }
     }
 
+    /// The JSON value an editor's schema check sees: plain scalars typed as YAML 1.2 core
+    /// resolves them, `!reset` as null.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Scalar(s) if s.is_null() => Value::Null,
+            NodeKind::Scalar(s) => match (s.as_bool(), s.as_int()) {
+                (Some(b), _) => Value::Bool(b),
+                (_, Some(i)) => Value::from(i),
+                _ => Value::String(s.text.clone()),
+            },
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+            NodeKind::Reset | NodeKind::Invalid => Value::Null,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()?
             .iter()
@@ -176,6 +198,15 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<No
             Ok(x) => x,
             Err(err) => {
                 let span = Span::new(file, b.offsets.byte(err.marker()), 0);
+                // The scanner bounds flow nesting itself (before our depth check sees it).
+                if err.info().contains("recursion limit") {
+                    problems.push(
+                        Problem::new("nesting_too_deep", span, "nesting too deep")
+                            .label("too deep")
+                            .help("a spec needs only a few levels: clusters → cluster → field"),
+                    );
+                    return None;
+                }
                 problems.push(
                     Problem::new("yaml_syntax", span, format!("invalid YAML: {}", err.info()))
                         .label("here")

@@ -18,4 +18,7 @@ mod sim_support;
 mod sim_validation;
 mod spec;
 mod spec_corpus;
+mod spec_hostile;
 mod spec_overlay;
+mod spec_props;
+mod spec_schema;
