@@ -71,39 +71,17 @@ pub fn expand(
                 return None;
             };
             let inner = body.get(..close).unwrap_or("");
-            let whole = close + 3;
-            let (name, default) = match inner.split_once(":-") {
-                Some((name, default)) => (name, Some(default)),
-                None => (inner, None),
-            };
-            if !is_var_name(name) {
-                problems.push(
-                    Problem::new("interpolation_syntax", at(offset + i, whole), format!("`{name}` is not a variable name"))
-                        .label("invalid variable name")
-                        .help("variable names are letters, digits and `_`, not starting with a digit: `${NAME}` or `${NAME:-default}`"),
-                );
-                ok = false;
-            } else {
-                match (env(name), default) {
-                    (Some(value), _) => out.push_str(&value),
-                    (None, Some(default)) => out.push_str(default),
-                    (None, None) => {
-                        problems.push(
-                            Problem::new(
-                                "unset_variable",
-                                at(offset + i, whole),
-                                format!("environment variable `{name}` is not set"),
-                            )
-                            .label("unset")
-                            .help(format!(
-                                "export {name}, or give a default: `${{{name}:-value}}`"
-                            )),
-                        );
-                        ok = false;
-                    }
+            match reference(inner, env) {
+                Ok(value) => out.push_str(&value),
+                Err(problem) => {
+                    problems.push(Problem {
+                        span: at(offset + i, close + 3),
+                        ..problem
+                    });
+                    ok = false;
                 }
             }
-            whole
+            close + 3
         } else {
             out.push('$');
             1
@@ -113,6 +91,35 @@ pub fn expand(
     }
     out.push_str(rest);
     ok.then_some(out)
+}
+
+/// The value of one `${inner}`; the problem's span is set by the caller.
+fn reference(inner: &str, env: Env<'_>) -> Result<String, Problem> {
+    let (name, default) = match inner.split_once(":-") {
+        Some((name, default)) => (name, Some(default)),
+        None => (inner, None),
+    };
+    let nowhere = Span::new(0, 0, 0);
+    if !is_var_name(name) {
+        return Err(
+            Problem::new("interpolation_syntax", nowhere, format!("`{name}` is not a variable name"))
+                .label("invalid variable name")
+                .help("variable names are letters, digits and `_`, not starting with a digit: `${NAME}` or `${NAME:-default}`"),
+        );
+    }
+    match (env(name), default) {
+        (Some(value), _) => Ok(value),
+        (None, Some(default)) => Ok(default.to_owned()),
+        (None, None) => Err(Problem::new(
+            "unset_variable",
+            nowhere,
+            format!("environment variable `{name}` is not set"),
+        )
+        .label("unset")
+        .help(format!(
+            "export {name}, or give a default: `${{{name}:-value}}`"
+        ))),
+    }
 }
 
 pub fn is_var_name(name: &str) -> bool {

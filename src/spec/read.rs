@@ -176,60 +176,17 @@ impl Reader<'_> {
             NodeKind::Scalar(_) => {
                 self.redact.push(node.span);
                 self.problems.push(
-                    Problem::new("inline_password", node.span, "a password must not be written in the spec")
-                        .label("inline password (masked)")
-                        .help("reference it instead: `password: {from_env: DWS_ADMIN_PASSWORD}` and export DWS_ADMIN_PASSWORD, or `password: {from_file: secrets/admin-password}` (relative to this file); then remove the password from this file's history"),
+                    Problem::new(
+                        "inline_password",
+                        node.span,
+                        "a password must not be written in the spec",
+                    )
+                    .label("inline password (masked)")
+                    .help(INLINE_PASSWORD_HELP),
                 );
                 None
             }
-            NodeKind::Map(entries) => {
-                let env = node
-                    .get("from_env")
-                    .and_then(|n| self.string(n, "from_env"));
-                let file = node
-                    .get("from_file")
-                    .and_then(|n| self.string(n, "from_file"));
-                for e in entries
-                    .iter()
-                    .filter(|e| !keys::PASSWORD.contains(&e.key.as_str()))
-                {
-                    self.mask(&e.value);
-                }
-                self.check_keys(entries, keys::PASSWORD, &[], "in `password`");
-                let help = "write exactly one of `{from_env: NAME}` or `{from_file: PATH}`";
-                match (env, file) {
-                    (Some(env), None) => {
-                        Some(Spanned::new(SecretRef::FromEnv(env.value), env.span))
-                    }
-                    (None, Some(file)) => {
-                        Some(Spanned::new(SecretRef::FromFile(file.value), file.span))
-                    }
-                    (Some(_), Some(_)) => {
-                        self.problems.push(
-                            Problem::new(
-                                "password_reference",
-                                node.span,
-                                "the password names both an environment variable and a file",
-                            )
-                            .label("two sources")
-                            .help(help),
-                        );
-                        None
-                    }
-                    (None, None) => {
-                        self.problems.push(
-                            Problem::new(
-                                "password_reference",
-                                node.span,
-                                "the password names no source",
-                            )
-                            .label("no `from_env` or `from_file`")
-                            .help(help),
-                        );
-                        None
-                    }
-                }
-            }
+            NodeKind::Map(entries) => self.password_reference(node, entries),
             _ => {
                 self.mask(node);
                 self.wrong_type(
@@ -240,6 +197,44 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    fn password_reference(&mut self, node: &Node, entries: &[Entry]) -> Option<Spanned<SecretRef>> {
+        let env = node
+            .get("from_env")
+            .and_then(|n| self.string(n, "from_env"));
+        let file = node
+            .get("from_file")
+            .and_then(|n| self.string(n, "from_file"));
+        for e in entries
+            .iter()
+            .filter(|e| !keys::PASSWORD.contains(&e.key.as_str()))
+        {
+            self.mask(&e.value);
+        }
+        self.check_keys(entries, keys::PASSWORD, &[], "in `password`");
+        let (message, label) = match (env, file) {
+            (Some(env), None) => {
+                return Some(Spanned::new(SecretRef::FromEnv(env.value), env.span))
+            }
+            (None, Some(file)) => {
+                return Some(Spanned::new(SecretRef::FromFile(file.value), file.span))
+            }
+            (Some(_), Some(_)) => (
+                "the password names both an environment variable and a file",
+                "two sources",
+            ),
+            (None, None) => (
+                "the password names no source",
+                "no `from_env` or `from_file`",
+            ),
+        };
+        self.problems.push(
+            Problem::new("password_reference", node.span, message)
+                .label(label)
+                .help("write exactly one of `{from_env: NAME}` or `{from_file: PATH}`"),
+        );
+        None
     }
 
     /// Masks every scalar under a node that may hold a secret.
@@ -388,6 +383,9 @@ impl Reader<'_> {
         }
     }
 }
+
+/// How to fix an inline password (also used for the API's `user_pwd` key).
+pub const INLINE_PASSWORD_HELP: &str = "reference it instead: `password: {from_env: DWS_ADMIN_PASSWORD}` and export DWS_ADMIN_PASSWORD, or `password: {from_file: secrets/admin-password}` (relative to this file); then remove the password from this file's history";
 
 mod values;
 pub use values::suggest;

@@ -41,40 +41,10 @@ pub fn validate(spec: &RawSpec, problems: &mut Vec<Problem>) {
 }
 
 fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
+    numbers(c, problems);
     let mut push = |p: Option<Problem>| problems.extend(p);
     if let Some(v) = &c.node_type {
         push(rules::node_type(v));
-    }
-    if let Some(v) = &c.number_of_node {
-        push(rules::range(
-            "number_of_node",
-            "number_of_node",
-            v,
-            3,
-            256,
-            " (a cluster has at least 3 nodes)",
-        ));
-    }
-    if let Some(v) = &c.port {
-        push(rules::range("port", "port", v, 8000, 30000, ""));
-    }
-    if let Some(v) = &c.number_of_cn {
-        let nodes = c
-            .number_of_node
-            .as_ref()
-            .map_or(20, |n| n.value.clamp(2, 20));
-        let why = match &c.number_of_node {
-            Some(n) if n.value < 20 => format!(" (at most `number_of_node`, {})", n.value),
-            _ => String::new(),
-        };
-        push(rules::range(
-            "number_of_cn",
-            "number_of_cn",
-            v,
-            2,
-            nodes,
-            &why,
-        ));
     }
     for (field, v) in [
         ("vpc_id", &c.vpc_id),
@@ -93,18 +63,7 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
         push(rules::user_name(v));
     }
     if let Some(v) = &c.password_version {
-        push(rules::tag_value(
-            "password_version",
-            "`password_version`",
-            v,
-        ));
-        if v.value.is_empty() {
-            push(Some(
-                Problem::new("password_version", v.span, "`password_version` is empty")
-                    .label("empty")
-                    .help("write a label such as `1` or `2026-01`, or leave the field out"),
-            ));
-        }
+        push(password_version(v));
     }
     if let Some(v) = &c.password {
         push(password(v));
@@ -128,6 +87,52 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
     if let Some(d) = &c.delete_policy {
         push(delete_policy(d));
     }
+}
+
+fn numbers(c: &RawCommon, problems: &mut Vec<Problem>) {
+    if let Some(v) = &c.number_of_node {
+        let why = " (a cluster has at least 3 nodes)";
+        problems.extend(rules::range(
+            "number_of_node",
+            "number_of_node",
+            v,
+            3,
+            256,
+            why,
+        ));
+    }
+    if let Some(v) = &c.port {
+        problems.extend(rules::range("port", "port", v, 8000, 30000, ""));
+    }
+    if let Some(v) = &c.number_of_cn {
+        let max = c
+            .number_of_node
+            .as_ref()
+            .map_or(20, |n| n.value.clamp(2, 20));
+        let why = match &c.number_of_node {
+            Some(n) if n.value < 20 => format!(" (at most `number_of_node`, {})", n.value),
+            _ => String::new(),
+        };
+        problems.extend(rules::range(
+            "number_of_cn",
+            "number_of_cn",
+            v,
+            2,
+            max,
+            &why,
+        ));
+    }
+}
+
+fn password_version(v: &super::raw::Spanned<String>) -> Option<Problem> {
+    if v.value.is_empty() {
+        return Some(
+            Problem::new("password_version", v.span, "`password_version` is empty")
+                .label("empty")
+                .help("write a label such as `1` or `2026-01`, or leave the field out"),
+        );
+    }
+    rules::tag_value("password_version", "`password_version`", v)
 }
 
 fn password(v: &super::raw::Spanned<crate::secret::SecretRef>) -> Option<Problem> {
@@ -301,25 +306,7 @@ fn restore(
     let Some(from) = &c.value.restore_from else {
         return;
     };
-    let k = &c.value.common;
-    let forbidden = [
-        ("user_name", k.user_name.as_ref().map(|v| v.span)),
-        ("password", k.password.as_ref().map(|v| v.span)),
-        (
-            "password_version",
-            k.password_version.as_ref().map(|v| v.span),
-        ),
-        ("number_of_cn", k.number_of_cn.as_ref().map(|v| v.span)),
-    ];
-    for (field, span) in forbidden {
-        if let Some(span) = span {
-            problems.push(
-                Problem::new("restore_forbidden_field", span, format!("a restored cluster cannot set `{field}`"))
-                    .label("comes from the snapshot")
-                    .help(format!("remove `{field}` from `{}`: a cluster restored from a snapshot keeps the snapshot's administrator, password and coordinators", c.name)),
-            );
-        }
-    }
+    restore_forbidden(c, problems);
     let name = &from.value.snapshot;
     problems.extend(rules::object_name(
         "snapshot",
@@ -330,10 +317,9 @@ fn restore(
     let found = index.by_name.get(name.value.as_str());
     match (found, from.value.external) {
         (None, false) => {
-            let names: Vec<&str> = index.by_name.keys().copied().collect();
-            let mut sorted = names.clone();
-            sorted.sort_unstable();
-            let help = suggest(&name.value, &sorted).unwrap_or_else(|| {
+            let mut names: Vec<&str> = index.by_name.keys().copied().collect();
+            names.sort_unstable();
+            let help = suggest(&name.value, &names).unwrap_or_else(|| {
                 "declare the snapshot under its cluster's `snapshots:`, or write `restore_from: {snapshot: NAME, external: true}` for one that exists but is not in the spec".into()
             });
             problems.push(
@@ -357,19 +343,51 @@ fn restore(
         ),
         (Some((source, _, _)), _) => {
             let source = spec.clusters.iter().find(|s| s.name == *source);
-            let theirs = source.and_then(|s| s.value.common.node_type.as_ref());
-            if let (Some(mine), Some(theirs)) = (&k.node_type, theirs) {
-                if mine.value != theirs.value {
-                    problems.push(
-                        Problem::new("restore_node_type", mine.span, format!("node type `{}` differs from the snapshot's `{}`", mine.value, theirs.value))
-                            .label("a restore keeps the source's node type")
-                            .help("remove `node_type` from the restored cluster (it inherits the snapshot's)"),
-                    );
-                }
-            }
+            problems.extend(source.and_then(|s| restore_node_type(c, s)));
         }
         (None, true) => {}
     }
+}
+
+/// Fields the restore call does not take: they come from the snapshot.
+fn restore_forbidden(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
+    let k = &c.value.common;
+    let forbidden = [
+        ("user_name", k.user_name.as_ref().map(|v| v.span)),
+        ("password", k.password.as_ref().map(|v| v.span)),
+        (
+            "password_version",
+            k.password_version.as_ref().map(|v| v.span),
+        ),
+        ("number_of_cn", k.number_of_cn.as_ref().map(|v| v.span)),
+    ];
+    for (field, span) in forbidden {
+        if let Some(span) = span {
+            problems.push(
+                Problem::new("restore_forbidden_field", span, format!("a restored cluster cannot set `{field}`"))
+                    .label("comes from the snapshot")
+                    .help(format!("remove `{field}` from `{}`: a cluster restored from a snapshot keeps the snapshot's administrator, password and coordinators", c.name)),
+            );
+        }
+    }
+}
+
+/// A restore keeps the source cluster's node type.
+fn restore_node_type(c: &Named<RawCluster>, source: &Named<RawCluster>) -> Option<Problem> {
+    let mine = c.value.common.node_type.as_ref()?;
+    let theirs = source.value.common.node_type.as_ref()?;
+    (mine.value != theirs.value).then(|| {
+        Problem::new(
+            "restore_node_type",
+            mine.span,
+            format!(
+                "node type `{}` differs from the snapshot's `{}`",
+                mine.value, theirs.value
+            ),
+        )
+        .label("a restore keeps the source's node type")
+        .help("remove `node_type` from the restored cluster (it inherits the snapshot's)")
+    })
 }
 
 mod cycles;

@@ -273,30 +273,8 @@ impl Builder<'_> {
                 };
                 return self.push(node, problems);
             }
-            Event::SequenceStart(_, ref tag) | Event::MappingStart(_, ref tag) => {
-                if let Some(tag) = tag {
-                    problems.push(self.tag_problem(tag, at));
-                    return Step::Fail;
-                }
-                if self.stack.len() >= MAX_DEPTH {
-                    problems.push(
-                        Problem::new(
-                            "nesting_too_deep",
-                            self.line_span(at),
-                            format!("nesting deeper than {MAX_DEPTH} levels"),
-                        )
-                        .label("too deep")
-                        .help("a spec needs only a few levels: clusters → cluster → field"),
-                    );
-                    return Step::Fail;
-                }
-                let span = self.line_span(at);
-                let frame = match event {
-                    Event::SequenceStart(..) => Frame::Seq(span, Vec::new()),
-                    _ => Frame::Map(span, Vec::new(), None),
-                };
-                self.stack.push(frame);
-            }
+            Event::SequenceStart(_, tag) => return self.start(true, tag, at, problems),
+            Event::MappingStart(_, tag) => return self.start(false, tag, at, problems),
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
                     Some(Frame::Seq(span, items)) => Node {
@@ -313,6 +291,39 @@ impl Builder<'_> {
             }
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
         }
+        Step::Continue
+    }
+
+    /// Opens a sequence or mapping.
+    fn start(
+        &mut self,
+        seq: bool,
+        tag: Option<Tag>,
+        at: Span,
+        problems: &mut Vec<Problem>,
+    ) -> Step {
+        if let Some(tag) = tag {
+            problems.push(self.tag_problem(&tag, at));
+            return Step::Fail;
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            problems.push(
+                Problem::new(
+                    "nesting_too_deep",
+                    Span::new(at.file, at.start, 1),
+                    format!("nesting deeper than {MAX_DEPTH} levels"),
+                )
+                .label("too deep")
+                .help("a spec needs only a few levels: clusters → cluster → field"),
+            );
+            return Step::Fail;
+        }
+        let span = self.line_span(at);
+        self.stack.push(if seq {
+            Frame::Seq(span, Vec::new())
+        } else {
+            Frame::Map(span, Vec::new(), None)
+        });
         Step::Continue
     }
 
@@ -390,39 +401,10 @@ impl Builder<'_> {
                     key_span,
                     value: node,
                 }),
-                None => {
-                    let NodeKind::Scalar(scalar) = node.kind else {
-                        problems.push(
-                            Problem::new(
-                                "yaml_key",
-                                node.span,
-                                "a mapping key must be a plain name",
-                            )
-                            .label("complex key")
-                            .help("use a name such as `dws-demo` as the key"),
-                        );
-                        return Step::Fail;
-                    };
-                    if scalar.plain && scalar.text == "<<" {
-                        problems.push(
-                            Problem::new("yaml_merge_key", node.span, "YAML merge keys (`<<`) are not supported")
-                                .label("merge key")
-                                .help("share fields through the top-level `defaults:` block, or an overlay file passed with a later -f"),
-                        );
-                        return Step::Fail;
-                    }
-                    if let Some(first) = entries.iter().find(|e| e.key == scalar.text) {
-                        let line = first.key_span.start;
-                        let first_line =
-                            self.text.get(..line).map_or(0, |s| s.matches('\n').count()) + 1;
-                        problems.push(
-                            Problem::new("duplicate_key", node.span, format!("duplicate key `{}`", scalar.text))
-                                .label(format!("already defined on line {first_line}"))
-                                .help("remove one of the two; to override a value per environment, use an overlay file"),
-                        );
-                    }
-                    *pending = Some((scalar.text, node.span));
-                }
+                None => match key(self.text, entries, node, problems) {
+                    Some(k) => *pending = Some(k),
+                    None => return Step::Fail,
+                },
             },
         }
         Step::Continue
@@ -447,6 +429,48 @@ impl Builder<'_> {
         };
         Span::new(at.file, at.start, len)
     }
+}
+
+/// Checks a mapping key against the keys before it; `None` when the file must be refused.
+fn key(
+    text: &str,
+    entries: &[Entry],
+    node: Node,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Span)> {
+    let NodeKind::Scalar(scalar) = node.kind else {
+        problems.push(
+            Problem::new("yaml_key", node.span, "a mapping key must be a plain name")
+                .label("complex key")
+                .help("use a name such as `dws-demo` as the key"),
+        );
+        return None;
+    };
+    if scalar.plain && scalar.text == "<<" {
+        problems.push(
+            Problem::new("yaml_merge_key", node.span, "YAML merge keys (`<<`) are not supported")
+                .label("merge key")
+                .help("share fields through the top-level `defaults:` block, or an overlay file passed with a later -f"),
+        );
+        return None;
+    }
+    if let Some(first) = entries.iter().find(|e| e.key == scalar.text) {
+        let before = text.get(..first.key_span.start).unwrap_or("");
+        let first_line = before.matches('\n').count() + 1;
+        // Reported, but not fatal: the rest of the file is still checked.
+        problems.push(
+            Problem::new(
+                "duplicate_key",
+                node.span,
+                format!("duplicate key `{}`", scalar.text),
+            )
+            .label(format!("already defined on line {first_line}"))
+            .help(
+                "remove one of the two; to override a value per environment, use an overlay file",
+            ),
+        );
+    }
+    Some((scalar.text, node.span))
 }
 
 /// Length of a quoted scalar starting at `rest` (which starts with the quote).

@@ -76,7 +76,12 @@ fn every_invalid_spec_renders_as_snapshotted() {
 
 #[test]
 fn an_inline_password_never_reaches_the_report() {
-    for name in ["inline_password", "inline_password--quoted"] {
+    for name in [
+        "inline_password",
+        "inline_password--quoted",
+        "unknown_key--user-pwd",
+        "unknown_key--secret-like",
+    ] {
         let file = PathBuf::from(format!("tests/specs/invalid/{name}.yaml"));
         let err = spec::load_with(&[file], &env).expect_err("invalid");
         let text = err.render(WIDTH);

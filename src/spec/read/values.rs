@@ -16,6 +16,14 @@ pub fn suggest(word: &str, candidates: &[&str]) -> Option<String> {
     (best.0 <= limit).then(|| format!("did you mean `{}`?", best.1))
 }
 
+/// Key names whose values are probably secrets.
+fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "credential"]
+        .iter()
+        .any(|w| key.contains(w))
+}
+
 impl Reader<'_> {
     /// The entries of a mapping (null reads as empty); otherwise a `wrong_type` problem.
     pub(super) fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Entry]> {
@@ -81,8 +89,19 @@ impl Reader<'_> {
 
     pub(super) fn check_entry_keys(&mut self, entries: &[&Entry], known: &[&str], context: &str) {
         for e in entries.iter().filter(|e| !known.contains(&e.key.as_str())) {
-            let help = suggest(&e.key, known)
-                .unwrap_or_else(|| format!("the keys here are: {}", known.join(", ")));
+            // A misspelt password key may hold a password: never show its value.
+            if looks_secret(&e.key) {
+                self.mask(&e.value);
+            }
+            let help = if e.key == "user_pwd" && known.contains(&"password") {
+                format!(
+                    "dwsctl calls it `password`, and never inline: {}",
+                    super::INLINE_PASSWORD_HELP
+                )
+            } else {
+                suggest(&e.key, known)
+                    .unwrap_or_else(|| format!("the keys here are: {}", known.join(", ")))
+            };
             self.problems.push(
                 Problem::new(
                     "unknown_key",
