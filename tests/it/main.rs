@@ -8,6 +8,7 @@ mod client_canary;
 mod client_decode;
 mod client_faults;
 mod client_sim;
+mod client_tls;
 mod client_wire;
 mod plan_cli;
 mod sim_auth;
