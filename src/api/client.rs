@@ -16,84 +16,10 @@ use super::config::{ClientConfig, ConfigError, Credentials};
 use super::endpoints::{self, CloudFamily};
 use super::error::{ApiError, Call, Method, Repeat};
 use super::live::Live;
-use super::transport::{Answer, Transport};
+use super::routes;
+use super::transport::{http_client, Answer, Transport};
 use super::wire;
 use crate::secret::Secret;
-
-/// Route templates, as errors name them.
-mod routes {
-    use super::{Call, Method, Repeat};
-
-    pub const LIST_CLUSTERS: Call =
-        Call::new(Method::Get, "/v1.0/{project_id}/clusters", Repeat::Safe);
-    pub const GET_CLUSTER: Call = Call::new(
-        Method::Get,
-        "/v1.0/{project_id}/clusters/{cluster_id}",
-        Repeat::Safe,
-    );
-    pub const CREATE_CLUSTER: Call =
-        Call::new(Method::Post, "/v1.0/{project_id}/clusters", Repeat::Unsafe);
-    /// Repeating a delete by id is harmless: the id is never reused, so a second delete can
-    /// only find the same cluster (or nothing, 404, which then means "already gone").
-    pub const DELETE_CLUSTER: Call = Call::new(
-        Method::Delete,
-        "/v1.0/{project_id}/clusters/{cluster_id}",
-        Repeat::Safe,
-    );
-    pub const RESTORE: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/snapshots/{snapshot_id}/actions",
-        Repeat::Unsafe,
-    );
-    pub const RESIZE: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/resize",
-        Repeat::Unsafe,
-    );
-    pub const SHRINK: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
-        Repeat::Unsafe,
-    );
-    pub const RESET_PASSWORD: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/reset-password",
-        Repeat::Unsafe,
-    );
-    pub const RESTART: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/restart",
-        Repeat::Unsafe,
-    );
-    pub const CREATE_TAGS: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create",
-        Repeat::Unsafe,
-    );
-    pub const DELETE_TAGS: Call = Call::new(
-        Method::Post,
-        "/v1.0/{project_id}/clusters/{cluster_id}/tags/batch-delete",
-        Repeat::Unsafe,
-    );
-    pub const LIST_SNAPSHOTS: Call =
-        Call::new(Method::Get, "/v1.0/{project_id}/snapshots", Repeat::Safe);
-    pub const GET_SNAPSHOT: Call = Call::new(
-        Method::Get,
-        "/v1.0/{project_id}/snapshots/{snapshot_id}",
-        Repeat::Safe,
-    );
-    pub const CREATE_SNAPSHOT: Call =
-        Call::new(Method::Post, "/v1.0/{project_id}/snapshots", Repeat::Unsafe);
-    /// Safe to repeat for the same reason as a cluster delete.
-    pub const DELETE_SNAPSHOT: Call = Call::new(
-        Method::Delete,
-        "/v1.0/{project_id}/snapshots/{snapshot_id}",
-        Repeat::Safe,
-    );
-    pub const NODE_TYPES: Call =
-        Call::new(Method::Get, "/v1.0/{project_id}/node_types", Repeat::Safe);
-    pub const QUOTAS: Call = Call::new(Method::Get, "/v1.0/{project_id}/quotas", Repeat::Safe);
-}
 
 /// A DWS API client. Cheap to clone (clones share the token, the retry budget and the rate
 /// limiter); `Send + Sync`.
@@ -536,46 +462,6 @@ fn seg(value: &str) -> String {
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value)
         .map_err(|err| ConfigError::Http(format!("cannot encode the request body: {err}")).into())
-}
-
-/// The reqwest client: TLS always verified against the system roots, the built-in roots and
-/// the `--ca-file` roots; no redirects (a token must not follow one); no proxy for loopback.
-fn http_client(config: &ClientConfig, endpoint: Option<&str>) -> Result<reqwest::Client, ApiError> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.connect_timeout)
-        .timeout(config.request_timeout);
-    if let Some(path) = &config.ca_file {
-        let ca_error = |reason: String| ConfigError::CaFile {
-            path: path.display().to_string(),
-            reason,
-        };
-        let pem = std::fs::read(path).map_err(|err| ca_error(err.to_string()))?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| ca_error(err.to_string()))?;
-        if certs.is_empty() {
-            return Err(ca_error("no PEM certificate in the file".into()).into());
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    let auth_url = match &config.credentials {
-        Credentials::Password(auth) => Some(auth.auth_url.as_str()),
-        _ => None,
-    };
-    let all_loopback = [endpoint, auth_url]
-        .into_iter()
-        .flatten()
-        .all(|url| reqwest::Url::parse(url).is_ok_and(|u| endpoints::is_loopback(&u)));
-    if all_loopback && endpoint.is_some() {
-        builder = builder.no_proxy();
-    }
-    builder
-        .build()
-        .map_err(|err| ConfigError::Http(err.to_string()).into())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod error;
 pub mod live;
 pub mod retry;
+pub mod routes;
 pub mod sign;
 pub mod transport;
 pub mod wire;

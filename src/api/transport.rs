@@ -20,6 +20,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 
+use super::config::{ClientConfig, ConfigError, Credentials};
+use super::endpoints;
 use super::error::{help_for, unreachable_help, ApiError, Call, Redactor, Repeat};
 use super::retry::{parse_retry_after, RetryBudget, RetryPolicy, Throttle};
 use super::wire::ErrorBody;
@@ -326,4 +328,47 @@ fn host_of(url: &str) -> String {
             })
         })
         .unwrap_or_else(|| "the endpoint".to_owned())
+}
+
+/// The reqwest client: TLS always verified against the system roots, the built-in roots and
+/// the `--ca-file` roots; no redirects (a token must not follow one); no proxy for loopback.
+pub fn http_client(
+    config: &ClientConfig,
+    endpoint: Option<&str>,
+) -> Result<reqwest::Client, ApiError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout);
+    if let Some(path) = &config.ca_file {
+        let ca_error = |reason: String| ConfigError::CaFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|err| ca_error(err.to_string()))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| ca_error(err.to_string()))?;
+        if certs.is_empty() {
+            return Err(ca_error("no PEM certificate in the file".into()).into());
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    let auth_url = match &config.credentials {
+        Credentials::Password(auth) => Some(auth.auth_url.as_str()),
+        _ => None,
+    };
+    let all_loopback = [endpoint, auth_url]
+        .into_iter()
+        .flatten()
+        .all(|url| reqwest::Url::parse(url).is_ok_and(|u| endpoints::is_loopback(&u)));
+    if all_loopback && endpoint.is_some() {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|err| ConfigError::Http(err.to_string()).into())
 }
