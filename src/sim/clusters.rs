@@ -103,15 +103,18 @@ pub async fn quotas(State(shared): State<Arc<Shared>>) -> ApiResult {
 }
 
 pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
-    let inner = shared.world();
-    let now = inner.clock.now();
-    let clusters: Vec<_> = inner
-        .world
-        .clusters
-        .iter()
-        .filter(|c| c.visible_at <= now)
-        .map(|c| c.view(&inner.clock, false))
-        .collect();
+    // Build the views under the lock, serialize after releasing it.
+    let clusters: Vec<_> = {
+        let inner = shared.world();
+        let now = inner.clock.now();
+        inner
+            .world
+            .clusters
+            .iter()
+            .filter(|c| c.visible_at <= now)
+            .map(|c| c.view(&inner.clock, false))
+            .collect()
+    };
     let count = clusters.len() as u64;
     reply::ok(&ClusterList { clusters, count })
 }

@@ -3,6 +3,8 @@
 //! dropped connections before or after the change is committed, list lag, and asynchronous
 //! create failures. The JSON format is documented in docs/sim.md.
 
+use std::time::Instant;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,14 @@ pub enum Fault {
     ListLag { seconds: f64 },
     /// The matched create or restore is accepted (200) but ends in `CREATION FAILED`.
     CreateFails,
+    /// A token bucket in real time, like the gateway's throttling: `per_second` sustained,
+    /// `burst` at once (default: `per_second`, at least 1). Calls over the limit get 429 with
+    /// `Retry-After` and the APIG.0308 body. `nth` and `probability` do not apply.
+    RateLimit {
+        per_second: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        burst: Option<f64>,
+    },
 }
 
 /// One rule of the schedule, as posted.
@@ -70,6 +80,9 @@ pub struct Rule {
     pub seen: u64,
     /// Times the rule fired.
     pub fired: u64,
+    /// A rate limit's bucket: tokens left and when it was last refilled.
+    #[serde(skip)]
+    bucket: Option<(f64, Instant)>,
 }
 
 /// What to do with one request, gathered from every firing rule.
@@ -118,6 +131,14 @@ impl Faults {
                 Fault::ListLag { seconds } if !seconds.is_finite() || *seconds < 0.0 => {
                     return Err(format!("rules[{i}].fault.seconds must be >= 0"));
                 }
+                Fault::RateLimit { per_second, burst }
+                    if !(per_second.is_finite() && *per_second > 0.0)
+                        || burst.is_some_and(|b| !(b.is_finite() && b >= 1.0)) =>
+                {
+                    return Err(format!(
+                        "rules[{i}].fault.per_second must be > 0 and burst >= 1"
+                    ));
+                }
                 Fault::Latency { ms } if *ms > 600_000 => {
                     return Err(format!("rules[{i}].fault.ms must be at most 600000"));
                 }
@@ -145,6 +166,7 @@ impl Faults {
                 spec,
                 seen: 0,
                 fired: 0,
+                bucket: None,
             });
             self.next_id += 1;
         }
@@ -170,6 +192,13 @@ impl Faults {
                 continue;
             }
             rule.seen += 1;
+            if let Fault::RateLimit { per_second, burst } = rule.spec.fault {
+                if let Some(retry_after) = take_token(&mut rule.bucket, per_second, burst) {
+                    rule.fired += 1;
+                    actions.status.get_or_insert((429, Some(retry_after)));
+                }
+                continue;
+            }
             if rule.spec.times.is_some_and(|max| rule.fired >= max) {
                 continue;
             }
@@ -196,9 +225,25 @@ impl Faults {
                     actions.list_lag = Some(actions.list_lag.unwrap_or(0.0).max(*seconds));
                 }
                 Fault::CreateFails => actions.create_fails = true,
+                Fault::RateLimit { .. } => {}
             }
         }
         actions
+    }
+}
+
+/// Takes a token from the bucket; `Some(retry_after_secs)` when there is none.
+fn take_token(bucket: &mut Option<(f64, Instant)>, rate: f64, burst: Option<f64>) -> Option<u64> {
+    let capacity = burst.unwrap_or(rate).max(1.0);
+    let now = Instant::now();
+    let (tokens, last) = bucket.get_or_insert((capacity, now));
+    *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(capacity);
+    *last = now;
+    if *tokens >= 1.0 {
+        *tokens -= 1.0;
+        None
+    } else {
+        Some(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
     }
 }
 
@@ -246,6 +291,17 @@ mod tests {
         ));
         assert!(faults.on_request("POST /c").create_fails);
         assert!(!faults.on_request("POST /c").create_fails);
+    }
+
+    #[test]
+    fn rate_limit_throttles_calls_beyond_the_burst() {
+        let mut faults = Faults::new(0);
+        faults.add(request(
+            r#"{"rules":[{"fault":{"kind":"rate_limit","per_second":0.5,"burst":2}}]}"#,
+        ));
+        assert_eq!(faults.on_request("GET /x").status, None);
+        assert_eq!(faults.on_request("GET /x").status, None);
+        assert_eq!(faults.on_request("GET /x").status, Some((429, Some(2))));
     }
 
     #[test]

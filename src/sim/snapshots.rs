@@ -46,15 +46,17 @@ fn find<'a>(inner: &'a Inner, id: &str) -> Result<&'a SnapshotRec, ApiErr> {
 }
 
 pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
-    let inner = shared.world();
-    let now = inner.clock.now();
-    let snapshots: Vec<_> = inner
-        .world
-        .snapshots
-        .iter()
-        .filter(|s| s.visible_at <= now)
-        .map(|s| s.view(&inner.clock))
-        .collect();
+    let snapshots: Vec<_> = {
+        let inner = shared.world();
+        let now = inner.clock.now();
+        inner
+            .world
+            .snapshots
+            .iter()
+            .filter(|s| s.visible_at <= now)
+            .map(|s| s.view(&inner.clock))
+            .collect()
+    };
     let count = snapshots.len() as u64;
     reply::ok(&SnapshotList { snapshots, count })
 }

@@ -15,6 +15,7 @@ mod sim_auth;
 mod sim_faults;
 mod sim_flow;
 mod sim_persist;
+mod sim_props;
 mod sim_support;
 mod sim_validation;
 mod spec;

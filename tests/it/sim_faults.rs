@@ -289,3 +289,27 @@ async fn clock_reports_virtual_time_and_advances() {
         .await;
     assert_eq!(got.0, 400);
 }
+
+#[tokio::test]
+async fn rate_limit_answers_429_beyond_the_burst() {
+    let sim = start().await;
+    add_rule(&sim, json!({"route": LIST, "fault": {"kind": "rate_limit", "per_second": 0.1, "burst": 2}})).await;
+    assert_eq!(sim.get("clusters").await.0, 200);
+    assert_eq!(sim.get("clusters").await.0, 200);
+    let resp = sim
+        .http
+        .get(sim.url("clusters"))
+        .header("X-Auth-Token", &sim.token)
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), 429);
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error_code"], "APIG.0308");
+}
