@@ -293,7 +293,11 @@ async fn clock_reports_virtual_time_and_advances() {
 #[tokio::test]
 async fn rate_limit_answers_429_beyond_the_burst() {
     let sim = start().await;
-    add_rule(&sim, json!({"route": LIST, "fault": {"kind": "rate_limit", "per_second": 0.1, "burst": 2}})).await;
+    add_rule(
+        &sim,
+        json!({"route": LIST, "fault": {"kind": "rate_limit", "per_second": 0.1, "burst": 2}}),
+    )
+    .await;
     assert_eq!(sim.get("clusters").await.0, 200);
     assert_eq!(sim.get("clusters").await.0, 200);
     let resp = sim
