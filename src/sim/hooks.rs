@@ -2,6 +2,7 @@
 //! schedule, bulk seeding, reset, the clock, and preset ids. They need no credentials and are
 //! neither counted nor faulted.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/reset", post(reset))
         .route("/_sim/clock", get(clock))
         .route("/_sim/clock/advance", post(advance))
+        .route("/_sim/clock/skew", post(skew))
         .route("/_sim/ids", post(preset_ids))
 }
 
@@ -171,8 +173,8 @@ async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedReque
     reply::ok(&json!({ "clusters": req.clusters, "snapshots": snapshots }))
 }
 
-/// Empties the world (same seed, ids start over), the fault schedule and the counters.
-/// Issued tokens and the clock stay.
+/// Empties the world (same seed, ids start over), the fault schedule, the counters and the
+/// clock skew. Issued tokens and virtual time stay.
 async fn reset(State(shared): State<Arc<Shared>>) -> ApiResult {
     {
         let mut inner = shared.world();
@@ -181,12 +183,35 @@ async fn reset(State(shared): State<Arc<Shared>>) -> ApiResult {
     }
     *lock(&shared.faults) = Faults::new(shared.config.seed);
     lock(&shared.counters).reset();
+    shared.skew_secs.store(0, Ordering::SeqCst);
     reply::empty(StatusCode::OK)
 }
 
 fn clock_body(shared: &Shared) -> serde_json::Value {
     let inner = lock(&shared.inner);
-    json!({ "now": inner.clock.now(), "time_scale": inner.clock.scale() })
+    json!({
+        "now": inner.clock.now(),
+        "time_scale": inner.clock.scale(),
+        "skew_seconds": shared.skew_secs.load(Ordering::SeqCst),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SkewRequest {
+    seconds: i64,
+}
+
+/// Sets how far the server's wall clock is off (`Date` header, AK/SK date window).
+async fn skew(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(req): DwsJson<SkewRequest>,
+) -> ApiResult {
+    if req.seconds.unsigned_abs() > 86_400 * 365 {
+        return Err(ApiErr::bad_param("skew at most a year"));
+    }
+    shared.skew_secs.store(req.seconds, Ordering::SeqCst);
+    reply::ok(&clock_body(&shared))
 }
 
 async fn clock(State(shared): State<Arc<Shared>>) -> ApiResult {

@@ -6,6 +6,7 @@
 //! real gateway would (401 APIGW.0307); `expires_at` is the wall time at which that happens.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
@@ -306,7 +307,8 @@ async fn check(shared: &Shared, req: Request) -> Result<Request, ApiErr> {
     let signed_at = parse_sdk_date(&sdk_date).ok_or_else(|| {
         unauthorized("X-Sdk-Date is missing or not in the form YYYYMMDDTHHMMSSZ.")
     })?;
-    if (signed_at - unix_now() as i64).abs() > SIGNATURE_WINDOW_SECS {
+    let server_now = unix_now() as i64 + shared.skew_secs.load(Ordering::SeqCst);
+    if (signed_at - server_now).abs() > SIGNATURE_WINDOW_SECS {
         return Err(unauthorized(
             "X-Sdk-Date is more than 15 minutes away from the server's time.",
         ));

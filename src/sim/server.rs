@@ -9,7 +9,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -50,6 +50,9 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     pub counters: Mutex<Counters>,
     pub tokens: Mutex<iam::Tokens>,
+    /// Seconds the server's wall clock is off (`POST /_sim/clock/skew`): shifts the `Date`
+    /// header and the AK/SK date check, to exercise clients' skew handling.
+    pub skew_secs: AtomicI64,
 }
 
 /// Locks a mutex; a poisoned lock (a panicking handler) still yields the data.
@@ -161,6 +164,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle, SimError> {
         faults: Mutex::new(Faults::new(config.seed)),
         counters: Mutex::new(Counters::default()),
         tokens: Mutex::new(iam::Tokens::default()),
+        skew_secs: AtomicI64::new(0),
         config,
     });
     {
@@ -281,13 +285,28 @@ async fn api_layer(State(shared): State<Arc<Shared>>, mut req: Request, next: Ne
     }
     let reset_after = actions.reset_after;
     req.extensions_mut().insert::<Actions>(actions);
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
     if reset_after {
         if let Some(kill) = &kill {
             kill.fire();
         }
     }
+    let skew = shared.skew_secs.load(Ordering::SeqCst);
+    if skew != 0 {
+        if let Some(date) = http_date(skew).and_then(|d| d.parse().ok()) {
+            response.headers_mut().insert("date", date);
+        }
+    }
     response
+}
+
+/// The `Date` header value of a clock `skew` seconds off.
+fn http_date(skew: i64) -> Option<String> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = time::OffsetDateTime::now_utc().checked_add(time::Duration::seconds(skew))?;
+    at.format(&format).ok()
 }
 
 /// The answer to an injected status: throttling as the gateway sends it, 5xx as DWS does.

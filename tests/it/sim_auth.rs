@@ -301,3 +301,33 @@ async fn unknown_access_key_is_401() {
     let body: Value = resp.json().await.expect("json");
     assert_error(&(status, body), 401, "APIGW.0301", "access key is unknown");
 }
+
+#[tokio::test]
+async fn clock_skew_shifts_the_date_header_and_the_signature_window() {
+    let sim = start().await;
+    let (status, body) = sim
+        .hook("POST", "clock/skew", Some(json!({"seconds": 1200})))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["skew_seconds"], 1200);
+    let got = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, 0).await;
+    assert_error(&got, 401, "APIGW.0301", "15 minutes");
+    let (status, _) = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, 1200).await;
+    assert_eq!(status, 200, "a client that corrects for the skew is accepted");
+    let resp = sim
+        .http
+        .get(sim.url("clusters"))
+        .header("X-Auth-Token", &sim.token)
+        .send()
+        .await
+        .expect("response");
+    let date = resp.headers()["date"].to_str().expect("ascii").to_owned();
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let server = time::PrimitiveDateTime::parse(&date, &format)
+        .expect("HTTP date")
+        .assume_utc();
+    let ahead = (server - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((1190..=1210).contains(&ahead), "{ahead}");
+}
