@@ -203,10 +203,7 @@ struct SkewRequest {
 }
 
 /// Sets how far the server's wall clock is off (`Date` header, AK/SK date window).
-async fn skew(
-    State(shared): State<Arc<Shared>>,
-    DwsJson(req): DwsJson<SkewRequest>,
-) -> ApiResult {
+async fn skew(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SkewRequest>) -> ApiResult {
     if req.seconds.unsigned_abs() > 86_400 * 365 {
         return Err(ApiErr::bad_param("skew at most a year"));
     }

@@ -313,7 +313,10 @@ async fn clock_skew_shifts_the_date_header_and_the_signature_window() {
     let got = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, 0).await;
     assert_error(&got, 401, "APIGW.0301", "15 minutes");
     let (status, _) = signed(&sim, "GET", "clusters", "", sim::DEFAULT_SECRET_KEY, 1200).await;
-    assert_eq!(status, 200, "a client that corrects for the skew is accepted");
+    assert_eq!(
+        status, 200,
+        "a client that corrects for the skew is accepted"
+    );
     let resp = sim
         .http
         .get(sim.url("clusters"))
