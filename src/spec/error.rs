@@ -98,17 +98,41 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let Some(text) = &self.text else {
-            return (1, 1);
-        };
-        let offset = offset.min(text.len());
-        let before = text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        LineIndex::new(self).line_col(offset)
+    }
+}
+
+/// Where each line of a file starts, so that many diagnostics in a large file do not each
+/// rescan it.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(file: &'a SourceFile) -> Self {
+        let text = file.text.as_deref().unwrap_or("");
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, column)
     }
 }
+
+/// At most this many problems are rendered; the summary gives the total.
+pub const MAX_REPORTED: usize = 100;
 
 /// Every spec problem of a run, sorted by file and position. Its `related` diagnostics
 /// are the problems; [`SpecError::render`] prints them in a stable, colourless form.
@@ -126,13 +150,19 @@ impl SpecError {
         problems.sort_by(|a, b| (a.span, a.rule, &a.message).cmp(&(b.span, b.rule, &b.message)));
         let mut seen = BTreeSet::new();
         problems.retain(|p| seen.insert((p.span, p.rule)));
+        let total = problems.len();
+        problems.truncate(MAX_REPORTED);
         let shown: Vec<Option<Arc<str>>> = files.iter().map(SourceFile::shown_text).collect();
+        let lines: Vec<LineIndex<'_>> = files.iter().map(LineIndex::new).collect();
         let diagnostics: Vec<SpecDiagnostic> = problems
             .into_iter()
-            .map(|p| SpecDiagnostic::new(files, &shown, p))
+            .map(|p| SpecDiagnostic::new(files, &lines, &shown, p))
             .collect();
-        let summary = match diagnostics.len() {
+        let summary = match total {
             1 => "the spec has 1 error".to_owned(),
+            n if n > MAX_REPORTED => {
+                format!("the spec has {n} errors (the first {MAX_REPORTED} are shown)")
+            }
             n => format!("the spec has {n} errors"),
         };
         Self {
@@ -194,9 +224,16 @@ pub struct SpecDiagnostic {
 }
 
 impl SpecDiagnostic {
-    fn new(files: &[SourceFile], shown: &[Option<Arc<str>>], p: Problem) -> Self {
+    fn new(
+        files: &[SourceFile],
+        lines: &[LineIndex<'_>],
+        shown: &[Option<Arc<str>>],
+        p: Problem,
+    ) -> Self {
         let file = files.get(p.span.file);
-        let (line, column) = file.map_or((1, 1), |f| f.line_col(p.span.start));
+        let (line, column) = lines
+            .get(p.span.file)
+            .map_or((1, 1), |l| l.line_col(p.span.start));
         let name = file.map_or_else(|| "<spec>".to_owned(), |f| f.name.clone());
         let src = shown
             .get(p.span.file)
@@ -367,6 +404,20 @@ mod tests {
         let ok = SpecError::new(&[f], vec![Problem::new("x", Span::new(0, far, 1), "bad e")]);
         let out = ok.render(80);
         assert!(out.contains("a.yaml:5:4") && !out.contains("(at "), "{out}");
+    }
+
+    #[test]
+    fn a_flood_of_problems_is_capped_with_the_total_in_the_summary() {
+        let f = file("a: 1\n");
+        let many = (0..250)
+            .map(|i| Problem::new("x", Span::new(0, i % 4, 1 + i / 4), "bad"))
+            .collect();
+        let err = SpecError::new(&[f], many);
+        assert_eq!(err.diagnostics().len(), MAX_REPORTED);
+        assert_eq!(
+            err.to_string(),
+            "the spec has 250 errors (the first 100 are shown)"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! `{from_env: A}` with `{from_file: B}` would name two sources. Every value keeps the span of the file it came
 //! from, so an error in an overlaid value points into the overlay.
 
+use std::collections::HashMap;
+
 use super::yaml::{Entry, Node, NodeKind};
 
 /// Keys whose values an overlay replaces whole instead of merging.
@@ -14,49 +16,63 @@ pub const REPLACED_WHOLE: &[&str] = &["password", "public_ip", "restore_from"];
 /// Merges `overlay` over `base`.
 pub fn merge(base: Node, overlay: Node) -> Node {
     match (base.kind, overlay.kind) {
-        (NodeKind::Map(mut entries), NodeKind::Map(over)) => {
-            for entry in over {
-                let existing = entries.iter().position(|e| e.key == entry.key);
-                match (existing, entry.value.kind) {
-                    (Some(i), NodeKind::Reset) => {
-                        entries.remove(i);
-                    }
-                    (None, NodeKind::Reset) => {}
-                    (Some(i), kind) => {
-                        let value = Node {
-                            kind,
-                            span: entry.value.span,
-                        };
-                        if let Some(slot) = entries.get_mut(i) {
-                            if REPLACED_WHOLE.contains(&slot.key.as_str()) {
-                                slot.value = strip_resets(value);
-                            } else {
-                                let old =
-                                    std::mem::replace(&mut slot.value, placeholder(value.span));
-                                slot.value = merge(old, value);
-                            }
-                        }
-                    }
-                    (None, kind) => entries.push(Entry {
-                        key: entry.key,
-                        key_span: entry.key_span,
-                        value: strip_resets(Node {
-                            kind,
-                            span: entry.value.span,
-                        }),
-                    }),
-                }
-            }
-            Node {
-                kind: NodeKind::Map(entries),
-                span: base.span,
-            }
-        }
+        (NodeKind::Map(entries), NodeKind::Map(over)) => Node {
+            kind: NodeKind::Map(merge_entries(entries, over)),
+            span: base.span,
+        },
         (_, kind) => strip_resets(Node {
             kind,
             span: overlay.span,
         }),
     }
+}
+
+/// Key-by-key merge; an index keeps large mappings linear.
+fn merge_entries(entries: Vec<Entry>, over: Vec<Entry>) -> Vec<Entry> {
+    let mut index: HashMap<String, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.clone(), i))
+        .collect();
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    for entry in over {
+        let existing = index.get(&entry.key).copied();
+        match (existing, entry.value.kind) {
+            (Some(i), NodeKind::Reset) => {
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = None;
+                }
+                index.remove(&entry.key);
+            }
+            (None, NodeKind::Reset) => {}
+            (Some(i), kind) => {
+                let value = Node {
+                    kind,
+                    span: entry.value.span,
+                };
+                if let Some(Some(slot)) = slots.get_mut(i) {
+                    if REPLACED_WHOLE.contains(&slot.key.as_str()) {
+                        slot.value = strip_resets(value);
+                    } else {
+                        let old = std::mem::replace(&mut slot.value, placeholder(value.span));
+                        slot.value = merge(old, value);
+                    }
+                }
+            }
+            (None, kind) => {
+                index.insert(entry.key.clone(), slots.len());
+                slots.push(Some(Entry {
+                    key: entry.key,
+                    key_span: entry.key_span,
+                    value: strip_resets(Node {
+                        kind,
+                        span: entry.value.span,
+                    }),
+                }));
+            }
+        }
+    }
+    slots.into_iter().flatten().collect()
 }
 
 fn placeholder(span: super::error::Span) -> Node {

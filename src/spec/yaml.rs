@@ -8,6 +8,8 @@
 //! bool, integer) is decided where a field is read, so that `password_version: 007` means
 //! the text `007`.
 
+use std::collections::HashMap;
+
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -167,7 +169,14 @@ impl Offsets {
 
 enum Frame {
     Seq(Span, Vec<Node>),
-    Map(Span, Vec<Entry>, Option<(String, Span)>),
+    /// Entries so far, the key waiting for its value, and where each key starts (duplicate
+    /// keys are found in O(1), so a large mapping is not quadratic).
+    Map(
+        Span,
+        Vec<Entry>,
+        Option<(String, Span)>,
+        HashMap<String, usize>,
+    ),
 }
 
 struct Builder<'a> {
@@ -176,6 +185,8 @@ struct Builder<'a> {
     offsets: Offsets,
     stack: Vec<Frame>,
     root: Option<Node>,
+    /// Byte offset where each line starts.
+    lines: Vec<usize>,
     nodes: usize,
     documents: usize,
 }
@@ -190,6 +201,9 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<No
         offsets: Offsets::new(text),
         stack: Vec::new(),
         root: None,
+        lines: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         nodes: 0,
         documents: 0,
     };
@@ -281,7 +295,7 @@ impl Builder<'_> {
                         kind: NodeKind::Seq(items),
                         span,
                     },
-                    Some(Frame::Map(span, entries, _)) => Node {
+                    Some(Frame::Map(span, entries, _, _)) => Node {
                         kind: NodeKind::Map(entries),
                         span,
                     },
@@ -322,7 +336,7 @@ impl Builder<'_> {
         self.stack.push(if seq {
             Frame::Seq(span, Vec::new())
         } else {
-            Frame::Map(span, Vec::new(), None)
+            Frame::Map(span, Vec::new(), None, HashMap::new())
         });
         Step::Continue
     }
@@ -395,14 +409,17 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq(_, items)) => items.push(node),
-            Some(Frame::Map(_, entries, pending)) => match pending.take() {
+            Some(Frame::Map(_, entries, pending, seen)) => match pending.take() {
                 Some((key, key_span)) => entries.push(Entry {
                     key,
                     key_span,
                     value: node,
                 }),
-                None => match key(self.text, entries, node, problems) {
-                    Some(k) => *pending = Some(k),
+                None => match key(&self.lines, seen, node, problems) {
+                    Some(k) => {
+                        seen.entry(k.0.clone()).or_insert(k.1.start);
+                        *pending = Some(k);
+                    }
                     None => return Step::Fail,
                 },
             },
@@ -433,8 +450,8 @@ impl Builder<'_> {
 
 /// Checks a mapping key against the keys before it; `None` when the file must be refused.
 fn key(
-    text: &str,
-    entries: &[Entry],
+    lines: &[usize],
+    seen: &HashMap<String, usize>,
     node: Node,
     problems: &mut Vec<Problem>,
 ) -> Option<(String, Span)> {
@@ -454,9 +471,8 @@ fn key(
         );
         return None;
     }
-    if let Some(first) = entries.iter().find(|e| e.key == scalar.text) {
-        let before = text.get(..first.key_span.start).unwrap_or("");
-        let first_line = before.matches('\n').count() + 1;
+    if let Some(&first) = seen.get(&scalar.text) {
+        let first_line = lines.partition_point(|&start| start <= first);
         // Reported, but not fatal: the rest of the file is still checked.
         problems.push(
             Problem::new(

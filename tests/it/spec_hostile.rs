@@ -147,3 +147,39 @@ fn the_cli_exits_1_on_hostile_input() {
     assert!(stderr.contains("yaml_alias"), "{stderr}");
     assert!(stderr.contains("bomb.yaml:2:5"), "{stderr}");
 }
+
+#[test]
+fn a_flood_of_errors_is_capped() {
+    let text = format!("version: 1\nclusters:\n{}", "  c: {}\n".repeat(40_000));
+    let rules = rules_for(text.into_bytes());
+    assert_eq!(rules.len(), dwsctl::spec::error::MAX_REPORTED);
+    assert!(rules.iter().all(|r| *r == "duplicate_key"), "{rules:?}");
+}
+
+#[test]
+fn thousands_of_clusters_and_an_overlay_of_them_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names: Vec<String> = (0..10_000).map(|i| format!("dws-{i:05}")).collect();
+    let base: String = names
+        .iter()
+        .map(|n| format!("  {n}:\n    state: absent\n"))
+        .collect();
+    let over: String = names
+        .iter()
+        .map(|n| format!("  {n}:\n    adopt: true\n"))
+        .collect();
+    let base_path = dir.path().join("base.yaml");
+    let over_path = dir.path().join("over.yaml");
+    std::fs::write(&base_path, format!("version: 1\nclusters:\n{base}")).expect("write");
+    std::fs::write(&over_path, format!("clusters:\n{over}")).expect("write");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(spec::load_with(&[base_path, over_path], &|_| None).map(|l| l.desired));
+    });
+    let desired = rx.recv_timeout(WATCHDOG).expect("answers").expect("loads");
+    assert_eq!(desired.clusters.len(), 10_000);
+    assert!(desired
+        .clusters
+        .values()
+        .all(|c| c.ownership == dwsctl::spec::Ownership::Adopt));
+}

@@ -131,8 +131,16 @@ fn env(name: &str) -> Option<String> {
     (name == "DWS_ADMIN_PASSWORD").then(|| "x".to_owned())
 }
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    // PROPTEST_CASES raises the count for a longer local run.
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_specs_never_panic_and_every_error_is_located(
