@@ -131,3 +131,45 @@ fn checked_in_schema_matches_the_rust_types() {
          `cargo run -- schema > schemas/dwsctl.schema.json`"
     );
 }
+
+#[test]
+fn validate_reads_dwsctl_yaml_from_the_working_directory_by_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy("examples/quickstart.yaml", dir.path().join("dwsctl.yaml")).expect("copy");
+    let out = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run dwsctl");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .arg("validate")
+        .current_dir(empty.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run dwsctl");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read `dwsctl.yaml`"), "{stderr}");
+}
+
+#[test]
+fn validate_merges_repeated_files_in_order() {
+    let out = dwsctl(&[
+        "validate",
+        "-f",
+        "examples/environments/base.yaml",
+        "-f",
+        "examples/environments/prod.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 clusters, 2 snapshots"), "{stderr}");
+}
