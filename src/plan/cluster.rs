@@ -33,11 +33,12 @@ pub(crate) fn owned(cluster: &Cluster) -> bool {
 
 impl<'a> Builder<'a> {
     pub(crate) fn cluster(&mut self, desired: &'a DesiredCluster) {
-        let live: &'a crate::api::Live = self.live;
-        let matches: Vec<&'a Cluster> = live
-            .clusters
+        let matches: Vec<&'a Cluster> = self
+            .live
+            .clusters_named(&desired.name)
             .iter()
-            .filter(|c| c.name == desired.name && cluster_state(c) != ClusterState::Gone)
+            .copied()
+            .filter(|c| cluster_state(c) != ClusterState::Gone)
             .collect();
         if matches.len() > 1 {
             self.block(
@@ -372,9 +373,8 @@ impl<'a> Builder<'a> {
         let mut owned_snapshots: BTreeSet<String> = desired.snapshots.keys().cloned().collect();
         owned_snapshots.extend(
             self.live
-                .snapshots
+                .snapshots_of(&live.id)
                 .iter()
-                .filter(|s| s.cluster_id.as_deref() == Some(live.id.as_str()))
                 .map(|s| s.name.clone()),
         );
         let keep = desired.delete_policy.keep_last_manual_snapshot;

@@ -11,7 +11,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use crate::api::Live;
-use crate::plan::fingerprint::{fingerprint, ClusterFacts};
+use crate::plan::fingerprint::{clusters_fingerprint, snapshots_fingerprint, ClusterFacts};
+use crate::plan::index::Index;
 use crate::plan::model::{
     Action, Blocked, FieldChange, Fingerprint, Plan, Step, StepId, Target, FORMAT_VERSION,
 };
@@ -46,7 +47,7 @@ pub(crate) struct Planned {
 /// Collects steps while the clusters are visited.
 pub(crate) struct Builder<'a> {
     pub desired: &'a Desired,
-    pub live: &'a Live,
+    pub live: Index<'a>,
     pub steps: Vec<Step>,
     ids: HashSet<StepId>,
     /// The last step of each cluster's chain.
@@ -72,7 +73,7 @@ impl<'a> Builder<'a> {
     fn new(desired: &'a Desired, live: &'a Live) -> Self {
         Self {
             desired,
-            live,
+            live: Index::new(live),
             steps: Vec::new(),
             ids: HashSet::new(),
             tails: HashMap::new(),
@@ -115,9 +116,9 @@ impl<'a> Builder<'a> {
         let fingerprint = match &planned.target {
             Target::Cluster { name } => match self.facts.get(name) {
                 Some(facts) => facts.fingerprint(),
-                None => fingerprint(&planned.target, self.live),
+                None => self.live_fingerprint(&planned.target),
             },
-            Target::Snapshot { .. } => fingerprint(&planned.target, self.live),
+            Target::Snapshot { .. } => self.live_fingerprint(&planned.target),
         };
         let id = self.push(planned, deps, fingerprint);
         self.tails.insert(cluster, id.clone());
@@ -126,7 +127,7 @@ impl<'a> Builder<'a> {
 
     /// Adds a step outside every chain (a wait for an object the spec does not list).
     pub fn standalone(&mut self, planned: Planned) -> StepId {
-        let fingerprint = fingerprint(&planned.target, self.live);
+        let fingerprint = self.live_fingerprint(&planned.target);
         self.push(planned, Vec::new(), fingerprint)
     }
 
@@ -134,7 +135,7 @@ impl<'a> Builder<'a> {
     /// runs, and apply refuses a plan that has one.
     pub fn block(&mut self, target: Target, blocked: Blocked, changes: Vec<FieldChange>) -> StepId {
         let reason = blocked.reason.clone();
-        let fingerprint = fingerprint(&target, self.live);
+        let fingerprint = self.live_fingerprint(&target);
         self.push(
             Planned {
                 target,
@@ -145,6 +146,14 @@ impl<'a> Builder<'a> {
             Vec::new(),
             fingerprint,
         )
+    }
+
+    /// [`crate::plan::fingerprint`] through the index.
+    fn live_fingerprint(&self, target: &Target) -> Fingerprint {
+        match target {
+            Target::Cluster { name } => clusters_fingerprint(self.live.clusters_named(name)),
+            Target::Snapshot { name, .. } => snapshots_fingerprint(self.live.snapshots_named(name)),
+        }
     }
 
     fn push(&mut self, planned: Planned, depends_on: Vec<StepId>, fp: Fingerprint) -> StepId {
@@ -173,12 +182,12 @@ impl<'a> Builder<'a> {
     /// After every cluster is visited: restores wait for their snapshot; deletes wait for
     /// every restore that reads from what they delete.
     fn link_readers(&mut self) {
-        let live: &'a Live = self.live;
         for (_, snapshot) in self.restores.clone() {
             if self.snapshot_ready.contains_key(&snapshot) {
                 continue;
             }
-            let creating = live
+            let creating = self
+                .live
                 .snapshot(&snapshot)
                 .filter(|s| snapshot_state(s) == SnapshotState::Creating);
             if let Some(s) = creating {

@@ -82,31 +82,34 @@ fn digest(kind: &str, facts: &impl Serialize) -> Fingerprint {
 pub fn fingerprint(target: &Target, live: &Live) -> Fingerprint {
     match target {
         Target::Cluster { name } => {
-            let facts: Vec<ClusterFacts> = live
-                .clusters
-                .iter()
-                .filter(|c| &c.name == name)
-                .map(ClusterFacts::of)
-                .collect();
-            match facts.as_slice() {
-                [] => Fingerprint::absent(),
-                [one] => one.fingerprint(),
-                many => digest("clusters", &many),
-            }
+            let matches: Vec<&Cluster> = live.clusters.iter().filter(|c| &c.name == name).collect();
+            clusters_fingerprint(&matches)
         }
         Target::Snapshot { name, .. } => {
-            let facts: Vec<SnapshotFacts> = live
-                .snapshots
-                .iter()
-                .filter(|s| &s.name == name)
-                .map(SnapshotFacts::of)
-                .collect();
-            match facts.as_slice() {
-                [] => Fingerprint::absent(),
-                [one] => digest("snapshot", one),
-                many => digest("snapshots", &many),
-            }
+            let matches: Vec<&Snapshot> =
+                live.snapshots.iter().filter(|s| &s.name == name).collect();
+            snapshots_fingerprint(&matches)
         }
+    }
+}
+
+/// The fingerprint of the live clusters that share one name.
+pub(crate) fn clusters_fingerprint(matches: &[&Cluster]) -> Fingerprint {
+    let facts: Vec<ClusterFacts> = matches.iter().map(|c| ClusterFacts::of(c)).collect();
+    match facts.as_slice() {
+        [] => Fingerprint::absent(),
+        [one] => one.fingerprint(),
+        many => digest("clusters", &many),
+    }
+}
+
+/// The fingerprint of the live snapshots that share one name.
+pub(crate) fn snapshots_fingerprint(matches: &[&Snapshot]) -> Fingerprint {
+    let facts: Vec<SnapshotFacts> = matches.iter().map(|s| SnapshotFacts::of(s)).collect();
+    match facts.as_slice() {
+        [] => Fingerprint::absent(),
+        [one] => digest("snapshot", one),
+        many => digest("snapshots", &many),
     }
 }
 

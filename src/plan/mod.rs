@@ -9,6 +9,7 @@ mod changes;
 pub(crate) mod cluster;
 mod diff;
 mod fingerprint;
+mod index;
 mod inplace;
 pub mod model;
 mod planfile;

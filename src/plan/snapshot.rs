@@ -2,7 +2,6 @@
 //! before a cluster is deleted.
 
 use crate::api::wire::{Cluster, Snapshot};
-use crate::api::Live;
 use crate::plan::changes::{change, desired_tags, same, set, tag_list, tag_pairs, unset};
 use crate::plan::cluster::cluster_target;
 use crate::plan::diff::{Builder, Planned};
@@ -63,20 +62,19 @@ impl<'a> Builder<'a> {
             (Some(c), owner) => owner == Some(c.id.as_str()),
             _ if d.presence == Presence::Present => false,
             (None, None) => true,
-            (None, Some(owner)) => !self.live.clusters.iter().any(|c| c.id == owner),
+            (None, Some(owner)) => self.live.cluster_by_id(owner).is_none(),
         }
     }
 
     /// Node count and type of the cluster a snapshot was (or will be) taken from.
     fn snapshot_source(&self, name: &str) -> (Option<u32>, Option<String>) {
-        let live: &'a Live = self.live;
-        if let Some(snapshot) = live.snapshot(name) {
+        if let Some(snapshot) = self.live.snapshot(name) {
             // An existing snapshot has the size of the cluster it was taken from, if that
             // cluster still exists; otherwise the size is unknown until the restore.
             return snapshot
                 .cluster_id
                 .as_deref()
-                .and_then(|id| live.clusters.iter().find(|c| c.id == id))
+                .and_then(|id| self.live.cluster_by_id(id))
                 .map_or((None, None), |c| {
                     (Some(c.number_of_node), Some(c.node_type.clone()))
                 });
@@ -86,7 +84,8 @@ impl<'a> Builder<'a> {
         let owner = self.spec_snapshot_owner(name);
         // Node types never change in place: a live cluster keeps its own.
         let node_type = owner.and_then(|o| {
-            live.cluster(&o.name)
+            self.live
+                .cluster(&o.name)
                 .map(|c| c.node_type.clone())
                 .or_else(|| o.node_type.clone())
         });
@@ -95,13 +94,8 @@ impl<'a> Builder<'a> {
 
     /// Plans a restore from snapshot `snapshot`. Returns whether the cluster will exist.
     pub(crate) fn restore(&mut self, d: &'a DesiredCluster, snapshot: &str) -> bool {
-        let live: &'a Live = self.live;
         let target = cluster_target(&d.name);
-        let matches: Vec<&'a Snapshot> = live
-            .snapshots
-            .iter()
-            .filter(|s| s.name == snapshot)
-            .collect();
+        let matches: Vec<&'a Snapshot> = self.live.snapshots_named(snapshot).to_vec();
         let owner = self.spec_snapshot_owner(snapshot);
         let refusal = match (matches.as_slice(), owner) {
             ([], None) => Some((
@@ -234,7 +228,7 @@ impl<'a> Builder<'a> {
         let cluster = snapshot
             .cluster_id
             .as_deref()
-            .and_then(|id| self.live.clusters.iter().find(|c| c.id == id))
+            .and_then(|id| self.live.cluster_by_id(id))
             .map_or_else(|| "-".to_owned(), |c| c.name.clone());
         self.standalone(Planned {
             target: snapshot_target(&snapshot.name, &cluster),
@@ -257,14 +251,9 @@ impl<'a> Builder<'a> {
         cluster: Option<&Cluster>,
         can_create: bool,
     ) {
-        let live: &'a Live = self.live;
         for ds in d.snapshots.values() {
             let target = snapshot_target(&ds.name, &d.name);
-            let matches: Vec<&'a Snapshot> = live
-                .snapshots
-                .iter()
-                .filter(|s| s.name == ds.name)
-                .collect();
+            let matches: Vec<&'a Snapshot> = self.live.snapshots_named(&ds.name).to_vec();
             let found = match matches.as_slice() {
                 [] => None,
                 [one] => Some(*one),
@@ -466,8 +455,7 @@ impl<'a> Builder<'a> {
     pub(crate) fn final_snapshot(&mut self, d: &DesiredCluster, cluster: &Cluster) -> bool {
         let name = final_snapshot_name(&d.name, &cluster.id);
         let target = snapshot_target(&name, &d.name);
-        let live: &'a Live = self.live;
-        let found: Vec<&'a Snapshot> = live.snapshots.iter().filter(|s| s.name == name).collect();
+        let found: Vec<&'a Snapshot> = self.live.snapshots_named(&name).to_vec();
         let Some(s) = found.first().copied() else {
             self.chain(
                 Planned {
