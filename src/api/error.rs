@@ -284,13 +284,16 @@ pub fn help_for(status: u16, code: Option<&str>, call: &Call, auth: &str) -> Str
             "IAM does not know this project: check OS_PROJECT_NAME / OS_PROJECT_ID (on Open Telekom Cloud the project is usually named after the region, e.g. eu-de)".into()
         }
         (401, _) => unauthorized_help(auth),
+        (403, _) if is_collection(call) => {
+            "the credentials are not valid for this project, or lack DWS permissions there: check OS_PROJECT_ID / OS_PROJECT_NAME against the token's or key pair's project, and that the user has a DWS role (e.g. DWS Administrator, or DWS ReadOnlyAccess for plan)".into()
+        }
         (403, Some("DWS.0015")) => {
             "the object does not exist or your user may not see it: check the id and that the credentials have DWS permissions in this project".into()
         }
         (403, _) => {
             "permission denied: the user needs a DWS role (e.g. DWS Administrator, or DWS ReadOnlyAccess for plan) in this project, and the token's project must be the one in the URL (check OS_PROJECT_NAME / OS_PROJECT_ID against the endpoint's region)".into()
         }
-        (404, _) if call.route.ends_with("{project_id}/clusters") || call.route.ends_with("{project_id}/snapshots") => {
+        (404, _) if is_collection(call) => {
             "the endpoint does not serve this API for this project: check DWS_ENDPOINT / --endpoint, the region and the project id".into()
         }
         (404, _) => "the object does not exist (it may have been deleted meanwhile); run `dwsctl plan` again".into(),
@@ -303,6 +306,12 @@ pub fn help_for(status: u16, code: Option<&str>, call: &Call, auth: &str) -> Str
         (400, _) => "the API rejected the request as invalid; check the spec values named in the message".into(),
         _ => "see the error code in the provider's DWS API documentation".into(),
     }
+}
+
+/// Whether the call addresses the project's collection rather than one object (so a 403 or
+/// 404 is about the project or endpoint, not about an id).
+fn is_collection(call: &Call) -> bool {
+    call.route.ends_with("{project_id}/clusters") || call.route.ends_with("{project_id}/snapshots")
 }
 
 /// What to check when credentials are rejected, per auth method.

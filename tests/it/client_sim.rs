@@ -163,10 +163,8 @@ async fn a_wrong_password_is_refused_with_advice() {
     assert!(report.contains("OS_PASSWORD"), "{report}");
 }
 
-#[tokio::test]
-async fn a_pre_issued_token_observes_without_a_token_call() {
-    let (_sim, base) = start().await;
-    // Issue the token the way a user would, outside dwsctl.
+/// A token issued the way a user would, outside dwsctl.
+async fn issue_token(base: &str) -> String {
     let response = reqwest::Client::new()
         .post(format!("{base}/v3/auth/tokens"))
         .json(
@@ -178,12 +176,18 @@ async fn a_pre_issued_token_observes_without_a_token_call() {
         .send()
         .await
         .expect("token");
-    let token = response
+    response
         .headers()
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())
         .expect("token header")
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_pre_issued_token_observes_without_a_token_call() {
+    let (_sim, base) = start().await;
+    let token = issue_token(&base).await;
     reset_counters(&base).await;
     let mut config = ClientConfig::new(Credentials::Token {
         token: Secret::new(token),
@@ -474,4 +478,24 @@ fn a_bare_sim_flag_does_not_swallow_the_command() {
         cli.global.sim.as_deref(),
         Some(std::path::Path::new("my.json"))
     );
+}
+
+#[tokio::test]
+async fn a_token_for_another_project_is_refused_with_advice_about_the_project() {
+    let (_sim, base) = start().await;
+    let mut config = ClientConfig::new(Credentials::Token {
+        token: Secret::new(issue_token(&base).await),
+        project_id: "0123456789abcdef0123456789abcdef".into(),
+    });
+    config.endpoint = Some(base.clone());
+    let err = Client::new(fast(config))
+        .expect("client")
+        .list_clusters()
+        .await
+        .expect_err("wrong project");
+    assert_eq!(err.status(), Some(403), "{err}");
+    let help = miette::Diagnostic::help(&err)
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    assert!(help.contains("OS_PROJECT_ID"), "{err}: {help}");
 }
