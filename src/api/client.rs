@@ -6,6 +6,7 @@
 //! every mutating call before anything is sent, which is how `plan` guarantees it changes
 //! nothing.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -38,6 +39,40 @@ struct Inner {
     /// The region's host pattern: used when the token catalog has no DWS entry.
     region_endpoint: Option<String>,
     region: Option<String>,
+    /// Seconds to add to this machine's clock when signing (server time minus ours), learnt
+    /// from a refused signature.
+    clock_offset: AtomicI64,
+}
+
+/// A clock difference smaller than this cannot be why a signature was refused (the gateway
+/// allows 15 minutes).
+const SKEW_THRESHOLD_SECS: i64 = 5 * 60;
+
+impl Inner {
+    fn signing_time(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+            + time::Duration::seconds(self.clock_offset.load(Ordering::Relaxed))
+    }
+
+    /// Records the clock offset a refused answer's `Date` header shows; `true` when it is
+    /// large enough to explain the refusal (so re-signing can help).
+    fn learn_skew(&self, answer: &Answer) -> bool {
+        let server = answer
+            .headers
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::retry::parse_http_date);
+        let Some(server) = server else {
+            return false;
+        };
+        let offset = (server - time::OffsetDateTime::now_utc()).whole_seconds();
+        let known = self.clock_offset.load(Ordering::Relaxed);
+        if (offset - known).abs() < SKEW_THRESHOLD_SECS {
+            return false;
+        }
+        self.clock_offset.store(offset, Ordering::Relaxed);
+        true
+    }
 }
 
 impl Client {
@@ -81,6 +116,7 @@ impl Client {
                 explicit_endpoint,
                 region_endpoint,
                 region: config.region,
+                clock_offset: AtomicI64::new(0),
             }),
             read_only: config.read_only,
         })
@@ -358,6 +394,11 @@ impl Client {
                     inner.auth.invalidate(token.serial).await;
                     reissued = true;
                 }
+                // A signature refused because this machine's clock is off: learn the offset
+                // from the server's `Date` and sign once more (a 401 took no effect).
+                (RequestAuth::AkSk { .. }, 401) if !reissued && inner.learn_skew(&answer) => {
+                    reissued = true;
+                }
                 _ => return self.failure(call, answer),
             }
         }
@@ -441,7 +482,7 @@ impl Client {
                     access_key,
                     secret_key,
                     project_id,
-                    time::OffsetDateTime::now_utc(),
+                    self.inner.signing_time(),
                 )
             }
         };

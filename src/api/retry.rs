@@ -137,14 +137,19 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
     }
+    let wait = parse_http_date(value)? - now;
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// Parses an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`, RFC 9110's preferred form), as
+/// `Retry-After` and `Date` carry it.
+pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = time::PrimitiveDateTime::parse(value, &format)
-        .ok()?
-        .assume_utc();
-    let wait = at - now;
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    time::PrimitiveDateTime::parse(value.trim(), &format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// Rate limiter settings of [`Throttle`]; rates are requests per second of cloud time.

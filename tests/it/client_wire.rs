@@ -498,3 +498,104 @@ async fn signed_requests_verify_with_the_reference_signer() {
     assert_eq!(parsed.signature, expected);
     assert_eq!(parsed.access_key, "AKWIRE");
 }
+
+/// A gateway whose clock is `skew` seconds off ours: it refuses signatures more than 15
+/// minutes away from its own time (or every signature, with `refuse_all`), and sends its
+/// time in `Date` as real gateways do.
+async fn skewed_gateway(skew: i64, refuse_all: bool) -> (String, Arc<Mutex<usize>>) {
+    let hits = Arc::new(Mutex::new(0usize));
+    let seen = hits.clone();
+    let handler = move |headers: HeaderMap| {
+        let seen = seen.clone();
+        async move {
+            *seen.lock().expect("lock") += 1;
+            let server_now = time::OffsetDateTime::now_utc() + time::Duration::seconds(skew);
+            let http_date = time::macros::format_description!(
+                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+            );
+            let sdk_date =
+                time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+            let signed_at = headers
+                .get("x-sdk-date")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| time::PrimitiveDateTime::parse(v, &sdk_date).ok())
+                .map(time::PrimitiveDateTime::assume_utc);
+            let fresh = signed_at.is_some_and(|at| (at - server_now).whole_seconds().abs() <= 900);
+            let date = server_now.format(&http_date).unwrap_or_default();
+            let (status, body) = if fresh && !refuse_all {
+                (StatusCode::OK, EMPTY_LIST)
+            } else {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    r#"{"error_code":"APIGW.0303","error_msg":"Incorrect app authentication information."}"#,
+                )
+            };
+            (
+                status,
+                [
+                    ("content-type", "application/json".to_owned()),
+                    ("date", date),
+                ],
+                body,
+            )
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), hits)
+}
+
+fn signing_client(base: &str) -> Client {
+    let mut config = ClientConfig::new(Credentials::AkSk {
+        access_key: "AKSKEW".into(),
+        secret_key: Secret::new("canary-wire-sk-skew"),
+        project_id: PID.into(),
+    });
+    config.endpoint = Some(base.to_owned());
+    config.retry = fast_policy();
+    Client::new(config).expect("client")
+}
+
+#[tokio::test]
+async fn a_signature_refused_for_clock_skew_is_signed_again_once_with_the_servers_time() {
+    let (base, hits) = skewed_gateway(3600, false).await;
+    let client = signing_client(&base);
+    client
+        .list_clusters()
+        .await
+        .expect("re-signed with the server's time");
+    assert_eq!(*hits.lock().expect("lock"), 2);
+    client
+        .list_clusters()
+        .await
+        .expect("the offset is remembered");
+    assert_eq!(*hits.lock().expect("lock"), 3);
+}
+
+#[tokio::test]
+async fn a_refused_signature_with_a_correct_clock_is_not_sent_again() {
+    let (base, hits) = skewed_gateway(0, true).await;
+    let err = signing_client(&base)
+        .list_clusters()
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err}");
+    assert_eq!(*hits.lock().expect("lock"), 1);
+}
+
+#[tokio::test]
+async fn clock_correction_is_tried_only_once_per_call() {
+    let (base, hits) = skewed_gateway(-3600, true).await;
+    let err = signing_client(&base)
+        .list_clusters()
+        .await
+        .expect_err("refused even with the right time");
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err}");
+    assert_eq!(*hits.lock().expect("lock"), 2);
+}
