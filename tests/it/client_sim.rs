@@ -323,6 +323,26 @@ async fn observing_a_thousand_clusters_and_ten_thousand_snapshots_takes_two_list
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
     assert_eq!(counts, expected);
+
+    // With AK/SK signing there is no token call at all.
+    reset_counters(&base).await;
+    let mut config = ClientConfig::new(Credentials::AkSk {
+        access_key: sim::DEFAULT_ACCESS_KEY.into(),
+        secret_key: Secret::new(sim::DEFAULT_SECRET_KEY),
+        project_id: sim::DEFAULT_PROJECT_ID.into(),
+    });
+    config.endpoint = Some(base.clone());
+    config.request_timeout = Duration::from_secs(120);
+    let live = Client::new(config)
+        .expect("client")
+        .observe()
+        .await
+        .expect("observe");
+    assert_eq!(live.snapshots.len(), 10_000);
+    let counts = counters(&base).await;
+    assert_eq!(counts.values().sum::<u64>(), 2, "{counts:?}");
+    assert_eq!(counts.get(LIST_CLUSTERS), Some(&1));
+    assert_eq!(counts.get(LIST_SNAPSHOTS), Some(&1));
 }
 
 #[tokio::test]
