@@ -65,7 +65,13 @@ impl RetryPolicy {
             .base
             .saturating_mul(2u32.saturating_pow(retry.min(30)))
             .min(self.max_backoff);
-        ceiling.mul_f64(unit.clamp(0.0, 1.0))
+        // NaN clamps to NaN: treat it as 0 rather than let `mul_f64` panic.
+        let unit = if unit.is_nan() {
+            0.0
+        } else {
+            unit.clamp(0.0, 1.0)
+        };
+        ceiling.mul_f64(unit)
     }
 
     /// The wait before retry number `retry`: the server's `Retry-After` when it sent one
@@ -80,7 +86,9 @@ impl RetryPolicy {
     /// A cloud-time duration in real time.
     pub fn real(&self, cloud: Duration) -> Duration {
         if self.time_scale.is_finite() && self.time_scale > 0.0 {
-            cloud.div_f64(self.time_scale)
+            // A tiny scale would overflow a Duration: wait "forever" rather than panic.
+            Duration::try_from_secs_f64(cloud.as_secs_f64() / self.time_scale)
+                .unwrap_or(Duration::MAX)
         } else {
             cloud
         }
@@ -135,7 +143,8 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        // `try_`: a remote value such as `1e300` must not panic.
+        return Duration::try_from_secs_f64(seconds).ok();
     }
     let wait = parse_http_date(value)? - now;
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
@@ -221,8 +230,9 @@ impl Throttle {
                 None => Duration::ZERO,
                 Some(rate) => {
                     let slot = state.next_slot.max(now);
-                    let interval = Duration::from_secs_f64(1.0 / rate / self.time_scale);
-                    state.next_slot = slot + interval;
+                    let interval = Duration::try_from_secs_f64(1.0 / rate / self.time_scale)
+                        .unwrap_or(Duration::from_secs(3600));
+                    state.next_slot = slot.checked_add(interval).unwrap_or(slot);
                     slot - now
                 }
             }
@@ -323,6 +333,16 @@ mod tests {
             ..RetryPolicy::default()
         };
         assert_eq!(broken.real(Duration::from_secs(2)), Duration::from_secs(2));
+        let tiny = RetryPolicy {
+            time_scale: 1e-300,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(
+            tiny.real(Duration::from_secs(2)),
+            Duration::MAX,
+            "no overflow panic"
+        );
+        assert_eq!(RetryPolicy::default().backoff(1, f64::NAN), Duration::ZERO);
     }
 
     #[test]
@@ -346,6 +366,9 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("1e300", now), None, "no overflow panic");
+        assert_eq!(parse_retry_after("NaN", now), None);
+        assert_eq!(parse_retry_after("inf", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("", now), None);
     }
