@@ -48,6 +48,10 @@ pub struct ApplyArgs {
 
 pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     let timeouts = parse_timeouts(&args.timeouts)?;
+    // Without a prompt, an interrupt is handled from the start: one during planning then
+    // ends the run before anything is sent, with the same exit code.
+    let interrupt =
+        (args.yes || args.plan.is_some()).then(|| exec::interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
     let loaded = crate::spec::load(&args.spec.files())?;
     let saved = match &args.plan {
@@ -71,9 +75,12 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         return Ok(Exit::Ok);
     }
     refuse_blocked(&plan)?;
-    if fresh && !args.yes {
+    // Ctrl-C at the prompt must still end the process, so the handler comes after it.
+    let needs_prompt = fresh && !args.yes;
+    if needs_prompt {
         confirm(&plan)?;
     }
+    let interrupt = interrupt.unwrap_or_else(|| exec::interrupt::listen(print_status));
     let events = progress(args.json);
     let options = Options {
         parallelism: args.parallelism as usize,
@@ -83,7 +90,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         timeouts,
         fingerprint: (!fresh).then_some(plan::fingerprint as exec::FingerprintFn),
         live: Some(live),
-        interrupt: Some(exec::interrupt::listen(print_status)),
+        interrupt: Some(interrupt),
         ..Options::default()
     };
     let report = exec::execute(

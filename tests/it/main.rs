@@ -2,7 +2,9 @@
 //! loopback. Each area is a module.
 
 mod apply;
+mod apply_cli;
 mod apply_faults;
+mod apply_interrupt;
 mod apply_support;
 mod client_canary;
 mod client_decode;

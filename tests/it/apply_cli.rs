@@ -1,0 +1,168 @@
+//! `dwsctl apply` as users run it: the real binary with the embedded simulator
+//! (`--sim=STATE`), in a fixed environment, from a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use super::apply::ABSENT_OVERLAY;
+use super::apply_support::{example, ADMIN_PASSWORD};
+
+/// Fast enough for tests; each stage still shows up in the progress lines.
+pub const SCALE: &str = "1500";
+
+/// A `dwsctl --sim=STATE` command with a fixed environment and no stdin.
+pub fn command(dir: &Path, scale: &str, args: &[&str]) -> Command {
+    let state = dir.join("sim-state.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
+    cmd.arg(format!("--sim={}", state.display()))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("DWSCTL_SIM_TIME_SCALE", scale)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub async fn dwsctl(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = command(dir, SCALE, args);
+    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+        .await
+        .expect("join")
+}
+
+fn quickstart() -> String {
+    example("quickstart.yaml").display().to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path: PathBuf = dir.join(name);
+    std::fs::write(&path, content).expect("write spec");
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "--yes"]).await;
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    for stage in [
+        "cluster.dws-demo.create: started",
+        "snapshot.snapshotForDemoCluster.create: started",
+        "cluster.dws-restore.restore: started",
+        "Apply complete: 3 done, 0 failed, 0 skipped.",
+    ] {
+        assert!(stderr.contains(stage), "{stage:?} missing from:\n{stderr}");
+    }
+    assert!(!stderr.contains(ADMIN_PASSWORD) && !text(&out.stdout).contains(ADMIN_PASSWORD));
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 0);
+
+    let absent = write(dir.path(), "absent.yaml", ABSENT_OVERLAY);
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "--yes"]).await;
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cluster.dws-demo.delete: done"), "{stderr}");
+    let out = dwsctl(
+        dir.path(),
+        &["plan", "-f", &q, "-f", &absent, "--detailed-exitcode"],
+    )
+    .await;
+    assert_exit(&out, 0);
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "--yes"]).await;
+    assert_exit(&out, 0);
+    insta::assert_snapshot!("apply_with_nothing_to_do_stdout", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_yes_off_a_terminal_apply_refuses_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["apply", "-f", &q]).await;
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("stdin is not a terminal"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
+    assert_exit(&out, 0);
+    let absent = write(dir.path(), "absent.yaml", ABSENT_OVERLAY);
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "plan.json"]).await;
+    assert_exit(&out, 4);
+    assert!(
+        text(&out.stderr).contains("another spec"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "plan.json"]).await;
+    assert_exit(&out, 0);
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 0);
+    // Applying the same saved plan again: its creates now find their targets moved.
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "plan.json"]).await;
+    assert_exit(&out, 4);
+    assert!(
+        text(&out.stderr).contains("changed since the plan was made"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "--yes", "--json"]).await;
+    assert_exit(&out, 0);
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every stdout line is JSON"))
+        .collect();
+    assert_eq!(
+        events.first().map(|e| e["event"].clone()),
+        Some("plan".into())
+    );
+    let last = events.last().expect("events");
+    assert_eq!(last["event"], "summary");
+    assert_eq!(last["status"], "complete");
+    assert_eq!(last["done"], 3);
+    assert!(events.iter().any(|e| e["event"] == "progress"));
+
+    let other_type = "version: 1\nclusters:\n  dws-demo:\n    node_type: dws.m3.2xlarge\n";
+    let overlay = write(dir.path(), "bigger.yaml", other_type);
+    let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &overlay, "--yes"]).await;
+    assert_exit(&out, 3);
+    assert!(
+        text(&out.stderr).contains("blocked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
