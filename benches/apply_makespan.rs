@@ -13,6 +13,9 @@
 //! `cargo bench --bench apply_makespan` (`DWSCTL_BENCH_SCALE` sets the simulator time scale,
 //! default 500).
 
+// A benchmark's output is its figures on stdout.
+#![allow(clippy::print_stdout)]
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -113,8 +116,11 @@ impl Bench {
 /// Watches every object closely (a list every simulated second) and records when each
 /// operation started (first seen busy) and ended (first seen settled): the operations' own
 /// durations, free of any client's detection lag.
+/// Per object: when its operation was first seen, and when first seen settled.
+type Spans = Arc<Mutex<BTreeMap<String, (f64, Option<f64>)>>>;
+
 struct Observer {
-    spans: Arc<Mutex<BTreeMap<String, (f64, Option<f64>)>>>,
+    spans: Spans,
     calls: Arc<AtomicU64>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -122,7 +128,7 @@ struct Observer {
 
 impl Observer {
     fn start(bench: &Bench) -> Self {
-        let spans: Arc<Mutex<BTreeMap<String, (f64, Option<f64>)>>> = Arc::default();
+        let spans: Spans = Arc::default();
         let calls = Arc::new(AtomicU64::new(0));
         let (stop, mut stopped) = watch::channel(false);
         let client = client_for(&bench.base, bench.scale);

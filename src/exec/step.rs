@@ -174,12 +174,15 @@ where
     }
     let deadline = Instant::now() + ctx.options.real(timeout);
     let grace = ctx.options.unknown_grace;
-    for _ in 0..MAX_SENDS {
+    for attempt in 1..=MAX_SENDS {
         let before = ctx.poller.ticks_started();
+        // After the last send, any of the attempts may still show up: look until the timeout
+        // rather than leave an object this run made but did not finish (e.g. untagged).
+        let window = if attempt == MAX_SENDS { timeout } else { grace };
         match ctx.call(&step.id, what, deadline, &mut send).await? {
             Ok(id) => return Ok(id),
             Err(CloudError::OutcomeUnknown(message)) => {
-                match ctx.look(&step.id, need, before, grace, find).await? {
+                match ctx.look(&step.id, need, before, window, find).await? {
                     Found::Match(id) => return Ok(id),
                     Found::Mismatch(why) => {
                         return Err(StepEnd::Failed(format!("{what}: {message}; {why}")))
@@ -202,8 +205,8 @@ where
         }
     }
     Err(StepEnd::Failed(format!(
-        "{what}: the outcome stayed unknown {MAX_SENDS} times and the object is not listed; \
-         run plan again"
+        "{what}: the outcome stayed unknown {MAX_SENDS} times and the object was not listed \
+         within the timeout; run plan again"
     )))
 }
 

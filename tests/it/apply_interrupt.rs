@@ -100,10 +100,7 @@ async fn sigint_at_random_points_then_a_rerun_converges_without_duplicates() {
     let mut interrupted = 0;
     while let Some(joined) = tasks.join_next().await {
         match joined.expect("join") {
-            Ok(line) => {
-                interrupted += usize::from(line.contains("Some(130)"));
-                println!("{line}");
-            }
+            Ok(line) => interrupted += usize::from(line.contains("Some(130)")),
             Err(failure) => failures.push(failure),
         }
     }
