@@ -22,7 +22,8 @@ use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::{ClusterRec, Op, Task, TaskKind};
-use super::validate;
+use super::Config;
+use super::{validate, view};
 use crate::api::sign::sha256_hex;
 use crate::api::wire::{
     ClusterDetailResponse, ClusterIdResponse, ClusterList, CreateCluster, DeleteClusterRequest,
@@ -112,7 +113,7 @@ pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
             .clusters
             .iter()
             .filter(|c| c.visible_at <= now)
-            .map(|c| c.view(&inner.clock, false))
+            .map(|c| view::cluster(c, &inner.clock, false))
             .collect()
     };
     let count = clusters.len() as u64;
@@ -123,7 +124,7 @@ pub async fn detail(State(shared): State<Arc<Shared>>, params: Params) -> ApiRes
     let mut inner = shared.world();
     let cluster = find(&mut inner, params.get("cluster_id"))?.clone();
     reply::ok(&ClusterDetailResponse {
-        cluster: cluster.view(&inner.clock, true),
+        cluster: view::cluster(&cluster, &inner.clock, true),
     })
 }
 
@@ -247,13 +248,9 @@ pub fn injected_failure(restore: bool) -> FailedReasons {
     }
 }
 
-pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    actions: Option<Extension<Actions>>,
-    DwsJson(body): DwsJson<Value>,
-) -> ApiResult {
-    let req = unwrap_create(body)?;
-    let cfg = &shared.config;
+/// Checks a create request against every stateless rule, in the order of the create page's
+/// field table, and turns it into a [`NewCluster`] (duration, faults and lag still zero).
+fn checked(cfg: &Config, req: CreateCluster) -> Result<NewCluster, ApiErr> {
     validate::cluster_name(&req.name)?;
     let flavor = catalog::flavor(&req.node_type).ok_or_else(|| {
         ApiErr::dws(
@@ -289,41 +286,49 @@ pub async fn create(
     validate::number_of_cn(cns, req.number_of_node)?;
     let tags = req.tags.clone().unwrap_or_default();
     validate::tags(&tags)?;
+    Ok(NewCluster {
+        password_sha256: sha256_hex(req.user_pwd.expose().as_bytes()),
+        name: req.name,
+        flavor,
+        number_of_node: req.number_of_node,
+        subnet_id: req.subnet_id,
+        security_group_id: req.security_group_id,
+        vpc_id: req.vpc_id,
+        availability_zone: az,
+        port,
+        user_name: req.user_name,
+        public_ip: req.public_ip,
+        number_of_cn: cns,
+        tags,
+        enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
+        restored_from: None,
+        version: "8.1.3.310".to_owned(),
+        duration: 0.0,
+        failure: None,
+        list_lag: 0.0,
+    })
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    actions: Option<Extension<Actions>>,
+    DwsJson(body): DwsJson<Value>,
+) -> ApiResult {
+    let mut new = checked(&shared.config, unwrap_create(body)?)?;
     let actions = actions.map(|Extension(a)| a).unwrap_or_default();
     let mut inner = shared.world();
-    if inner.world.clusters.iter().any(|c| c.name == req.name) {
-        return Err(name_taken(&req.name));
+    if inner.world.clusters.iter().any(|c| c.name == new.name) {
+        return Err(name_taken(&new.name));
     }
     validate::quota(
         inner.world.nodes_in_use(),
-        u64::from(req.number_of_node),
-        cfg.node_quota,
+        u64::from(new.number_of_node),
+        shared.config.node_quota,
     )?;
-    let duration = inner.world.duration(CREATE_SECS.0, CREATE_SECS.1);
-    let id = insert(
-        &mut inner,
-        NewCluster {
-            name: req.name,
-            flavor,
-            number_of_node: req.number_of_node,
-            subnet_id: req.subnet_id,
-            security_group_id: req.security_group_id,
-            vpc_id: req.vpc_id,
-            availability_zone: az,
-            port,
-            user_name: req.user_name,
-            password_sha256: sha256_hex(req.user_pwd.expose().as_bytes()),
-            public_ip: req.public_ip,
-            number_of_cn: cns,
-            tags,
-            enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
-            restored_from: None,
-            version: "8.1.3.310".to_owned(),
-            duration,
-            failure: actions.create_fails.then(|| injected_failure(false)),
-            list_lag: actions.list_lag.unwrap_or(0.0),
-        },
-    );
+    new.duration = inner.world.duration(CREATE_SECS.0, CREATE_SECS.1);
+    new.failure = actions.create_fails.then(|| injected_failure(false));
+    new.list_lag = actions.list_lag.unwrap_or(0.0);
+    let id = insert(&mut inner, new);
     shared.commit(&inner)?;
     reply::ok(&ClusterIdResponse {
         cluster: IdOnly { id },

@@ -26,6 +26,9 @@ pub enum Fault {
     ResetBeforeCommit,
     /// Run the handler (the change is committed), then drop the connection unanswered.
     ResetAfterCommit,
+    /// Run the handler (the change is committed), then hold the answer for this many real
+    /// milliseconds, so that a client with a shorter timeout gives up not knowing the outcome.
+    HangAfterCommit { ms: u64 },
     /// Objects created by the matched call appear in list answers only after this many
     /// simulated seconds (their detail GET works at once).
     ListLag { seconds: f64 },
@@ -92,6 +95,7 @@ pub struct Actions {
     pub latency_ms: u64,
     pub reset_before: bool,
     pub reset_after: bool,
+    pub hang_after_ms: u64,
     pub list_lag: Option<f64>,
     pub create_fails: bool,
 }
@@ -139,7 +143,7 @@ impl Faults {
                         "rules[{i}].fault.per_second must be > 0 and burst >= 1"
                     ));
                 }
-                Fault::Latency { ms } if *ms > 600_000 => {
+                Fault::Latency { ms } | Fault::HangAfterCommit { ms } if *ms > 600_000 => {
                     return Err(format!("rules[{i}].fault.ms must be at most 600000"));
                 }
                 _ => {}
@@ -221,6 +225,7 @@ impl Faults {
                 Fault::Latency { ms } => actions.latency_ms += ms,
                 Fault::ResetBeforeCommit => actions.reset_before = true,
                 Fault::ResetAfterCommit => actions.reset_after = true,
+                Fault::HangAfterCommit { ms } => actions.hang_after_ms += ms,
                 Fault::ListLag { seconds } => {
                     actions.list_lag = Some(actions.list_lag.unwrap_or(0.0).max(*seconds));
                 }

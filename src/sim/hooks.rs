@@ -113,27 +113,7 @@ async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedReque
         if inner.world.clusters.iter().any(|c| c.name == name) {
             return Err(clusters::name_taken(&name));
         }
-        let new = NewCluster {
-            name,
-            flavor,
-            number_of_node: 3,
-            subnet_id: nets.subnet_ids.first().cloned().unwrap_or_default(),
-            security_group_id: nets.security_group_ids.first().cloned().unwrap_or_default(),
-            vpc_id: nets.vpc_ids.first().cloned().unwrap_or_default(),
-            availability_zone: nets.availability_zones.first().cloned().unwrap_or_default(),
-            port: 8000,
-            user_name: "dbadmin".to_owned(),
-            password_sha256: sha256_hex(b"Seeded-Passw0rd!"),
-            public_ip: None,
-            number_of_cn: 3,
-            tags: Vec::new(),
-            enterprise_project_id: "0".to_owned(),
-            restored_from: None,
-            version: "8.1.3.310".to_owned(),
-            duration: 0.0,
-            failure: None,
-            list_lag: 0.0,
-        };
+        let new = seed_cluster(nets, flavor, name);
         ids.push(clusters::insert(&mut inner, new));
     }
     let now = inner.clock.now();
@@ -171,6 +151,36 @@ async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedReque
     }
     shared.commit(&inner)?;
     reply::ok(&json!({ "clusters": req.clusters, "snapshots": snapshots }))
+}
+
+/// An AVAILABLE 3-node cluster in the first configured network.
+fn seed_cluster(
+    nets: &super::Networks,
+    flavor: &'static catalog::Flavor,
+    name: String,
+) -> NewCluster {
+    let first = |ids: &[String]| ids.first().cloned().unwrap_or_default();
+    NewCluster {
+        name,
+        flavor,
+        number_of_node: 3,
+        subnet_id: first(&nets.subnet_ids),
+        security_group_id: first(&nets.security_group_ids),
+        vpc_id: first(&nets.vpc_ids),
+        availability_zone: first(&nets.availability_zones),
+        port: 8000,
+        user_name: "dbadmin".to_owned(),
+        password_sha256: sha256_hex(b"Seeded-Passw0rd!"),
+        public_ip: None,
+        number_of_cn: 3,
+        tags: Vec::new(),
+        enterprise_project_id: "0".to_owned(),
+        restored_from: None,
+        version: "8.1.3.310".to_owned(),
+        duration: 0.0,
+        failure: None,
+        list_lag: 0.0,
+    }
 }
 
 /// Empties the world (same seed, ids start over), the fault schedule, the counters and the

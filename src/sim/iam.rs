@@ -148,7 +148,28 @@ pub async fn issue_token(
         )
     };
     let with_catalog = !query.as_deref().is_some_and(|q| q.contains("nocatalog"));
-    let body = TokenResponse {
+    let catalog = if with_catalog {
+        catalog(&shared, project.map(|a| a.project_id.as_str()))
+    } else {
+        Vec::new()
+    };
+    let body = token_body(account, project, issued, expires, catalog);
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(value) = token.parse() {
+        response.headers_mut().insert("x-subject-token", value);
+    }
+    Ok(response)
+}
+
+/// The body of a 201 token answer.
+fn token_body(
+    account: &Account,
+    project: Option<&Account>,
+    issued: std::time::SystemTime,
+    expires: std::time::SystemTime,
+    catalog: Vec<CatalogEntry>,
+) -> TokenResponse {
+    TokenResponse {
         token: TokenBody {
             methods: vec!["password".to_owned()],
             expires_at: format_iam(expires),
@@ -174,18 +195,9 @@ pub async fn issue_token(
                 id: Some("0a1b2c3d4e5f40718293a4b5c6d7e8f9".to_owned()),
                 name: Some("te_admin".to_owned()),
             }],
-            catalog: if with_catalog {
-                catalog(&shared, project.map(|a| a.project_id.as_str()))
-            } else {
-                Vec::new()
-            },
+            catalog,
         },
-    };
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(value) = token.parse() {
-        response.headers_mut().insert("x-subject-token", value);
     }
-    Ok(response)
 }
 
 fn user_matches(account: &Account, user: &crate::api::wire::AuthUser) -> bool {
@@ -265,24 +277,29 @@ pub async fn authenticate(State(shared): State<Arc<Shared>>, req: Request, next:
     }
 }
 
+/// A known, unexpired token scoped to `project`.
+fn check_token(shared: &Shared, token: &str, project: &str) -> Result<(), ApiErr> {
+    let info = lock(&shared.tokens).0.get(token).cloned();
+    let Some(info) = info else {
+        return Err(unauthorized("the token is unknown."));
+    };
+    if lock(&shared.inner).clock.now() >= info.expires_virtual {
+        return Err(ApiErr::gateway(
+            StatusCode::UNAUTHORIZED,
+            "APIGW.0307",
+            "The token must be updated.",
+        ));
+    }
+    if info.project_id.as_deref() != Some(project) {
+        return Err(wrong_project(project));
+    }
+    Ok(())
+}
+
 async fn check(shared: &Shared, req: Request) -> Result<Request, ApiErr> {
     let project = path_project(req.uri().path()).to_owned();
     if let Some(token) = req.headers().get("x-auth-token") {
-        let token = token.to_str().unwrap_or("");
-        let info = lock(&shared.tokens).0.get(token).cloned();
-        let Some(info) = info else {
-            return Err(unauthorized("the token is unknown."));
-        };
-        if lock(&shared.inner).clock.now() >= info.expires_virtual {
-            return Err(ApiErr::gateway(
-                StatusCode::UNAUTHORIZED,
-                "APIGW.0307",
-                "The token must be updated.",
-            ));
-        }
-        if info.project_id.as_deref() != Some(project.as_str()) {
-            return Err(wrong_project(&project));
-        }
+        check_token(shared, token.to_str().unwrap_or(""), &project)?;
         return Ok(req);
     }
     let Some(authz) = req.headers().get("authorization") else {

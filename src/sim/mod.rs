@@ -25,6 +25,7 @@ pub mod server;
 pub mod snapshots;
 pub mod state;
 pub mod validate;
+pub mod view;
 
 pub use server::{spawn, SimHandle};
 

@@ -284,8 +284,12 @@ async fn api_layer(State(shared): State<Arc<Shared>>, mut req: Request, next: Ne
         return injected_status(status, retry_after).into_response();
     }
     let reset_after = actions.reset_after;
+    let hang_after_ms = actions.hang_after_ms;
     req.extensions_mut().insert::<Actions>(actions);
     let mut response = next.run(req).await;
+    if hang_after_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(hang_after_ms)).await;
+    }
     if reset_after {
         if let Some(kill) = &kill {
             kill.fire();

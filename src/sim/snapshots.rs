@@ -22,9 +22,10 @@ use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::{Op, Phase, SnapshotRec, SnapshotSource, Task, TaskKind};
 use super::validate;
+use super::Config;
 use crate::api::wire::{
-    ClusterIdResponse, CreateSnapshotRequest, IdOnly, RestoreRequest, SnapshotDetailResponse,
-    SnapshotIdResponse, SnapshotList,
+    ClusterIdResponse, CreateSnapshotRequest, IdOnly, Restore, RestoreRequest,
+    SnapshotDetailResponse, SnapshotIdResponse, SnapshotList,
 };
 
 /// Virtual snapshot durations: "a few minutes".
@@ -189,16 +190,60 @@ pub async fn delete(State(shared): State<Arc<Shared>>, params: Params) -> ApiRes
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-/// Restore to a new cluster: the source's node type, node count and admin user; network
+/// Checks a restore request against the stateless rules and builds the new cluster from it
+/// and the snapshot's source: node type, node count and admin user from the source; network
 /// and port from the request or the source.
+fn checked(cfg: &Config, req: Restore, snapshot: &SnapshotRec) -> Result<NewCluster, ApiErr> {
+    validate::cluster_name(&req.name)?;
+    let src = &snapshot.source;
+    let vpc = req.vpc_id.unwrap_or_else(|| src.vpc_id.clone());
+    let subnet = req.subnet_id.unwrap_or_else(|| src.subnet_id.clone());
+    let sg = req
+        .security_group_id
+        .unwrap_or_else(|| src.security_group_id.clone());
+    validate::network(&cfg.networks, &vpc, &subnet, &sg)?;
+    let az = req
+        .availability_zone
+        .unwrap_or_else(|| src.availability_zone.clone());
+    validate::availability_zone(&cfg.networks, &az)?;
+    let port = req.port.unwrap_or(8000);
+    validate::port(port)?;
+    if let Some(ip) = &req.public_ip {
+        validate::public_ip(ip)?;
+    }
+    let flavor = catalog::flavor(&src.node_type)
+        .or_else(|| catalog::FLAVORS.first())
+        .ok_or_else(|| ApiErr::bad_param("The snapshot's node type is unknown."))?;
+    Ok(NewCluster {
+        name: req.name,
+        flavor,
+        number_of_node: src.number_of_node,
+        subnet_id: subnet,
+        security_group_id: sg,
+        vpc_id: vpc,
+        availability_zone: az,
+        port,
+        user_name: src.user_name.clone(),
+        password_sha256: src.password_sha256.clone(),
+        public_ip: req.public_ip,
+        number_of_cn: src.number_of_cn,
+        tags: Vec::new(),
+        enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
+        restored_from: Some(snapshot.id.clone()),
+        version: src.version.clone(),
+        duration: 0.0,
+        failure: None,
+        list_lag: 0.0,
+    })
+}
+
+/// Restore to a new cluster (`POST snapshots/{id}/actions`).
 pub async fn restore(
     State(shared): State<Arc<Shared>>,
     params: Params,
     actions: Option<Extension<Actions>>,
     DwsJson(body): DwsJson<RestoreRequest>,
 ) -> ApiResult {
-    let req = body.restore;
-    let cfg = &shared.config;
     let actions = actions.map(|Extension(a)| a).unwrap_or_default();
     let mut inner = shared.world();
     let now = inner.clock.now();
@@ -210,67 +255,22 @@ pub async fn restore(
             "Snapshot status is not allowed to operation. Only AVAILABLE snapshots can be restored.",
         ));
     }
-    validate::cluster_name(&req.name)?;
-    let src = &snapshot.source;
-    let vpc = req.vpc_id.clone().unwrap_or_else(|| src.vpc_id.clone());
-    let subnet = req
-        .subnet_id
-        .clone()
-        .unwrap_or_else(|| src.subnet_id.clone());
-    let sg = req
-        .security_group_id
-        .clone()
-        .unwrap_or_else(|| src.security_group_id.clone());
-    validate::network(&cfg.networks, &vpc, &subnet, &sg)?;
-    let az = req
-        .availability_zone
-        .clone()
-        .unwrap_or_else(|| src.availability_zone.clone());
-    validate::availability_zone(&cfg.networks, &az)?;
-    let port = req.port.unwrap_or(8000);
-    validate::port(port)?;
-    if let Some(ip) = &req.public_ip {
-        validate::public_ip(ip)?;
-    }
-    if inner.world.clusters.iter().any(|c| c.name == req.name) {
-        return Err(clusters::name_taken(&req.name));
+    let mut new = checked(&shared.config, body.restore, &snapshot)?;
+    if inner.world.clusters.iter().any(|c| c.name == new.name) {
+        return Err(clusters::name_taken(&new.name));
     }
     validate::quota(
         inner.world.nodes_in_use(),
-        u64::from(src.number_of_node),
-        cfg.node_quota,
+        u64::from(new.number_of_node),
+        shared.config.node_quota,
     )?;
-    let flavor = catalog::flavor(&src.node_type)
-        .or_else(|| catalog::FLAVORS.first())
-        .ok_or_else(|| ApiErr::bad_param("The snapshot's node type is unknown."))?;
     let factor = inner.world.rng().gen_range(1.5..=2.0);
-    let duration = (snapshot.op.duration * factor).max(MIN_RESTORE_SECS);
-    let id = clusters::insert(
-        &mut inner,
-        NewCluster {
-            name: req.name,
-            flavor,
-            number_of_node: src.number_of_node,
-            subnet_id: subnet,
-            security_group_id: sg,
-            vpc_id: vpc,
-            availability_zone: az,
-            port,
-            user_name: src.user_name.clone(),
-            password_sha256: src.password_sha256.clone(),
-            public_ip: req.public_ip,
-            number_of_cn: src.number_of_cn,
-            tags: Vec::new(),
-            enterprise_project_id: req.enterprise_project_id.unwrap_or_else(|| "0".to_owned()),
-            restored_from: Some(snapshot.id.clone()),
-            version: src.version.clone(),
-            duration,
-            failure: actions
-                .create_fails
-                .then(|| clusters::injected_failure(true)),
-            list_lag: actions.list_lag.unwrap_or(0.0),
-        },
-    );
+    new.duration = (snapshot.op.duration * factor).max(MIN_RESTORE_SECS);
+    new.failure = actions
+        .create_fails
+        .then(|| clusters::injected_failure(true));
+    new.list_lag = actions.list_lag.unwrap_or(0.0);
+    let id = clusters::insert(&mut inner, new);
     shared.commit(&inner)?;
     reply::ok(&ClusterIdResponse {
         cluster: IdOnly { id },

@@ -6,7 +6,7 @@
 //! nodes, a deleted one disappears); every request settles first, so what a client sees
 //! depends only on virtual time, never on when it last looked.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -342,132 +342,6 @@ impl ClusterRec {
             .as_ref()
             .filter(|t| !t.op.done(now))
             .map(|t| format!("The cluster is busy with task {}.", t.kind.task_status()))
-    }
-
-    /// The cluster as the list (`detail == false`) or detail call shows it.
-    pub fn view(&self, clock: &Clock, detail: bool) -> wire::Cluster {
-        let now = clock.now();
-        let phase = self.phase(now);
-        let available = phase == Phase::Available;
-        let mut action_progress = BTreeMap::new();
-        let mut task_status = None;
-        let mut resize_info = None;
-        match phase {
-            Phase::Creating => {
-                let key = if self.restoring {
-                    "RESTORING"
-                } else {
-                    "CREATING"
-                };
-                action_progress.insert(key.to_owned(), self.creation.percent(now));
-                if self.restoring {
-                    task_status = Some("RESTORING".to_owned());
-                }
-            }
-            Phase::Failed(_) => {}
-            Phase::Available => {
-                if let Some(task) = self.task.as_ref().filter(|t| !t.op.done(now)) {
-                    let key = task.kind.task_status();
-                    action_progress.insert(key.to_owned(), task.op.percent(now));
-                    task_status = Some(key.to_owned());
-                    if let TaskKind::Growing { new_node_ids, .. } = &task.kind {
-                        resize_info = Some(wire::ResizeInfo {
-                            target_node_num: u64::from(self.number_of_node)
-                                + new_node_ids.len() as u64,
-                            origin_node_num: u64::from(self.number_of_node),
-                            resize_status: "GROWING".to_owned(),
-                            start_time: Some(task.started_wall.clone()),
-                        });
-                    }
-                }
-            }
-        }
-        let endpoints = if available {
-            self.private_ips
-                .iter()
-                .take(2)
-                .map(|ip| wire::Endpoint {
-                    connect_info: format!("{ip}:{}", self.port),
-                    jdbc_url: format!("jdbc:postgresql://{ip}:{}/<YOUR_DATABASE_name>", self.port),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let public_endpoints = match (&self.eip_address, available) {
-            (Some(addr), true) => vec![wire::PublicEndpoint {
-                public_connect_info: format!("{addr}:{}", self.port),
-                jdbc_url: format!(
-                    "jdbc:postgresql://{addr}:{}/<YOUR_DATABASE_name>",
-                    self.port
-                ),
-            }],
-            _ => Vec::new(),
-        };
-        let public_ip = self.public_ip.clone().map(|mut ip| {
-            if available {
-                ip.eip_address = self.eip_address.clone();
-            }
-            ip
-        });
-        let status = match phase {
-            Phase::Creating => "CREATING",
-            Phase::Failed(_) => "CREATION FAILED",
-            Phase::Available => "AVAILABLE",
-        };
-        wire::Cluster {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            status: status.to_owned(),
-            version: Some(self.version.clone()),
-            created: Some(self.created.clone()),
-            updated: Some(self.updated.clone()),
-            port: self.port,
-            endpoints,
-            public_endpoints,
-            nodes: if available {
-                self.node_ids
-                    .iter()
-                    .map(|id| wire::Node {
-                        id: id.clone(),
-                        status: "200".to_owned(),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            tags: self.tags.clone(),
-            user_name: self.user_name.clone(),
-            number_of_node: self.number_of_node,
-            recent_event: Some(0),
-            availability_zone: Some(self.availability_zone.clone()),
-            enterprise_project_id: Some(self.enterprise_project_id.clone()),
-            node_type: self.node_type.clone(),
-            vpc_id: Some(self.vpc_id.clone()),
-            subnet_id: Some(self.subnet_id.clone()),
-            public_ip,
-            action_progress,
-            sub_status: available.then(|| "NORMAL".to_owned()),
-            task_status,
-            security_group_id: Some(self.security_group_id.clone()),
-            failed_reasons: match phase {
-                Phase::Failed(reasons) => Some(reasons.clone()),
-                _ => None,
-            },
-            private_ip: (detail && available).then(|| self.private_ips.clone()),
-            node_type_id: detail.then(|| self.node_type_id.clone()),
-            parameter_group: detail.then(|| wire::ParameterGroup {
-                id: "157e9cc4-64a8-11e8-adc0-fa7ae01bbebc".to_owned(),
-                name: "Default-Parameter-Group-dws ".to_owned(),
-                status: "In-Sync".to_owned(),
-            }),
-            maintain_window: detail.then(|| wire::MaintainWindow {
-                day: "Wed".to_owned(),
-                start_time: "22:00".to_owned(),
-                end_time: "02:00".to_owned(),
-            }),
-            resize_info: if detail { resize_info } else { None },
-        }
     }
 }
 

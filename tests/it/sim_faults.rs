@@ -317,3 +317,24 @@ async fn rate_limit_answers_429_beyond_the_burst() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["error_code"], "APIG.0308");
 }
+
+#[tokio::test]
+async fn hang_after_commit_times_the_client_out_but_keeps_the_change() {
+    let sim = start().await;
+    add_rule(
+        &sim,
+        json!({"route": CREATE, "nth": [1], "fault": {"kind": "hang_after_commit", "ms": 2000}}),
+    )
+    .await;
+    let err = sim
+        .http
+        .post(sim.url("clusters"))
+        .header("X-Auth-Token", &sim.token)
+        .json(&cluster_body("slow-answer"))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .expect_err("the client times out");
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(cluster_names(&sim).await, ["slow-answer"]);
+}

@@ -1,0 +1,169 @@
+//! How a cluster record looks on the wire at a given virtual time: the list and detail shapes
+//! of reference §6, with progress, endpoints and nodes derived from the phase.
+
+use std::collections::BTreeMap;
+
+use super::clock::Clock;
+use super::state::{ClusterRec, Phase, TaskKind};
+use crate::api::wire;
+
+/// `action_progress`, `task_status` and `resize_info` at `now`.
+struct Progress {
+    action_progress: BTreeMap<String, String>,
+    task_status: Option<String>,
+    resize_info: Option<wire::ResizeInfo>,
+}
+
+fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
+    let mut p = Progress {
+        action_progress: BTreeMap::new(),
+        task_status: None,
+        resize_info: None,
+    };
+    match phase {
+        Phase::Creating => {
+            let key = if c.restoring { "RESTORING" } else { "CREATING" };
+            p.action_progress
+                .insert(key.to_owned(), c.creation.percent(now));
+            if c.restoring {
+                p.task_status = Some("RESTORING".to_owned());
+            }
+        }
+        Phase::Failed(_) => {}
+        Phase::Available => {
+            let Some(task) = c.task.as_ref().filter(|t| !t.op.done(now)) else {
+                return p;
+            };
+            let key = task.kind.task_status();
+            p.action_progress
+                .insert(key.to_owned(), task.op.percent(now));
+            p.task_status = Some(key.to_owned());
+            if let TaskKind::Growing { new_node_ids, .. } = &task.kind {
+                p.resize_info = Some(wire::ResizeInfo {
+                    target_node_num: u64::from(c.number_of_node) + new_node_ids.len() as u64,
+                    origin_node_num: u64::from(c.number_of_node),
+                    resize_status: "GROWING".to_owned(),
+                    start_time: Some(task.started_wall.clone()),
+                });
+            }
+        }
+    }
+    p
+}
+
+fn jdbc(host: &str, port: u32) -> String {
+    format!("jdbc:postgresql://{host}:{port}/<YOUR_DATABASE_name>")
+}
+
+/// Private endpoints (two, like the getting-started example), once AVAILABLE.
+fn endpoints(c: &ClusterRec) -> Vec<wire::Endpoint> {
+    c.private_ips
+        .iter()
+        .take(2)
+        .map(|ip| wire::Endpoint {
+            connect_info: format!("{ip}:{}", c.port),
+            jdbc_url: jdbc(ip, c.port),
+        })
+        .collect()
+}
+
+fn public_endpoints(c: &ClusterRec) -> Vec<wire::PublicEndpoint> {
+    c.eip_address
+        .iter()
+        .map(|addr| wire::PublicEndpoint {
+            public_connect_info: format!("{addr}:{}", c.port),
+            jdbc_url: jdbc(addr, c.port),
+        })
+        .collect()
+}
+
+fn nodes(c: &ClusterRec) -> Vec<wire::Node> {
+    c.node_ids
+        .iter()
+        .map(|id| wire::Node {
+            id: id.clone(),
+            status: "200".to_owned(),
+        })
+        .collect()
+}
+
+/// The cluster as the list (`detail == false`) or the detail call shows it.
+pub fn cluster(c: &ClusterRec, clock: &Clock, detail: bool) -> wire::Cluster {
+    let now = clock.now();
+    let phase = c.phase(now);
+    let available = phase == Phase::Available;
+    let progress = progress(c, &phase, now);
+    let public_ip = c.public_ip.clone().map(|mut ip| {
+        if available {
+            ip.eip_address = c.eip_address.clone();
+        }
+        ip
+    });
+    let (status, failed_reasons) = match phase {
+        Phase::Creating => ("CREATING", None),
+        Phase::Failed(reasons) => ("CREATION FAILED", Some(reasons.clone())),
+        Phase::Available => ("AVAILABLE", None),
+    };
+    let mut view = wire::Cluster {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        status: status.to_owned(),
+        version: Some(c.version.clone()),
+        created: Some(c.created.clone()),
+        updated: Some(c.updated.clone()),
+        port: c.port,
+        endpoints: if available { endpoints(c) } else { Vec::new() },
+        public_endpoints: if available {
+            public_endpoints(c)
+        } else {
+            Vec::new()
+        },
+        nodes: if available { nodes(c) } else { Vec::new() },
+        tags: c.tags.clone(),
+        user_name: c.user_name.clone(),
+        number_of_node: c.number_of_node,
+        recent_event: Some(0),
+        availability_zone: Some(c.availability_zone.clone()),
+        enterprise_project_id: Some(c.enterprise_project_id.clone()),
+        node_type: c.node_type.clone(),
+        vpc_id: Some(c.vpc_id.clone()),
+        subnet_id: Some(c.subnet_id.clone()),
+        public_ip,
+        action_progress: progress.action_progress,
+        sub_status: available.then(|| "NORMAL".to_owned()),
+        task_status: progress.task_status,
+        security_group_id: Some(c.security_group_id.clone()),
+        failed_reasons,
+        private_ip: None,
+        node_type_id: None,
+        parameter_group: None,
+        maintain_window: None,
+        resize_info: None,
+    };
+    if detail {
+        add_detail(&mut view, c, available, progress.resize_info);
+    }
+    view
+}
+
+/// The fields only the detail call has.
+fn add_detail(
+    view: &mut wire::Cluster,
+    c: &ClusterRec,
+    available: bool,
+    resize_info: Option<wire::ResizeInfo>,
+) {
+    view.private_ip = available.then(|| c.private_ips.clone());
+    view.node_type_id = Some(c.node_type_id.clone());
+    view.parameter_group = Some(wire::ParameterGroup {
+        id: "157e9cc4-64a8-11e8-adc0-fa7ae01bbebc".to_owned(),
+        name: "Default-Parameter-Group-dws ".to_owned(),
+        status: "In-Sync".to_owned(),
+    });
+    view.maintain_window = Some(wire::MaintainWindow {
+        day: "Wed".to_owned(),
+        start_time: "22:00".to_owned(),
+        end_time: "02:00".to_owned(),
+    });
+    view.resize_info = resize_info;
+}
