@@ -4,18 +4,14 @@
 use std::collections::BTreeSet;
 
 use crate::api::wire::Cluster;
-use crate::plan::changes::{
-    change, desired_tags, same, sensitive, set, tag_list, tag_pairs, unset,
-};
+use crate::plan::changes::{change, same, set, unset};
 use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::{immutable, in_place, Item};
-use crate::plan::model::{
-    Action, CreateClusterParams, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
-};
+use crate::plan::model::{Action, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
 use crate::plan::procedure::{self, rule};
 use crate::plan::status::{cluster_state, ClusterState};
-use crate::spec::{DesiredCluster, Origin, Ownership, Presence};
+use crate::spec::{DesiredCluster, Ownership, Presence};
 
 pub(crate) fn cluster_target(name: &str) -> Target {
     Target::Cluster {
@@ -62,116 +58,6 @@ impl<'a> Builder<'a> {
             (Presence::Absent, None) => self.snapshots(desired, None, false),
             (Presence::Absent, Some(cluster)) => self.delete(desired, cluster),
         }
-    }
-
-    /// Plans `POST /clusters` or a restore. Returns whether the cluster will exist.
-    fn create(&mut self, desired: &'a DesiredCluster) -> bool {
-        let snapshot = match &desired.origin {
-            Origin::Create => return self.create_new(desired),
-            Origin::Restore { snapshot } => snapshot,
-        };
-        self.restore(desired, snapshot)
-    }
-
-    fn create_new(&mut self, d: &DesiredCluster) -> bool {
-        let target = cluster_target(&d.name);
-        let (Some(node_type), Some(nodes), Some(vpc), Some(subnet), Some(sg), Some(user), Some(pw)) = (
-            &d.node_type,
-            d.number_of_node,
-            &d.vpc_id,
-            &d.subnet_id,
-            &d.security_group_id,
-            &d.user_name,
-            &d.password,
-        ) else {
-            let missing: Vec<&str> = [
-                ("node_type", d.node_type.is_none()),
-                ("number_of_node", d.number_of_node.is_none()),
-                ("vpc_id", d.vpc_id.is_none()),
-                ("subnet_id", d.subnet_id.is_none()),
-                ("security_group_id", d.security_group_id.is_none()),
-                ("user_name", d.user_name.is_none()),
-                ("password", d.password.is_none()),
-            ]
-            .into_iter()
-            .filter_map(|(field, missing)| missing.then_some(field))
-            .collect();
-            self.block(
-                target,
-                procedure::blocked(
-                    rule::INCOMPLETE_SPEC,
-                    format!("creating {} needs {}", d.name, missing.join(", ")),
-                    "Add the missing fields to the cluster in the spec.",
-                ),
-                Vec::new(),
-            );
-            return false;
-        };
-        let tags = desired_tags(d, d.password_version.as_deref());
-        let mut changes = vec![
-            set("node_type", node_type),
-            set("number_of_node", nodes),
-            set("vpc_id", vpc),
-            set("subnet_id", subnet),
-            set("security_group_id", sg),
-        ];
-        let optional = [
-            (
-                "availability_zone",
-                d.availability_zone
-                    .as_ref()
-                    .map(|v| set("availability_zone", v)),
-            ),
-            ("port", d.port.map(|v| set("port", v))),
-        ];
-        changes.extend(optional.into_iter().filter_map(|(_, c)| c));
-        changes.push(set("user_name", user));
-        changes.push(sensitive("password"));
-        if let Some(version) = &d.password_version {
-            changes.push(set("password_version", version));
-        }
-        if let Some(ip) = &d.public_ip {
-            changes.push(set("public_ip", ip));
-        }
-        if let Some(cn) = d.number_of_cn {
-            changes.push(set("number_of_cn", cn));
-        }
-        if let Some(eps) = &d.enterprise_project_id {
-            changes.push(set("enterprise_project_id", eps));
-        }
-        changes.push(set("tags", &tags));
-        let params = CreateClusterParams {
-            node_type: node_type.clone(),
-            number_of_node: nodes,
-            vpc_id: vpc.clone(),
-            subnet_id: subnet.clone(),
-            security_group_id: sg.clone(),
-            availability_zone: d.availability_zone.clone(),
-            port: d.port,
-            user_name: user.clone(),
-            password: pw.clone(),
-            public_ip: d.public_ip.clone(),
-            number_of_cn: d.number_of_cn,
-            enterprise_project_id: d.enterprise_project_id.clone(),
-            tags: tag_list(&tags),
-        };
-        self.chain(
-            Planned {
-                target,
-                action: Action::CreateCluster(params),
-                changes,
-                reason: format!("{} is in the spec but not in the cloud", d.name),
-            },
-            Vec::new(),
-        );
-        self.set_facts(
-            &d.name,
-            ClusterFacts {
-                number_of_node: nodes,
-                tags: tag_pairs(&tags),
-            },
-        );
-        true
     }
 
     /// Plans the changes to a cluster that exists.
@@ -259,11 +145,15 @@ impl<'a> Builder<'a> {
             procedure::blocked(
                 rule::UNOWNED_CLUSTER,
                 format!(
-                    "a cluster named {} exists but dwsctl did not create it (no `{}: {}` tag); \
-                     dwsctl will not {verb} it unless the spec adopts it",
+                    "a cluster named {} exists without the `{}: {}` tag, so dwsctl did not \
+                     create it (or did not finish); dwsctl will not {verb} it unless the spec \
+                     adopts it",
                     desired.name, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE
                 ),
-                procedure::unowned(&desired.name),
+                procedure::unowned(
+                    &desired.name,
+                    matches!(desired.origin, crate::spec::Origin::Restore { .. }),
+                ),
             ),
             vec![same("id", &live.id)],
         );
@@ -333,6 +223,29 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// Whether a cluster marked absent can be deleted now: `None` when not (blocked, or
+    /// already being deleted), else whether snapshots can still be taken of it. A running
+    /// operation gets a wait first.
+    fn delete_gate(&mut self, desired: &DesiredCluster, live: &Cluster) -> Option<bool> {
+        match cluster_state(live) {
+            ClusterState::Deleting | ClusterState::Gone => None,
+            ClusterState::Failed { rule, reason } if rule != rule::FROZEN_CLUSTER => {
+                if !desired.delete_policy.final_snapshot {
+                    return Some(false);
+                }
+                let blocked = procedure::blocked(
+                    rule::NO_FINAL_SNAPSHOT,
+                    format!("{reason}: no final snapshot can be taken before deleting it"),
+                    "Set `final_snapshot: false` in the cluster's delete policy to delete it \
+                     without one.",
+                );
+                self.block(cluster_target(&desired.name), blocked, status_changes(live));
+                None
+            }
+            other => self.gate(desired, live, &other).then_some(true),
+        }
+    }
+
     /// Plans the deletion of a cluster marked `state: absent`.
     fn delete(&mut self, desired: &DesiredCluster, live: &Cluster) {
         if !owned(live) && desired.ownership == Ownership::Owned {
@@ -340,31 +253,8 @@ impl<'a> Builder<'a> {
             return;
         }
         self.set_facts(&desired.name, ClusterFacts::of(live));
-        let state = cluster_state(live);
-        let can_snapshot = match &state {
-            ClusterState::Deleting | ClusterState::Gone => return,
-            ClusterState::Failed { rule, reason } if *rule != rule::FROZEN_CLUSTER => {
-                if desired.delete_policy.final_snapshot {
-                    self.block(
-                        cluster_target(&desired.name),
-                        procedure::blocked(
-                            rule::NO_FINAL_SNAPSHOT,
-                            format!("{reason}: no final snapshot can be taken before deleting it"),
-                            "Set `final_snapshot: false` in the cluster's delete policy to \
-                             delete it without one.",
-                        ),
-                        status_changes(live),
-                    );
-                    return;
-                }
-                false
-            }
-            other => {
-                if !self.gate(desired, live, other) {
-                    return;
-                }
-                true
-            }
+        let Some(can_snapshot) = self.delete_gate(desired, live) else {
+            return;
         };
         self.snapshots(desired, Some(live), can_snapshot);
         if desired.delete_policy.final_snapshot && !self.final_snapshot(desired, live) {
@@ -377,33 +267,35 @@ impl<'a> Builder<'a> {
                 .iter()
                 .map(|s| s.name.clone()),
         );
-        let keep = desired.delete_policy.keep_last_manual_snapshot;
-        let reason = if desired.delete_policy.final_snapshot {
-            format!(
-                "{} is marked absent; its final snapshot is taken first",
-                desired.name
-            )
-        } else {
-            format!(
-                "{} is marked absent (no final snapshot: the spec says so)",
-                desired.name
-            )
-        };
-        let id = self.chain(
-            Planned {
-                target: cluster_target(&desired.name),
-                action: Action::DeleteCluster {
-                    keep_last_manual_snapshot: keep,
-                },
-                changes: vec![
-                    unset("id", &live.id),
-                    set("keep_last_manual_snapshot", keep),
-                ],
-                reason,
-            },
-            Vec::new(),
-        );
+        let id = self.chain(delete_step(desired, live), Vec::new());
         self.cluster_deletes.push((id, owned_snapshots));
+    }
+}
+
+/// The `DELETE /clusters/{id}` step.
+fn delete_step(desired: &DesiredCluster, live: &Cluster) -> Planned {
+    let keep = desired.delete_policy.keep_last_manual_snapshot;
+    let reason = if desired.delete_policy.final_snapshot {
+        format!(
+            "{} is marked absent; its final snapshot is taken first",
+            desired.name
+        )
+    } else {
+        format!(
+            "{} is marked absent (no final snapshot: the spec says so)",
+            desired.name
+        )
+    };
+    Planned {
+        target: cluster_target(&desired.name),
+        action: Action::DeleteCluster {
+            keep_last_manual_snapshot: keep,
+        },
+        changes: vec![
+            unset("id", &live.id),
+            set("keep_last_manual_snapshot", keep),
+        ],
+        reason,
     }
 }
 

@@ -179,9 +179,9 @@ impl<'a> Builder<'a> {
         self.facts.insert(cluster.to_owned(), facts);
     }
 
-    /// After every cluster is visited: restores wait for their snapshot; deletes wait for
-    /// every restore that reads from what they delete.
-    fn link_readers(&mut self) {
+    /// A restore from a CREATING snapshot that no step of the plan waits for (the spec does
+    /// not list it, or its cluster's steps are blocked) gets a wait of its own.
+    fn wait_for_unwatched_snapshots(&mut self) {
         for (_, snapshot) in self.restores.clone() {
             if self.snapshot_ready.contains_key(&snapshot) {
                 continue;
@@ -195,6 +195,12 @@ impl<'a> Builder<'a> {
                 self.snapshot_ready.insert(snapshot, wait);
             }
         }
+    }
+
+    /// After every cluster is visited: restores wait for their snapshot; deletes wait for
+    /// every restore that reads from what they delete.
+    fn link_readers(&mut self) {
+        self.wait_for_unwatched_snapshots();
         let mut extra: HashMap<StepId, Vec<StepId>> = HashMap::new();
         let mut orphans: HashSet<StepId> = HashSet::new();
         for (restore, snapshot) in &self.restores {

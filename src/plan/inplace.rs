@@ -224,86 +224,95 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
     None
 }
 
-/// Differences in fields that no API call changes in place. Each is listed with its old and
-/// new value; the caller turns them into one blocked step.
+/// Differences in fields that no API call changes in place, each with its old and new
+/// value (the caller turns them into one blocked step), and whether one of them is a field a
+/// restore cannot change either (so the cut-over needs a migration).
 pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldChange>, bool) {
     let mut changes = Vec::new();
-    // Fields a restore cannot change either: they need a migration.
-    let mut needs_migration = false;
-    let mut check = |field: &str, want: Option<&str>, have: Option<&str>, migrate: bool| {
-        if let (Some(want), Some(have)) = (want, have) {
-            if want != have {
-                changes.push(change(field, have, want));
-                needs_migration |= migrate;
+    let check =
+        |changes: &mut Vec<FieldChange>, field: &str, want: Option<&str>, have: Option<&str>| {
+            // Only fields the spec sets and the listing reports are compared.
+            if let (Some(want), Some(have)) = (want, have) {
+                if want != have {
+                    changes.push(change(field, have, want));
+                }
             }
-        }
-    };
+        };
     check(
+        &mut changes,
         "node_type",
         desired.node_type.as_deref(),
         Some(&live.node_type),
-        true,
     );
     check(
+        &mut changes,
         "user_name",
         desired.user_name.as_deref(),
         Some(&live.user_name),
-        true,
     );
+    let migrate = !changes.is_empty();
     check(
+        &mut changes,
         "vpc_id",
         desired.vpc_id.as_deref(),
         live.vpc_id.as_deref(),
-        false,
     );
     check(
+        &mut changes,
         "subnet_id",
         desired.subnet_id.as_deref(),
         live.subnet_id.as_deref(),
-        false,
     );
     check(
+        &mut changes,
         "security_group_id",
         desired.security_group_id.as_deref(),
         live.security_group_id.as_deref(),
-        false,
     );
     check(
+        &mut changes,
         "availability_zone",
         desired.availability_zone.as_deref(),
         live.availability_zone.as_deref(),
-        false,
     );
     check(
+        &mut changes,
         "enterprise_project_id",
         desired.enterprise_project_id.as_deref(),
         live.enterprise_project_id.as_deref(),
-        false,
     );
-    if let Some(public_ip) = &desired.public_ip {
-        let live_type = live
-            .public_ip
-            .as_ref()
-            .map_or("not_use", |p| p.public_bind_type.as_str());
-        check(
+    changes.extend(public_ip_changes(desired, live));
+    if let Some(port) = desired.port.filter(|p| *p != live.port) {
+        changes.push(change("port", live.port, port));
+    }
+    (changes, migrate)
+}
+
+/// `public_ip`: the bind type (no public IP counts as `not_use`) and, when the spec names
+/// one, the EIP.
+fn public_ip_changes(desired: &DesiredCluster, live: &Cluster) -> Vec<FieldChange> {
+    let Some(want) = &desired.public_ip else {
+        return Vec::new();
+    };
+    let mut changes = Vec::new();
+    let live_type = live
+        .public_ip
+        .as_ref()
+        .map_or("not_use", |p| p.public_bind_type.as_str());
+    if want.public_bind_type != live_type {
+        changes.push(change(
             "public_ip.public_bind_type",
-            Some(&public_ip.public_bind_type),
-            Some(live_type),
-            false,
-        );
-        let live_eip = live
-            .public_ip
-            .as_ref()
-            .and_then(|p| p.eip_id.as_deref())
-            .filter(|e| !e.is_empty());
-        if public_ip.eip_id.as_deref() != live_eip && public_ip.eip_id.is_some() {
-            changes.push(change("public_ip.eip_id", live_eip, &public_ip.eip_id));
-        }
+            live_type,
+            &want.public_bind_type,
+        ));
     }
-    if let Some(port) = desired.port {
-        if port != live.port {
-            changes.push(change("port", live.port, port));
-        }
+    let live_eip = live
+        .public_ip
+        .as_ref()
+        .and_then(|p| p.eip_id.as_deref())
+        .filter(|e| !e.is_empty());
+    if want.eip_id.is_some() && want.eip_id.as_deref() != live_eip {
+        changes.push(change("public_ip.eip_id", live_eip, &want.eip_id));
     }
-    (changes, needs_migration)
+    changes
 }

@@ -1,7 +1,8 @@
 //! Planning: `diff(Desired, Live) → Plan`, a pure and deterministic function, the fingerprints
 //! that let `apply PLAN` re-check a saved plan, and reading plan files.
 //!
-//! The rules live by noun: [`cluster`] (create, restore, wait, delete), [`inplace`] (what
+//! The rules live by noun: [`origin`] (create, restore), [`cluster`] (update, wait, delete),
+//! [`inplace`] (what
 //! an existing cluster can change in place and what it cannot), [`snapshot`] (take, wait,
 //! delete, restore from, final snapshots), [`status`] (what each live status allows).
 
@@ -12,6 +13,7 @@ mod fingerprint;
 mod index;
 mod inplace;
 pub mod model;
+mod origin;
 mod planfile;
 pub mod procedure;
 mod snapshot;

@@ -57,12 +57,21 @@ pub fn blocked(rule: &str, reason: impl Into<String>, procedure: impl Into<Strin
     }
 }
 
-pub fn unowned(cluster: &str) -> String {
-    format!(
+pub fn unowned(cluster: &str, restored: bool) -> String {
+    let mut text = format!(
         "If {cluster} is the cluster the spec means, set `adopt: true` on it: the next plan \
          tags it `managed-by: dwsctl` and manages it from then on. Otherwise rename the cluster \
          in the spec."
-    )
+    );
+    if restored {
+        // A restore takes no tags: dwsctl tags the new cluster once it exists, so an apply
+        // interrupted in between leaves an untagged cluster behind.
+        text.push_str(&format!(
+            " A restore cannot carry tags: if an earlier apply restored {cluster} and stopped \
+             before tagging it, this is that cluster, and adopting it is the way on."
+        ));
+    }
+    text
 }
 
 pub fn failed_cluster(cluster: &str) -> String {

@@ -123,3 +123,33 @@ fn snapshot_of_a_gone_cluster_is_not_claimed_by_a_present_one() {
         .iter()
         .any(|s| matches!(&s.action, Action::Blocked(b) if b.rule == "snapshot_name_taken")));
 }
+
+#[test]
+fn untagged_cluster_a_restore_left_behind_is_blocked_with_the_way_on() {
+    let mut d = desired_cluster("dws-copy", 3);
+    d.origin = crate::spec::Origin::Restore {
+        snapshot: "snap-a".into(),
+    };
+    let plan = diff(
+        &desired(vec![d]),
+        &live(vec![unowned("dws-copy")], vec![]),
+        "digest",
+    );
+    let [step] = &plan.steps[..] else {
+        panic!("one blocked step expected: {plan:?}")
+    };
+    let Action::Blocked(blocked) = &step.action else {
+        panic!("blocked expected: {step:?}")
+    };
+    assert_eq!(blocked.rule, "unowned_cluster");
+    assert!(
+        blocked.procedure.contains("adopt: true"),
+        "{}",
+        blocked.procedure
+    );
+    assert!(
+        blocked.procedure.contains("restore cannot carry tags"),
+        "{}",
+        blocked.procedure
+    );
+}
