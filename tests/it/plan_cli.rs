@@ -12,6 +12,10 @@ use crate::sim_support::{self, Sim};
 
 /// Runs `dwsctl` with only the variables a CI job would set, from the repository root.
 async fn dwsctl(sim: &Sim, args: &[&str]) -> Output {
+    dwsctl_with(sim, args, true).await
+}
+
+async fn dwsctl_with(sim: &Sim, args: &[&str], no_color: bool) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -21,8 +25,10 @@ async fn dwsctl(sim: &Sim, args: &[&str]) -> Output {
         .env("OS_SECRET_KEY", sim::DEFAULT_SECRET_KEY)
         .env("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID)
         .env("DWS_ADMIN_PASSWORD", "Canary-Plan-Pw-7731!")
-        .env("NO_COLOR", "1")
         .env("COLUMNS", "100");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
     tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
         .await
         .expect("join")
@@ -158,4 +164,17 @@ async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
         requests(&sim).await.is_empty(),
         "no call before the spec is valid"
     );
+}
+
+#[tokio::test]
+async fn colour_only_when_asked_and_never_under_no_color() {
+    let sim = sim_support::start().await;
+    let plain = dwsctl_with(&sim, &["plan", "-f", QUICKSTART], false).await;
+    assert!(!plain.stdout.contains(&0x1b), "colour without --color");
+    let asked = dwsctl_with(&sim, &["plan", "-f", QUICKSTART, "--color"], false).await;
+    let text = String::from_utf8_lossy(&asked.stdout);
+    assert!(text.contains("\u{1b}[32m+\u{1b}[0m create"), "{text}");
+    let refused = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--color"]).await;
+    assert!(!refused.stdout.contains(&0x1b), "NO_COLOR must win");
+    assert_eq!(refused.stdout, plain.stdout);
 }
