@@ -1,5 +1,6 @@
 //! Properties of the planner over random desired and live states:
-//! - deterministic: the same inputs give byte-identical text and JSON;
+//! - deterministic: the same inputs give byte-identical text and JSON, whatever the order
+//!   of the live listings;
 //! - it never touches an object the spec does not name, nor an unowned one it does not adopt;
 //! - applying the plan to a model of the cloud (below) makes the next plan empty, and every
 //!   step's recorded fingerprint matches the model just before the step runs.
@@ -392,6 +393,11 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     let opts = TextOptions::default();
     prop_assert_eq!(text(&plan, &opts), text(&again, &opts));
     prop_assert_eq!(json(&plan), json(&again));
+    // The order of the API's listings does not matter (names are unique here).
+    let mut reversed = live.clone();
+    reversed.clusters.reverse();
+    reversed.snapshots.reverse();
+    prop_assert_eq!(json(&plan), json(&diff(&desired, &reversed, "d")));
 
     for step in runnable(&plan) {
         if let (Target::Cluster { name }, Some(c)) =
