@@ -21,10 +21,9 @@ use super::clock::format_local;
 use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
-use super::state::{ClusterRec, Op, Task, TaskKind};
+use super::state::{hash_password, password_matches, ClusterRec, Op, Task, TaskKind};
 use super::Config;
 use super::{validate, view};
-use crate::api::sign::sha256_hex;
 use crate::api::wire::{
     ClusterDetailResponse, ClusterIdResponse, ClusterList, CreateCluster, DeleteClusterRequest,
     FailedReasons, IdOnly, NodeTypesResponse, PublicIp, ResetPasswordRequest, ResizeRequest,
@@ -287,7 +286,7 @@ fn checked(cfg: &Config, req: CreateCluster) -> Result<NewCluster, ApiErr> {
     let tags = req.tags.clone().unwrap_or_default();
     validate::tags(&tags)?;
     Ok(NewCluster {
-        password_sha256: sha256_hex(req.user_pwd.expose().as_bytes()),
+        password_sha256: hash_password(req.user_pwd.expose()),
         name: req.name,
         flavor,
         number_of_node: req.number_of_node,
@@ -484,15 +483,14 @@ pub async fn reset_password(
     let cluster = find_idle(&mut inner, params.get("cluster_id"))?;
     let pw = body.new_password.expose();
     validate::password(shared.config.password_policy, pw, &cluster.user_name)?;
-    let hash = sha256_hex(pw.as_bytes());
-    if hash == cluster.password_sha256 {
+    if password_matches(&cluster.password_sha256, pw) {
         return Err(ApiErr::dws(
             StatusCode::BAD_REQUEST,
             "DWS.5144",
             "Invalid password of the cluster administrator. The new password must differ from the current one.",
         ));
     }
-    cluster.password_sha256 = hash;
+    cluster.password_sha256 = hash_password(pw);
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
 }

@@ -18,8 +18,7 @@ use super::faults::{Faults, FaultsRequest};
 use super::reply::{self, ApiErr, ApiResult, DwsJson};
 use super::server::{lock, Shared};
 use super::snapshots::source_of;
-use super::state::{Op, SnapshotRec, State as World};
-use crate::api::sign::sha256_hex;
+use super::state::{hash_password, Op, SnapshotRec, State as World};
 
 /// The most objects one seed call creates.
 pub const MAX_SEED: u64 = 100_000;
@@ -170,7 +169,7 @@ fn seed_cluster(
         availability_zone: first(&nets.availability_zones),
         port: 8000,
         user_name: "dbadmin".to_owned(),
-        password_sha256: sha256_hex(b"Seeded-Passw0rd!"),
+        password_sha256: hash_password("Seeded-Passw0rd!"),
         public_ip: None,
         number_of_cn: 3,
         tags: Vec::new(),

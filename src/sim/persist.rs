@@ -81,7 +81,12 @@ pub fn save(path: &Path, world: &State, clock: &Clock) -> io::Result<()> {
     let bytes = serde_json::to_vec(&file).map_err(io::Error::other)?;
     let tmp = temp_path(path);
     {
-        let mut out = std::fs::File::create(&tmp)?;
+        // The state holds password hashes and lists the project's clusters: owner-only.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&tmp)?;
         out.write_all(&bytes)?;
         out.sync_data()?;
     }

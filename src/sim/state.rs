@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::clock::{format_local, format_zulu, Clock};
+use crate::api::sign::sha256_hex;
 use crate::api::wire::{self, FailedReasons, PublicIp, Tag};
 
 /// The format of the state file; bumped when it changes incompatibly.
@@ -98,8 +99,8 @@ pub struct ClusterRec {
     pub availability_zone: String,
     pub port: u32,
     pub user_name: String,
-    /// SHA-256 of the admin password: enough to reject a reset to the same value, and the
-    /// state file never holds the password itself.
+    /// The admin password as `salt:sha256(salt:password)` ([`hash_password`]): enough to
+    /// reject a reset to the same value, and the state file never holds the password itself.
     pub password_sha256: String,
     pub public_ip: Option<PublicIp>,
     pub eip_address: Option<String>,
@@ -309,6 +310,24 @@ impl State {
     }
 }
 
+/// A salted SHA-256 of a password, `salt:hex` (the salt is random, not from the seed: it
+/// changes no id or timing).
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let salt = hex::encode(salt);
+    let hash = sha256_hex(format!("{salt}:{password}").as_bytes());
+    format!("{salt}:{hash}")
+}
+
+/// Whether `password` is the one [`hash_password`] stored.
+pub fn password_matches(stored: &str, password: &str) -> bool {
+    match stored.split_once(':') {
+        Some((salt, hash)) => sha256_hex(format!("{salt}:{password}").as_bytes()) == hash,
+        None => sha256_hex(password.as_bytes()) == stored,
+    }
+}
+
 /// The phase a cluster is in at a given virtual time.
 #[derive(Debug, PartialEq)]
 pub enum Phase<'a> {
@@ -368,5 +387,20 @@ impl SnapshotRec {
             kind: Some(self.kind.clone()),
             cluster_id: Some(self.cluster_id.clone()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hashes_are_salted_and_verifiable() {
+        let a = hash_password("Same-Passw0rd!");
+        let b = hash_password("Same-Passw0rd!");
+        assert_ne!(a, b);
+        assert!(!a.contains("Same-Passw0rd!"));
+        assert!(password_matches(&a, "Same-Passw0rd!"));
+        assert!(!password_matches(&a, "Other-Passw0rd!"));
     }
 }

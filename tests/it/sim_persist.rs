@@ -113,3 +113,18 @@ async fn state_file_never_holds_the_admin_password() {
     assert!(text.contains("secretive"));
     assert!(!text.contains("Canary-Pw-2024!"));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn state_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let sim = start_with(with_state(&path)).await;
+    sim.create("private-one").await;
+    let mode = std::fs::metadata(&path)
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
