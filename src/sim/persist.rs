@@ -70,7 +70,7 @@ pub fn load_or_create(path: &Path, seed: u64, time_scale: f64) -> Result<(State,
     Ok((file.world, file.virtual_now + away * time_scale))
 }
 
-/// Writes the world atomically: a sibling temporary file, flushed, then renamed over `path`.
+/// Writes the world atomically: a sibling temporary file, then renamed over `path`.
 pub fn save(path: &Path, world: &State, clock: &Clock) -> io::Result<()> {
     let file = StateFileRef {
         format: STATE_FORMAT,
@@ -87,8 +87,10 @@ pub fn save(path: &Path, world: &State, clock: &Clock) -> io::Result<()> {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut out = options.open(&tmp)?;
+        // No fsync: the rename makes the replacement atomic for every reader, and a
+        // simulator need not survive a power cut; an fsync per change would add
+        // latency to every mutating call on a loaded machine.
         out.write_all(&bytes)?;
-        out.sync_data()?;
     }
     std::fs::rename(&tmp, path)
 }
