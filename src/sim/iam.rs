@@ -142,10 +142,10 @@ pub async fn issue_token(
                 expires_virtual: now + TOKEN_LIFETIME,
             },
         );
-        (
-            inner.clock.wall_at(now),
-            inner.clock.wall_at(now + TOKEN_LIFETIME),
-        )
+        // One wall instant for both, so that they are exactly the lifetime apart.
+        let issued = std::time::SystemTime::now();
+        let lifetime = std::time::Duration::from_secs_f64(TOKEN_LIFETIME / inner.clock.scale());
+        (issued, issued + lifetime)
     };
     let with_catalog = !query.as_deref().is_some_and(|q| q.contains("nocatalog"));
     let catalog = if with_catalog {
