@@ -334,3 +334,21 @@ async fn clock_skew_shifts_the_date_header_and_the_signature_window() {
     let ahead = (server - time::OffsetDateTime::now_utc()).whole_seconds();
     assert!((1190..=1210).contains(&ahead), "{ahead}");
 }
+
+#[tokio::test]
+async fn extreme_time_scales_issue_tokens_without_panicking() {
+    let slow = start_with(Config {
+        time_scale: 1e-30,
+        ..Config::default()
+    })
+    .await;
+    assert_eq!(slow.get("clusters").await.0, 200);
+    // At 1e30 simulated seconds per second the token's 24 h are over at once.
+    let fast = start_with(Config {
+        time_scale: 1e30,
+        ..Config::default()
+    })
+    .await;
+    let got = fast.get("clusters").await;
+    assert_error(&got, 401, "APIGW.0307", "The token must be updated.");
+}
