@@ -145,9 +145,8 @@ pub async fn issue_token(
         // One wall instant for both, so that they are exactly the lifetime apart.
         let issued = std::time::SystemTime::now();
         // Checked: an extreme time scale must not overflow into a panic.
-        let lifetime =
-            std::time::Duration::try_from_secs_f64(TOKEN_LIFETIME / inner.clock.scale())
-                .unwrap_or(std::time::Duration::from_secs(u64::from(u32::MAX)));
+        let lifetime = std::time::Duration::try_from_secs_f64(TOKEN_LIFETIME / inner.clock.scale())
+            .unwrap_or(std::time::Duration::from_secs(u64::from(u32::MAX)));
         (issued, issued.checked_add(lifetime).unwrap_or(issued))
     };
     let with_catalog = !query.as_deref().is_some_and(|q| q.contains("nocatalog"));
