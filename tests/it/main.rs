@@ -14,6 +14,7 @@ mod client_tls;
 mod client_wire;
 mod plan_cli;
 mod sim_auth;
+mod sim_cli;
 mod sim_faults;
 mod sim_flow;
 mod sim_persist;
