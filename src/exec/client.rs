@@ -3,14 +3,9 @@
 
 use super::cloud::{Cloud, CloudError};
 use crate::api::client::Client;
-use crate::api::error::{is_busy_code, ApiError};
+use crate::api::error::ApiError;
 use crate::api::wire::{Cluster, CreateCluster, CreateSnapshot, Restore, Snapshot, Tag};
 use crate::secret::Secret;
-
-/// The error code of "cluster name already exists" (reference §3.3).
-/// and of "snapshot name already exists" as the simulator answers it (DWS.5039, duplicate
-/// parameter); the real code for snapshots is unconfirmed (reference §12).
-const NAME_TAKEN_CODES: &[&str] = &["DWS.5050", "DWS.5039"];
 
 /// Sorts an API error into the executor's classes. Messages come from the client, which
 /// redacts bodies and never includes secrets.
@@ -19,10 +14,11 @@ pub fn classify(err: ApiError) -> CloudError {
     if err.is_outcome_unknown() {
         return CloudError::OutcomeUnknown(message);
     }
-    if is_busy_code(err.code()) {
+    if err.is_busy() {
         return CloudError::Busy(message);
     }
-    if err.code().is_some_and(|c| NAME_TAKEN_CODES.contains(&c)) || err.status() == Some(409) {
+    // Any other conflict on a create is about the name: the only unique key the API has.
+    if err.is_name_taken() || err.status() == Some(409) {
         return CloudError::NameTaken(message);
     }
     if err.is_not_found() {
@@ -93,5 +89,69 @@ impl Cloud for Client {
 
     async fn delete_snapshot(&self, id: &str) -> Result<(), CloudError> {
         Client::delete_snapshot(self, id).await.map_err(classify)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::{Call, Method, Repeat};
+
+    const CREATE: Call = Call::new(Method::Post, "/v1.0/{project_id}/clusters", Repeat::Unsafe);
+    const DELETE: Call = Call::new(
+        Method::Delete,
+        "/v1.0/{project_id}/clusters/{cluster_id}",
+        Repeat::Safe,
+    );
+
+    fn status(call: Call, status: u16, code: Option<&str>) -> ApiError {
+        ApiError::Status {
+            call,
+            status,
+            code: code.map(str::to_owned),
+            message: Some("message".into()),
+            attempts: 1,
+            help: String::new(),
+        }
+    }
+
+    #[test]
+    fn api_errors_map_to_what_the_executor_does_about_them() {
+        let unknown = ApiError::OutcomeUnknown {
+            call: CREATE,
+            reason: "connection reset".into(),
+        };
+        assert!(matches!(classify(unknown), CloudError::OutcomeUnknown(_)));
+        assert!(matches!(
+            classify(status(CREATE, 409, Some("DWS.5050"))),
+            CloudError::NameTaken(_)
+        ));
+        let snapshot = Call::new(Method::Post, "/v1.0/{project_id}/snapshots", Repeat::Unsafe);
+        assert!(matches!(
+            classify(status(snapshot, 400, Some("DWS.5039"))),
+            CloudError::NameTaken(_)
+        ));
+        assert!(matches!(
+            classify(status(CREATE, 403, Some("DWS.7023"))),
+            CloudError::Busy(_)
+        ));
+        assert!(matches!(
+            classify(status(CREATE, 409, Some("DWS.0011"))),
+            CloudError::Busy(_)
+        ));
+        assert!(matches!(
+            classify(status(DELETE, 404, Some("DWS.0047"))),
+            CloudError::NotFound(_)
+        ));
+        assert!(matches!(
+            classify(status(CREATE, 400, Some("DWS.5038"))),
+            CloudError::Failed(m) if m.contains("DWS.5038")
+        ));
+        let transport = ApiError::Transport {
+            call: DELETE,
+            reason: "timed out".into(),
+            attempts: 3,
+        };
+        assert!(matches!(classify(transport), CloudError::OutcomeUnknown(_)));
     }
 }
