@@ -1,12 +1,14 @@
 //! The fault campaign: the quickstart applied under seeded fault schedules (429 with
 //! Retry-After, 5xx, latency, connection resets before and after the change is committed,
-//! list lag), then at most one clean re-run. No seed may leave a duplicate cluster or
-//! snapshot, and the spec must be reached.
+//! answers held past the client's timeout after the commit, list lag), then at most one
+//! clean re-run. No seed may leave a duplicate cluster or snapshot, and the spec must be
+//! reached.
 //!
 //! `DWSCTL_FAULT_SEEDS=N` runs more seeds (the benchmark tier); 100 by default.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -14,12 +16,16 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::apply_support::{quickstart, world};
+use super::apply_support::{client_with_timeout, quickstart, world};
 
 /// Fast enough that a seed takes well under a second, slow enough that calls and polls stay
 /// far shorter than the operations they observe.
 const SCALE: f64 = 3000.0;
 const CONCURRENT_SEEDS: usize = 8;
+/// The client gives up on an answer after this long (real time) ...
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(400);
+/// ... and `hang_after_commit` holds committed answers this long (real milliseconds).
+const HELD_MS: (u64, u64) = (500, 800);
 
 const MUTATING_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters",
@@ -55,6 +61,13 @@ pub fn schedule(seed: u64) -> Value {
                           "fault": {"kind": "reset_after_commit"}}),
         );
     }
+    for route in MUTATING_ROUTES {
+        rules.push(
+            json!({"route": route, "probability": rng.gen_range(0.0..0.15),
+                          "fault": {"kind": "hang_after_commit",
+                                    "ms": rng.gen_range(HELD_MS.0..HELD_MS.1)}}),
+        );
+    }
     for route in CREATE_ROUTES {
         rules.push(
             json!({"route": route, "probability": rng.gen_range(0.0..0.6),
@@ -75,7 +88,8 @@ pub struct Tally {
 
 /// One seed: a faulted apply, then at most one clean re-run. Returns what went wrong.
 async fn one_seed(seed: u64) -> Result<Tally, String> {
-    let world = world(SCALE, seed).await;
+    let mut world = world(SCALE, seed).await;
+    world.client = client_with_timeout(&world.base, SCALE, Some(REQUEST_TIMEOUT));
     let loaded = quickstart();
     world.post("/_sim/faults", &schedule(seed)).await;
     // The faulted run may end in any state; only what it leaves behind is checked.
@@ -168,6 +182,7 @@ async fn faulted_applies_make_no_duplicates_and_converge_after_one_clean_rerun()
         "latency",
         "reset_before_commit",
         "reset_after_commit",
+        "hang_after_commit",
         "list_lag",
     ] {
         assert!(
@@ -188,6 +203,7 @@ fn schedules_are_seeded_and_cover_every_fault_kind() {
         "latency",
         "reset_before_commit",
         "reset_after_commit",
+        "hang_after_commit",
         "list_lag",
     ] {
         assert!(text.contains(&format!("\"kind\":\"{kind}\"")), "{kind}");

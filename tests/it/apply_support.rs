@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use dwsctl::api::client::Client;
 use dwsctl::api::config::{self, Flags};
@@ -48,6 +49,11 @@ pub async fn world(scale: f64, seed: u64) -> World {
 
 /// A client with the simulator's default account; retry waits scaled like the simulator.
 pub fn client_for(base: &str, scale: f64) -> Client {
+    client_with_timeout(base, scale, None)
+}
+
+/// [`client_for`] with a per-request timeout (real time), for answers held past it.
+pub fn client_with_timeout(base: &str, scale: f64, timeout: Option<Duration>) -> Client {
     let env = |name: &str| -> Option<String> {
         let value = match name {
             "OS_AUTH_URL" => format!("{base}/v3"),
@@ -62,6 +68,9 @@ pub fn client_for(base: &str, scale: f64) -> Client {
     };
     let mut config = config::resolve(&Flags::default(), &env).expect("client config");
     config.retry.time_scale = scale;
+    if let Some(timeout) = timeout {
+        config.request_timeout = timeout;
+    }
     Client::new(config).expect("client")
 }
 
