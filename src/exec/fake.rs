@@ -63,6 +63,7 @@ pub(super) struct State {
     next_id: u64,
     faults: HashMap<String, VecDeque<Fault>>,
     fail_creation: HashMap<String, String>,
+    create_durations: HashMap<String, Duration>,
     calls: Vec<String>,
     in_flight: usize,
     peak_in_flight: usize,
@@ -102,6 +103,11 @@ impl FakeCloud {
 
     pub fn fault(&self, key: &str, fault: Fault) {
         self.with(|s| s.faults.entry(key.to_owned()).or_default().push_back(fault));
+    }
+
+    /// The named cluster takes this long to create (instead of `create`).
+    pub fn create_duration(&self, name: &str, duration: Duration) {
+        self.with(|s| s.create_durations.insert(name.to_owned(), duration));
     }
 
     /// The named cluster's creation ends in CREATION FAILED with this reason.
@@ -270,8 +276,13 @@ impl Cloud for FakeCloud {
     }
 
     async fn create_cluster(&self, body: &CreateCluster) -> Result<String, CloudError> {
-        let duration = self.create;
+        let default = self.create;
         self.mutate(format!("create:{}", body.name), |s, now| {
+            let duration = s
+                .create_durations
+                .get(&body.name)
+                .copied()
+                .unwrap_or(default);
             if s.clusters.iter().any(|c| c.name == body.name) {
                 return Err(CloudError::NameTaken("DWS.5050 name exists".into()));
             }

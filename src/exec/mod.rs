@@ -23,6 +23,8 @@ mod wait;
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dag;
 
 pub use cloud::{Cloud, CloudError};
 pub use events::{Event, Events, NoEvents};

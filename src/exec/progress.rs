@@ -73,6 +73,7 @@ impl Events for JsonLines {
 /// long waits.
 pub struct Lines {
     sink: Sink,
+    heartbeat: Duration,
     steps: Mutex<HashMap<StepId, LineState>>,
 }
 
@@ -84,8 +85,14 @@ struct LineState {
 
 impl Lines {
     pub fn new(sink: Sink) -> Self {
+        Self::with_heartbeat(sink, HEARTBEAT)
+    }
+
+    /// Lines with another heartbeat interval (tests use zero).
+    pub fn with_heartbeat(sink: Sink, heartbeat: Duration) -> Self {
         Self {
             sink,
+            heartbeat,
             steps: Mutex::new(HashMap::new()),
         }
     }
@@ -149,7 +156,7 @@ impl Events for Lines {
                     return;
                 };
                 let changed = state.status != *status;
-                if changed || state.printed.elapsed() >= HEARTBEAT {
+                if changed || state.printed.elapsed() >= self.heartbeat {
                     state.status.clone_from(status);
                     state.printed = Instant::now();
                     let text = with_percent(status, *percent);
@@ -322,5 +329,24 @@ mod tests {
         assert!(lines[0].ends_with("cluster.a.create: started (create_cluster a)"));
         assert!(lines[1].ends_with("cluster.a.create: CREATING 10%"));
         assert!(lines[3].ends_with("cluster.a.create: done in 1m 05s"));
+    }
+
+    #[test]
+    fn a_long_wait_prints_a_heartbeat_with_the_elapsed_time() {
+        let (sink, lines) = capture();
+        let out = Lines::with_heartbeat(sink, Duration::ZERO);
+        out.emit(&Event::StepStarted {
+            step: StepId("cluster.a.create".into()),
+            action: "create_cluster",
+            target: "a".into(),
+        });
+        out.emit(&progress("CREATING", 10));
+        out.emit(&progress("CREATING", 20));
+        let lines = lines.lock().expect("lines").clone();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[2].ends_with("cluster.a.create: still waiting: CREATING 20% (0s)"),
+            "{lines:?}"
+        );
     }
 }

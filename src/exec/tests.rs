@@ -42,7 +42,7 @@ fn step(id: &str, target: Target, action: Action, deps: &[&str]) -> Step {
     }
 }
 
-fn create(name: &str) -> Step {
+pub(super) fn create(name: &str) -> Step {
     std::env::set_var(PASSWORD_ENV, "Secret-pw-123!");
     step(
         &format!("cluster.{name}.create"),
@@ -100,7 +100,7 @@ fn restore(name: &str, snapshot: &str, deps: &[&str]) -> Step {
     )
 }
 
-fn plan(steps: Vec<Step>) -> Plan {
+pub(super) fn plan(steps: Vec<Step>) -> Plan {
     Plan {
         format_version: crate::plan::FORMAT_VERSION,
         spec_digest: "digest".into(),
