@@ -352,39 +352,7 @@ async fn terraform_like(scenario: &str, scale: f64, seed: u64) -> Figures {
         WIDE
     } else {
         let _slot = slots.acquire().await;
-        let id = tf_create(&bench, "dws-demo").await;
-        let snapshot = bench
-            .client
-            .create_snapshot(&wire::CreateSnapshot {
-                name: "snapshotForDemoCluster".into(),
-                cluster_id: id,
-                description: None,
-            })
-            .await
-            .expect("snapshot");
-        loop {
-            bench.sleep(TF_POLL).await;
-            if bench
-                .client
-                .get_snapshot(&snapshot)
-                .await
-                .is_ok_and(|s| s.status == "AVAILABLE")
-            {
-                break;
-            }
-        }
-        let restored = bench
-            .client
-            .restore_cluster(
-                &snapshot,
-                &wire::Restore {
-                    name: "dws-restore".into(),
-                    ..wire::Restore::default()
-                },
-            )
-            .await
-            .expect("restore");
-        tf_wait(&bench, &restored).await;
+        tf_chain(&bench).await;
         3
     };
     let end = bench.clock().await;
@@ -396,6 +364,43 @@ async fn terraform_like(scenario: &str, scale: f64, seed: u64) -> Figures {
         polls: status_polls(&requests).saturating_sub(observer_calls),
         operations,
     }
+}
+
+/// create → wait → snapshot → wait → restore → wait, one GET per wait tick.
+async fn tf_chain(bench: &Bench) {
+    let id = tf_create(bench, "dws-demo").await;
+    let snapshot = bench
+        .client
+        .create_snapshot(&wire::CreateSnapshot {
+            name: "snapshotForDemoCluster".into(),
+            cluster_id: id,
+            description: None,
+        })
+        .await
+        .expect("snapshot");
+    loop {
+        bench.sleep(TF_POLL).await;
+        if bench
+            .client
+            .get_snapshot(&snapshot)
+            .await
+            .is_ok_and(|s| s.status == "AVAILABLE")
+        {
+            break;
+        }
+    }
+    let restored = bench
+        .client
+        .restore_cluster(
+            &snapshot,
+            &wire::Restore {
+                name: "dws-restore".into(),
+                ..wire::Restore::default()
+            },
+        )
+        .await
+        .expect("restore");
+    tf_wait(bench, &restored).await;
 }
 
 async fn tf_create(bench: &Bench, name: &str) -> String {

@@ -54,15 +54,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         (args.yes || args.plan.is_some()).then(|| exec::interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
     let loaded = crate::spec::load(&args.spec.files())?;
-    let saved = match &args.plan {
-        Some(path) => {
-            let plan = plan::load_plan_file(path)?;
-            plan::check_spec_digest(&plan, &loaded.digest)
-                .map_err(|err| CmdError::new(Exit::Stale, err))?;
-            Some(plan)
-        }
-        None => None,
-    };
+    let saved = saved_plan(&args, &loaded.digest)?;
     let connection = connect(global, Access::ReadWrite).await?;
     let live = connection.client.observe().await?;
     let fresh = saved.is_none();
@@ -107,6 +99,16 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     });
     print_report(&report);
     Ok(exit_code(report.status()))
+}
+
+/// The saved plan, if one was given, checked against the current spec's digest (exit 4).
+fn saved_plan(args: &ApplyArgs, digest: &str) -> Result<Option<Plan>, CmdError> {
+    let Some(path) = &args.plan else {
+        return Ok(None);
+    };
+    let plan = plan::load_plan_file(path)?;
+    plan::check_spec_digest(&plan, digest).map_err(|err| CmdError::new(Exit::Stale, err))?;
+    Ok(Some(plan))
 }
 
 /// The exit code of DESIGN.md for a run's status.

@@ -172,26 +172,7 @@ async fn resize<C: Cloud>(ctx: &Ctx<C>, step: &Step, count: u32, out: bool) -> S
         Ok(()) => {}
         // Never re-sent: a second resize would add nodes twice. Look for its effect instead.
         Err(CloudError::OutcomeUnknown(message)) => {
-            let find = |live: &crate::api::Live| match cluster_by_id(live, &id) {
-                Some(c)
-                    if c.number_of_node == expected
-                        || c.task_status.as_deref().is_some_and(|t| t.ends_with("ING")) =>
-                {
-                    Found::Match(c.id.clone())
-                }
-                _ => Found::Absent,
-            };
-            if ctx
-                .look(
-                    &step.id,
-                    Need::Clusters,
-                    before,
-                    ctx.options.unknown_grace,
-                    &find,
-                )
-                .await?
-                == Found::Absent
-            {
+            if !resize_seen(ctx, step, &id, expected, before).await? {
                 return Err(StepEnd::Failed(format!(
                     "{what}: {message}; no sign of it in the listings; run plan again"
                 )));
@@ -204,6 +185,31 @@ async fn resize<C: Cloud>(ctx: &Ctx<C>, step: &Step, count: u32, out: bool) -> S
         cluster_resized(cluster_by_id(live, &id), expected)
     })
     .await
+}
+
+/// Whether a resize of unknown outcome shows in the listings (the node count reached, or a
+/// task running) within the grace period.
+async fn resize_seen<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    id: &str,
+    expected: u32,
+    before: u64,
+) -> StepResult<bool> {
+    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
+        Some(c)
+            if c.number_of_node == expected
+                || c.task_status.as_deref().is_some_and(|t| t.ends_with("ING")) =>
+        {
+            Found::Match(c.id.clone())
+        }
+        _ => Found::Absent,
+    };
+    let grace = ctx.options.unknown_grace;
+    Ok(ctx
+        .look(&step.id, Need::Clusters, before, grace, &find)
+        .await?
+        != Found::Absent)
 }
 
 async fn reset_password<C: Cloud>(
