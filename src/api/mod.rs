@@ -14,6 +14,7 @@ pub mod error;
 pub mod live;
 pub mod retry;
 pub mod routes;
+pub mod rules;
 pub mod sign;
 pub mod transport;
 pub mod wire;

@@ -1,13 +1,20 @@
 //! The API's validation rules with the DWS.xxxx codes and statuses of the reference (§3.3, §5,
 //! §8, §10). Messages start with the documented text of the code and add what was wrong.
 //!
-//! Where the reference conflicts, the stricter documented rule wins unless a real client is
-//! known to depend on the looser one; each such choice is commented at the rule.
+//! The value rules themselves (names, user names, passwords, ports, node counts, tags,
+//! descriptions) live in [`crate::api::rules`], shared with `dwsctl validate` so the two
+//! cannot drift; this module maps their violations to the API's codes and adds the rules that
+//! need the simulator's state (ids, networks, zones, quotas). Where the reference conflicts,
+//! the stricter documented rule wins unless a real client is known to depend on the looser
+//! one; each such choice is commented at the rule.
 
 use axum::http::StatusCode;
 
 use super::reply::ApiErr;
 use super::{Networks, PasswordPolicy};
+use crate::api::rules::{
+    self, Field, Kind, RuleViolation, DESCRIPTION_FORBIDDEN, MAX_DESCRIPTION, PASSWORD_SPECIALS,
+};
 use crate::api::wire::Tag;
 
 fn err(code: &str, doc: &str, detail: impl AsRef<str>) -> ApiErr {
@@ -39,237 +46,174 @@ pub fn id(kind: &str, value: &str) -> Result<(), ApiErr> {
     }
 }
 
-/// Cluster names: 4–64 characters, a letter first, then letters, digits, `-` and `_`.
-pub fn cluster_name(name: &str) -> Result<(), ApiErr> {
-    let len = name.chars().count();
-    if !(4..=64).contains(&len) {
-        return Err(err(
-            "DWS.5001",
-            "Invalid instance name.",
-            "The cluster name must be 4 to 64 characters long.",
-        ));
+/// Maps a broken value rule to the DWS.xxxx code, status and message the API answers with
+/// (reference §3.3; the rule itself lives in [`rules`], shared with `dwsctl validate`).
+/// `named` is what a message may quote (a user name, a tag key); never a password.
+pub fn api_error(v: &RuleViolation, named: &str) -> ApiErr {
+    match v.field {
+        Field::ClusterName | Field::SnapshotName => name_error(v),
+        Field::SnapshotDescription => description_error(&v.kind),
+        Field::UserName => user_name_error(&v.kind, named),
+        Field::Password => password_error(&v.kind),
+        Field::Port | Field::NumberOfNode | Field::NumberOfCn => range_error(v),
+        Field::TagKey | Field::TagValue => tag_error(v, named),
     }
-    if !name_pattern(name) {
-        return Err(err(
-            "DWS.5057",
-            "The cluster name pattern is invalid.",
-            "The cluster name must start with a letter and contain only letters, digits, hyphens (-) and underscores (_).",
-        ));
-    }
-    Ok(())
 }
 
-fn name_pattern(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+fn name_error(v: &RuleViolation) -> ApiErr {
+    let kind = if v.field == Field::ClusterName {
+        "cluster"
+    } else {
+        "snapshot"
+    };
+    let (code, doc) = match (v.field, &v.kind) {
+        (Field::ClusterName, Kind::Length { .. }) => ("DWS.5001", "Invalid instance name."),
+        (Field::ClusterName, _) => ("DWS.5057", "The cluster name pattern is invalid."),
+        (_, Kind::Length { .. }) => ("DWS.5056", "Invalid string length."),
+        _ => ("DWS.5065", "Invalid format."),
+    };
+    let detail = match &v.kind {
+        Kind::Length { min, max, .. } => {
+            format!("The {kind} name must be {min} to {max} characters long.")
+        }
+        _ => format!("The {kind} name must start with a letter and contain only letters, digits, hyphens (-) and underscores (_)."),
+    };
+    err(code, doc, detail)
+}
+
+fn description_error(kind: &Kind) -> ApiErr {
+    match kind {
+        Kind::Chars { found } => err(
+            "DWS.5065",
+            "Invalid format.",
+            format!(
+                "The snapshot description must not contain {:?}; none of {DESCRIPTION_FORBIDDEN} are allowed.",
+                found.chars().next().unwrap_or('!')
+            ),
+        ),
+        _ => err(
+            "DWS.5056",
+            "Invalid string length.",
+            format!("The snapshot description must be at most {MAX_DESCRIPTION} characters long."),
+        ),
+    }
+}
+
+fn user_name_error(kind: &Kind, name: &str) -> ApiErr {
+    match kind {
+        Kind::Length { min, max, .. } => err(
+            "DWS.5198",
+            "Invalid username.",
+            format!("The administrator name must be {min} to {max} characters long."),
+        ),
+        Kind::Reserved => err(
+            "DWS.5082",
+            "The database user name is not supported.",
+            format!("{name:?} is a reserved keyword."),
+        ),
+        _ => err(
+            "DWS.5059",
+            "Database username contains invalid characters.",
+            "Use lowercase letters, digits and underscores, starting with a lowercase letter or an underscore.",
+        ),
+    }
+}
+
+fn password_error(kind: &Kind) -> ApiErr {
+    let doc = "Invalid password of the cluster administrator.";
+    match kind {
+        Kind::Length { min, max, .. } => err(
+            "DWS.5144",
+            doc,
+            format!("The password must be {min} to {max} characters long."),
+        ),
+        Kind::ContainsUserName => err(
+            "DWS.5145",
+            "The cluster administrator password cannot contain the username, or the username spelled backwards.",
+            "",
+        )
+        .trimmed(),
+        Kind::TooFewClasses => err(
+            "DWS.5144",
+            doc,
+            "The password must contain at least three of: uppercase letters, lowercase letters, digits, special characters.",
+        ),
+        _ => err(
+            "DWS.5144",
+            doc,
+            format!("The password may contain only letters, digits and the special characters {PASSWORD_SPECIALS}"),
+        ),
+    }
+}
+
+fn range_error(v: &RuleViolation) -> ApiErr {
+    let Kind::Range { value, min, max } = v.kind else {
+        return err("DWS.5060", "Integer type is of wrong range.", v.message());
+    };
+    match v.field {
+        Field::NumberOfNode => err(
+            "DWS.5047",
+            "Invalid instance quantity.",
+            format!("A cluster has {min} to {max} nodes; got {value}."),
+        ),
+        Field::Port => err(
+            "DWS.5060",
+            "Integer type is of wrong range.",
+            format!("The port must be between {min} and {max}; got {value}."),
+        ),
+        _ => err(
+            "DWS.5060",
+            "Integer type is of wrong range.",
+            format!("number_of_cn must be between {min} and {max}; got {value}."),
+        ),
+    }
+}
+
+fn tag_error(v: &RuleViolation, key: &str) -> ApiErr {
+    let detail = match (v.field, &v.kind) {
+        (Field::TagKey, Kind::Length { min, max, .. }) => {
+            format!("A tag key must be {min} to {max} characters long.")
+        }
+        (_, Kind::Length { max, .. }) => {
+            format!("A tag value must be at most {max} characters long.")
+        }
+        _ => format!(
+            "Tag {key:?} may contain only letters, digits, hyphens (-) and underscores (_)."
+        ),
+    };
+    err("DWS.5197", "The tag is invalid.", detail)
+}
+
+/// Cluster names: 4–64 characters, a letter first, then letters, digits, `-` and `_`.
+pub fn cluster_name(name: &str) -> Result<(), ApiErr> {
+    rules::cluster_name(name).map_err(|v| api_error(&v, ""))
 }
 
 /// Snapshot names: the same rules as cluster names (reference §8.1).
 pub fn snapshot_name(name: &str) -> Result<(), ApiErr> {
-    let len = name.chars().count();
-    if !(4..=64).contains(&len) {
-        return Err(err(
-            "DWS.5056",
-            "Invalid string length.",
-            "The snapshot name must be 4 to 64 characters long.",
-        ));
-    }
-    if !name_pattern(name) {
-        return Err(err(
-            "DWS.5065",
-            "Invalid format.",
-            "The snapshot name must start with a letter and contain only letters, digits, hyphens (-) and underscores (_).",
-        ));
-    }
-    Ok(())
+    rules::snapshot_name(name).map_err(|v| api_error(&v, ""))
 }
 
 /// Snapshot descriptions: at most 256 characters, none of `!<>'=&"`.
 pub fn description(text: &str) -> Result<(), ApiErr> {
-    if text.chars().count() > 256 {
-        return Err(err(
-            "DWS.5056",
-            "Invalid string length.",
-            "The snapshot description must be at most 256 characters long.",
-        ));
-    }
-    if let Some(bad) = text.chars().find(|c| "!<>'=&\"".contains(*c)) {
-        return Err(err(
-            "DWS.5065",
-            "Invalid format.",
-            format!(
-                "The snapshot description must not contain {bad:?}; none of !<>'=&\" are allowed."
-            ),
-        ));
-    }
-    Ok(())
+    rules::snapshot_description(text).map_err(|v| api_error(&v, ""))
 }
-
-/// SQL keywords and system users that cannot be the admin user (a representative subset of
-/// the DWS keyword list).
-const RESERVED_USERS: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "authorization",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_user",
-    "default",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "leading",
-    "limit",
-    "not",
-    "null",
-    "offset",
-    "omm",
-    "on",
-    "only",
-    "or",
-    "order",
-    "primary",
-    "public",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "when",
-    "where",
-    "window",
-    "with",
-];
 
 /// Admin user names: 1–63 characters of lowercase letters, digits and `_`, starting with a
 /// lowercase letter or `_`, not a keyword.
 pub fn user_name(name: &str) -> Result<(), ApiErr> {
-    if name.is_empty() || name.chars().count() > 63 {
-        return Err(err(
-            "DWS.5198",
-            "Invalid username.",
-            "The administrator name must be 1 to 63 characters long.",
-        ));
-    }
-    let first_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    let rest_ok = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !first_ok || !rest_ok {
-        return Err(err(
-            "DWS.5059",
-            "Database username contains invalid characters.",
-            "Use lowercase letters, digits and underscores, starting with a lowercase letter or an underscore.",
-        ));
-    }
-    if RESERVED_USERS.contains(&name) {
-        return Err(err(
-            "DWS.5082",
-            "The database user name is not supported.",
-            format!("{name:?} is a reserved keyword."),
-        ));
-    }
-    Ok(())
+    rules::user_name(name).map_err(|v| api_error(&v, name))
 }
-
-/// The special characters the password rule counts (OTC table, space included).
-const SPECIALS: &str = "~!?,.:;-_(){}[]/<>@#%^&*+|\\= ";
 
 /// Admin passwords. Strict (current OTC, default): 12–32 characters; lenient (2022 / GTC):
 /// 8–32. Both: at least three of upper, lower, digit, special; only those characters; not the
 /// user name or the user name reversed.
 pub fn password(policy: PasswordPolicy, pw: &str, user: &str) -> Result<(), ApiErr> {
     let min = match policy {
-        PasswordPolicy::Strict => 12,
-        PasswordPolicy::Lenient => 8,
+        PasswordPolicy::Strict => rules::PASSWORD_MIN_STRICT,
+        PasswordPolicy::Lenient => rules::PASSWORD_MIN_LENIENT,
     };
-    let doc = "Invalid password of the cluster administrator.";
-    let len = pw.chars().count();
-    if len < min || len > 32 {
-        return Err(err(
-            "DWS.5144",
-            doc,
-            format!("The password must be {min} to 32 characters long."),
-        ));
-    }
-    if pw
-        .chars()
-        .any(|c| !c.is_ascii_alphanumeric() && !SPECIALS.contains(c))
-    {
-        return Err(err(
-            "DWS.5144",
-            doc,
-            format!("The password may contain only letters, digits and the special characters {SPECIALS}"),
-        ));
-    }
-    let classes = [
-        pw.chars().any(|c| c.is_ascii_uppercase()),
-        pw.chars().any(|c| c.is_ascii_lowercase()),
-        pw.chars().any(|c| c.is_ascii_digit()),
-        pw.chars().any(|c| SPECIALS.contains(c)),
-    ];
-    if classes.iter().filter(|&&present| present).count() < 3 {
-        return Err(err(
-            "DWS.5144",
-            doc,
-            "The password must contain at least three of: uppercase letters, lowercase letters, digits, special characters.",
-        ));
-    }
-    let lower = pw.to_lowercase();
-    let reversed: String = user.chars().rev().collect();
-    if !user.is_empty() && (lower.contains(user) || lower.contains(&reversed)) {
-        return Err(err(
-            "DWS.5145",
-            "The cluster administrator password cannot contain the username, or the username spelled backwards.",
-            "",
-        )
-        .trimmed());
-    }
-    Ok(())
+    rules::password(pw, user, min).map_err(|v| api_error(&v, ""))
 }
 
 impl ApiErr {
@@ -288,42 +232,17 @@ impl ApiErr {
 
 /// Ports: 8000–30000 (OTC-API, GTC, TF-OTC validation).
 pub fn port(port: u32) -> Result<(), ApiErr> {
-    if (8000..=30000).contains(&port) {
-        Ok(())
-    } else {
-        Err(err(
-            "DWS.5060",
-            "Integer type is of wrong range.",
-            format!("The port must be between 8000 and 30000; got {port}."),
-        ))
-    }
+    rules::port(i64::from(port)).map_err(|v| api_error(&v, ""))
 }
 
 /// Node counts of a cluster: 3–256 (OTC-API).
 pub fn node_count(count: u32) -> Result<(), ApiErr> {
-    if (3..=256).contains(&count) {
-        Ok(())
-    } else {
-        Err(err(
-            "DWS.5047",
-            "Invalid instance quantity.",
-            format!("A cluster has 3 to 256 nodes; got {count}."),
-        ))
-    }
+    rules::number_of_node(i64::from(count)).map_err(|v| api_error(&v, ""))
 }
 
 /// CNs: 2 to min(number_of_node, 20).
 pub fn number_of_cn(cns: u32, nodes: u32) -> Result<(), ApiErr> {
-    let max = nodes.min(20);
-    if (2..=max).contains(&cns) {
-        Ok(())
-    } else {
-        Err(err(
-            "DWS.5060",
-            "Integer type is of wrong range.",
-            format!("number_of_cn must be between 2 and {max}; got {cns}."),
-        ))
-    }
+    rules::number_of_cn(i64::from(cns), Some(i64::from(nodes))).map_err(|v| api_error(&v, ""))
 }
 
 /// The node quota: `in_use + adding` nodes must fit.
@@ -421,43 +340,13 @@ pub fn public_ip(ip: &crate::api::wire::PublicIp) -> Result<(), ApiErr> {
 }
 
 /// The most tags a cluster may carry.
-pub const MAX_TAGS: usize = 10;
+pub const MAX_TAGS: usize = rules::MAX_TAGS;
 
-/// One tag: key 1–128 characters, value ≤ 255 (the create page's limits; the detail page's
-/// 36/43 are older), letters, digits, `-`, `_` (and `.` `:` `/` `@` `+` `=` are not allowed),
-/// no leading or trailing space.
+/// One tag: the shared key and value rules (reference §10; see [`rules::tag_key`]).
 pub fn tag(tag: &Tag) -> Result<(), ApiErr> {
-    let doc = "The tag is invalid.";
-    let key_len = tag.key.chars().count();
-    if key_len == 0 || key_len > 128 {
-        return Err(err(
-            "DWS.5197",
-            doc,
-            "A tag key must be 1 to 128 characters long.",
-        ));
-    }
-    if tag.value.chars().count() > 255 {
-        return Err(err(
-            "DWS.5197",
-            doc,
-            "A tag value must be at most 255 characters long.",
-        ));
-    }
-    let allowed = |s: &str| {
-        s.chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-    };
-    if !allowed(&tag.key) || !allowed(&tag.value) {
-        return Err(err(
-            "DWS.5197",
-            doc,
-            format!(
-                "Tag {:?} may contain only letters, digits, hyphens (-) and underscores (_).",
-                tag.key
-            ),
-        ));
-    }
-    Ok(())
+    rules::tag_key(&tag.key)
+        .and_then(|()| rules::tag_value(&tag.value))
+        .map_err(|v| api_error(&v, &tag.key))
 }
 
 /// A set of tags for one request: each valid, keys unique.

@@ -1,144 +1,19 @@
 //! The API's rules for single values (reference/dws-api.md §5, §8, §10), checked offline.
 //!
-//! Where the vendor's pages conflict, the stricter rule wins, so that a spec that validates
-//! is accepted by every documented version of the API.
+//! The rules themselves live in [`crate::api::rules`], shared with the simulator so that a
+//! spec that validates here is accepted there (and by every documented version of the API:
+//! where the vendor's pages conflict, the stricter rule wins); this module turns their
+//! violations into located diagnostics with fixes, and adds dwsctl's own rules (reserved tags,
+//! id and zone shapes).
 
-use super::error::Problem;
+use super::error::{Problem, Span};
 use super::raw::Spanned;
+use crate::api::rules::{self as api, Field, Kind, RuleViolation};
 
 /// Number of tags dwsctl adds to every cluster it manages (ownership and password version).
 pub const OWN_TAGS: usize = 2;
 /// Tags per cluster the API allows (§10).
-pub const MAX_TAGS: usize = 10;
-pub const MAX_TAG_KEY: usize = 36;
-pub const MAX_TAG_VALUE: usize = 43;
-pub const MAX_DESCRIPTION: usize = 256;
-const DESCRIPTION_FORBIDDEN: &[char] = &['!', '<', '>', '\'', '=', '&', '"'];
-
-/// Words the database reserves; an administrator cannot be named after one (§5). The SQL
-/// reserved words of GaussDB(DWS) and PostgreSQL, plus role names the database keeps.
-const KEYWORDS: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "binary",
-    "both",
-    "buckets",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "csn",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "excluded",
-    "false",
-    "fenced",
-    "fetch",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "group",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "intersect",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "left",
-    "less",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "maxvalue",
-    "minus",
-    "modify",
-    "natural",
-    "none",
-    "not",
-    "notnull",
-    "null",
-    "offset",
-    "omm",
-    "on",
-    "only",
-    "or",
-    "order",
-    "outer",
-    "overlaps",
-    "performance",
-    "placing",
-    "primary",
-    "prior",
-    "procedure",
-    "public",
-    "references",
-    "reject",
-    "returning",
-    "right",
-    "rownum",
-    "select",
-    "session_user",
-    "shrink",
-    "similar",
-    "some",
-    "symmetric",
-    "sysdate",
-    "table",
-    "tablesample",
-    "then",
-    "timecapsule",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "verbose",
-    "verify",
-    "when",
-    "where",
-    "window",
-    "with",
-];
+pub const MAX_TAGS: usize = api::MAX_TAGS;
 
 fn chars_ok(s: &str, extra: &[char]) -> bool {
     s.chars()
@@ -146,86 +21,86 @@ fn chars_ok(s: &str, extra: &[char]) -> bool {
 }
 
 /// Cluster names (§5) and snapshot names (§8.1) share a rule: 4–64 characters, starting with
-/// a letter; letters, digits, `-` and `_`.
-pub fn object_name(
-    kind: &'static str,
-    rule: &'static str,
-    name: &str,
-    span: super::error::Span,
-) -> Option<Problem> {
-    let len = name.chars().count();
-    let fix = "use 4–64 characters: a letter first, then letters, digits, `-` or `_`";
-    let (message, label) = if !(4..=64).contains(&len) {
-        (
-            format!("{kind} name `{name}` has {len} characters"),
-            "must be 4–64 characters",
-        )
-    } else if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-        (
-            format!("{kind} name `{name}` does not start with a letter"),
-            "must start with a letter",
-        )
-    } else if !chars_ok(name, &['-', '_']) {
-        (
-            format!("{kind} name `{name}` has characters other than letters, digits, `-` and `_`"),
-            "invalid character",
-        )
+/// a letter; letters, digits, `-` and `_`. `field` is [`Field::ClusterName`] or
+/// [`Field::SnapshotName`].
+pub fn object_name(field: Field, name: &str, span: Span) -> Option<Problem> {
+    let (kind, checked) = if field == Field::SnapshotName {
+        ("snapshot", api::snapshot_name(name))
     } else {
-        return None;
+        ("cluster", api::cluster_name(name))
     };
-    Some(Problem::new(rule, span, message).label(label).help(fix))
+    let v = checked.err()?;
+    let fix = "use 4–64 characters: a letter first, then letters, digits, `-` or `_`";
+    let (message, label) = match &v.kind {
+        Kind::Length { len, min, max } => (
+            format!("{kind} name `{name}` has {len} characters"),
+            format!("must be {min}–{max} characters"),
+        ),
+        Kind::FirstChar => (
+            format!("{kind} name `{name}` does not start with a letter"),
+            "must start with a letter".to_owned(),
+        ),
+        _ => (
+            format!("{kind} name `{name}` has characters other than letters, digits, `-` and `_`"),
+            "invalid character".to_owned(),
+        ),
+    };
+    Some(Problem::new(v.rule(), span, message).label(label).help(fix))
 }
 
 pub fn user_name(v: &Spanned<String>) -> Option<Problem> {
     let name = v.value.as_str();
-    let len = name.chars().count();
-    let (message, label, help) = if !(1..=63).contains(&len) {
-        (
+    let violation = api::user_name(name).err()?;
+    let (message, label, help) = match &violation.kind {
+        Kind::Length { len, min, max } => (
             format!("user name has {len} characters"),
-            "must be 1–63 characters",
+            format!("must be {min}–{max} characters"),
             "use a shorter name such as `dbadmin`".to_owned(),
-        )
-    } else if !name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-    {
-        (
+        ),
+        Kind::FirstChar => (
             format!("user name `{name}` must start with a lowercase letter or `_`"),
-            "invalid first character",
+            "invalid first character".to_owned(),
             format!(
                 "for example `{}`",
                 name.to_ascii_lowercase()
                     .trim_start_matches(|c: char| c.is_ascii_digit())
             ),
-        )
-    } else if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        (
+        ),
+        Kind::Reserved => (
+            format!("user name `{name}` is a reserved database keyword"),
+            "reserved keyword".to_owned(),
+            format!("choose another name, e.g. `{name}_admin` or `dbadmin`"),
+        ),
+        _ => (
             format!("user name `{name}` may only contain lowercase letters, digits and `_`"),
-            "invalid character",
+            "invalid character".to_owned(),
             format!(
                 "for example `{}`",
                 name.to_ascii_lowercase()
                     .replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_")
             ),
-        )
-    } else if KEYWORDS.contains(&name) {
-        (
-            format!("user name `{name}` is a reserved database keyword"),
-            "reserved keyword",
-            format!("choose another name, e.g. `{name}_admin` or `dbadmin`"),
-        )
-    } else {
-        return None;
+        ),
     };
     Some(
-        Problem::new("user_name", v.span, message)
+        Problem::new(violation.rule(), v.span, message)
             .label(label)
             .help(help),
     )
+}
+
+/// A number the API bounds (`port`, `number_of_node`, `number_of_cn`): the shared rule's
+/// verdict as a diagnostic on `field`; `why` ends the fix.
+pub fn api_number(
+    checked: Result<(), RuleViolation>,
+    field: &str,
+    v: &Spanned<i64>,
+    why: &str,
+) -> Option<Problem> {
+    let violation = checked.err()?;
+    match violation.kind {
+        Kind::Range { min, max, .. } => range(violation.rule(), field, v, min, max, why),
+        _ => Some(Problem::new(violation.rule(), v.span, violation.message())),
+    }
 }
 
 pub fn range(
@@ -287,58 +162,46 @@ pub fn availability_zone(v: &Spanned<String>) -> Option<Problem> {
 }
 
 pub fn description(v: &Spanned<String>) -> Option<Problem> {
-    let len = v.value.chars().count();
-    if len > MAX_DESCRIPTION {
-        return Some(
-            Problem::new(
-                "snapshot_description",
-                v.span,
-                format!("snapshot description has {len} characters"),
-            )
-            .label(format!("at most {MAX_DESCRIPTION}"))
-            .help("shorten the description"),
-        );
-    }
-    let bad: String = v
-        .value
-        .chars()
-        .filter(|c| DESCRIPTION_FORBIDDEN.contains(c))
-        .collect();
-    (!bad.is_empty()).then(|| {
-        Problem::new(
-            "snapshot_description",
+    let violation = api::snapshot_description(&v.value).err()?;
+    let rule = violation.rule();
+    Some(match violation.kind {
+        Kind::Chars { found } => Problem::new(
+            rule,
             v.span,
-            format!("snapshot description contains `{bad}`"),
+            format!("snapshot description contains `{found}`"),
         )
         .label("none of ! < > ' = & \" allowed")
-        .help("remove the characters ! < > ' = & \" from the description")
+        .help("remove the characters ! < > ' = & \" from the description"),
+        _ => Problem::new(
+            rule,
+            v.span,
+            format!(
+                "snapshot description has {} characters",
+                v.value.chars().count()
+            ),
+        )
+        .label(format!("at most {}", api::MAX_DESCRIPTION))
+        .help("shorten the description"),
     })
 }
 
-fn tag_text_ok(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-}
-
-pub fn tag_key(name: &str, span: super::error::Span) -> Option<Problem> {
+pub fn tag_key(name: &str, span: Span) -> Option<Problem> {
     use crate::plan::model::{OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY};
-    let len = name.chars().count();
-    let (rule, message, label, help) = if name == OWNERSHIP_TAG_KEY
-        || name == PASSWORD_VERSION_TAG_KEY
-    {
-        ("tag_reserved", format!("tag `{name}` is set by dwsctl itself"), "reserved tag", "remove it: dwsctl manages this tag (use `adopt: true` to take over a cluster, `password_version` for the password label)".to_owned())
-    } else if len == 0 || len > MAX_TAG_KEY {
-        (
-            "tag_key",
+    if name == OWNERSHIP_TAG_KEY || name == PASSWORD_VERSION_TAG_KEY {
+        return Some(Problem::new("tag_reserved", span, format!("tag `{name}` is set by dwsctl itself"))
+            .label("reserved tag")
+            .help("remove it: dwsctl manages this tag (use `adopt: true` to take over a cluster, `password_version` for the password label)"));
+    }
+    let violation = api::tag_key(name).err()?;
+    let (message, label, help) = match &violation.kind {
+        Kind::Length { len, min, max } => (
             format!("tag key `{name}` has {len} characters"),
-            "must be 1–36 characters",
+            format!("must be {min}–{max} characters"),
             "shorten the key".to_owned(),
-        )
-    } else if !tag_text_ok(name) {
-        (
-            "tag_key",
+        ),
+        _ => (
             format!("tag key `{name}` has characters other than letters, digits, `-` and `_`"),
-            "invalid character",
+            "invalid character".to_owned(),
             format!(
                 "for example `{}`",
                 name.replace(
@@ -346,25 +209,27 @@ pub fn tag_key(name: &str, span: super::error::Span) -> Option<Problem> {
                     "-"
                 )
             ),
-        )
-    } else {
-        return None;
+        ),
     };
-    Some(Problem::new(rule, span, message).label(label).help(help))
+    Some(
+        Problem::new(violation.rule(), span, message)
+            .label(label)
+            .help(help),
+    )
 }
 
 /// Tag values, and the password version (kept in a tag value).
 pub fn tag_value(rule: &'static str, what: &str, v: &Spanned<String>) -> Option<Problem> {
-    let len = v.value.chars().count();
-    if len > MAX_TAG_VALUE {
-        return Some(
+    let violation = api::tag_value(&v.value).err()?;
+    Some(match violation.kind {
+        Kind::Length { len, max, .. } => {
             Problem::new(rule, v.span, format!("{what} has {len} characters"))
-                .label(format!("at most {MAX_TAG_VALUE}"))
-                .help("shorten it: tag values are at most 43 characters"),
-        );
-    }
-    (!tag_text_ok(&v.value)).then(|| {
-        Problem::new(
+                .label(format!("at most {max}"))
+                .help(format!(
+                    "shorten it: tag values are at most {max} characters"
+                ))
+        }
+        _ => Problem::new(
             rule,
             v.span,
             format!(
@@ -373,11 +238,11 @@ pub fn tag_value(rule: &'static str, what: &str, v: &Spanned<String>) -> Option<
             ),
         )
         .label("invalid character")
-        .help("use letters, digits, `-` and `_` only (tag values are stored by the cloud)")
+        .help("use letters, digits, `-` and `_` only (tag values are stored by the cloud)"),
     })
 }
 
-pub fn user_tag_count(count: usize, span: super::error::Span) -> Option<Problem> {
+pub fn user_tag_count(count: usize, span: Span) -> Option<Problem> {
     let max = MAX_TAGS - OWN_TAGS;
     (count > max).then(|| {
         Problem::new("tag_count", span, format!("{count} tags; a cluster takes at most {max}"))
@@ -389,7 +254,6 @@ pub fn user_tag_count(count: usize, span: super::error::Span) -> Option<Problem>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::error::Span;
 
     fn s(v: &str) -> Spanned<String> {
         Spanned::new(v.to_owned(), Span::new(0, 0, v.len()))
@@ -398,11 +262,12 @@ mod tests {
     #[test]
     fn names_follow_the_api() {
         let at = Span::new(0, 0, 1);
-        assert!(object_name("cluster", "cluster_name", "dws-demo", at).is_none());
-        assert!(object_name("cluster", "cluster_name", "dws", at).is_some());
-        assert!(object_name("cluster", "cluster_name", "1dws", at).is_some());
-        assert!(object_name("cluster", "cluster_name", "dws.demo", at).is_some());
-        assert!(object_name("cluster", "cluster_name", &"a".repeat(65), at).is_some());
+        let name = |n: &str| object_name(Field::ClusterName, n, at);
+        assert!(name("dws-demo").is_none());
+        assert!(name("dws").is_some());
+        assert!(name("1dws").is_some());
+        assert!(name("dws.demo").is_some());
+        assert!(name(&"a".repeat(65)).is_some());
     }
 
     #[test]

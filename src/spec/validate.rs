@@ -8,6 +8,7 @@ use super::error::{Problem, Span};
 use super::raw::{Named, RawCluster, RawCommon, RawSpec, RawState};
 use super::read::suggest;
 use super::rules;
+use crate::api::rules::{self as api, Field};
 
 /// Where each snapshot of the spec is declared.
 struct SnapshotIndex<'a> {
@@ -90,37 +91,23 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
 }
 
 fn numbers(c: &RawCommon, problems: &mut Vec<Problem>) {
-    if let Some(v) = &c.number_of_node {
+    let nodes = c.number_of_node.as_ref();
+    if let Some(v) = nodes {
         let why = " (a cluster has at least 3 nodes)";
-        problems.extend(rules::range(
-            "number_of_node",
-            "number_of_node",
-            v,
-            3,
-            256,
-            why,
-        ));
+        let checked = api::number_of_node(v.value);
+        problems.extend(rules::api_number(checked, "number_of_node", v, why));
     }
     if let Some(v) = &c.port {
-        problems.extend(rules::range("port", "port", v, 8000, 30000, ""));
+        problems.extend(rules::api_number(api::port(v.value), "port", v, ""));
     }
     if let Some(v) = &c.number_of_cn {
-        let max = c
-            .number_of_node
-            .as_ref()
-            .map_or(20, |n| n.value.clamp(2, 20));
-        let why = match &c.number_of_node {
-            Some(n) if n.value < 20 => format!(" (at most `number_of_node`, {})", n.value),
+        let nodes = nodes.map(|n| n.value);
+        let why = match nodes {
+            Some(n) if n < api::NUMBER_OF_CN.1 => format!(" (at most `number_of_node`, {n})"),
             _ => String::new(),
         };
-        problems.extend(rules::range(
-            "number_of_cn",
-            "number_of_cn",
-            v,
-            2,
-            max,
-            &why,
-        ));
+        let checked = api::number_of_cn(v.value, nodes);
+        problems.extend(rules::api_number(checked, "number_of_cn", v, &why));
     }
 }
 
@@ -220,12 +207,7 @@ fn delete_policy(d: &super::raw::RawDeletePolicy) -> Option<Problem> {
 }
 
 fn cluster(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
-    problems.extend(rules::object_name(
-        "cluster",
-        "cluster_name",
-        &c.name,
-        c.span,
-    ));
+    problems.extend(rules::object_name(Field::ClusterName, &c.name, c.span));
     let v = &c.value;
     common(&v.common, problems);
     let absent = v
@@ -265,12 +247,7 @@ fn snapshots<'a>(spec: &'a RawSpec, problems: &mut Vec<Problem>) -> SnapshotInde
     let mut by_name: HashMap<&str, (&str, Span, RawState)> = HashMap::new();
     for c in &spec.clusters {
         for s in &c.value.snapshots {
-            problems.extend(rules::object_name(
-                "snapshot",
-                "snapshot_name",
-                &s.name,
-                s.span,
-            ));
+            problems.extend(rules::object_name(Field::SnapshotName, &s.name, s.span));
             if let Some(d) = &s.value.description {
                 problems.extend(rules::description(d));
             }
@@ -309,8 +286,7 @@ fn restore(
     restore_forbidden(c, problems);
     let name = &from.value.snapshot;
     problems.extend(rules::object_name(
-        "snapshot",
-        "snapshot_name",
+        Field::SnapshotName,
         &name.value,
         name.span,
     ));

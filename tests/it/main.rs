@@ -27,3 +27,4 @@ mod spec_hostile;
 mod spec_overlay;
 mod spec_props;
 mod spec_schema;
+mod spec_sim_agreement;

@@ -98,6 +98,14 @@ async fn admin_name_that_is_a_keyword_is_dws_5082() {
 }
 
 #[tokio::test]
+async fn admin_name_on_the_merged_keyword_list_is_dws_5082() {
+    // "rownum" was only on the spec validator's list before the lists were merged.
+    let sim = start().await;
+    let got = create_with(&sim, "user_name", json!("rownum")).await;
+    assert_error(&got, 400, "DWS.5082", "\"rownum\" is a reserved keyword");
+}
+
+#[tokio::test]
 async fn admin_name_longer_than_63_is_dws_5198() {
     let sim = start().await;
     let got = create_with(&sim, "user_name", json!("a".repeat(64))).await;
@@ -229,6 +237,23 @@ async fn tag_with_a_slash_is_dws_5197() {
     let sim = start().await;
     let got = create_with(&sim, "tags", json!([{"key": "a/b", "value": "x"}])).await;
     assert_error(&got, 400, "DWS.5197", "The tag is invalid.");
+}
+
+#[tokio::test]
+async fn tag_key_longer_than_36_or_value_longer_than_43_is_dws_5197() {
+    // The stricter of the reference's two tag pages (§10), shared with `dwsctl validate`.
+    let sim = start().await;
+    let long_key = create_with(&sim, "tags", json!([{"key": "k".repeat(37), "value": "x"}])).await;
+    assert_error(&long_key, 400, "DWS.5197", "1 to 36 characters");
+    let long_value =
+        create_with(&sim, "tags", json!([{"key": "k", "value": "v".repeat(44)}])).await;
+    assert_error(&long_value, 400, "DWS.5197", "at most 43 characters");
+    let at_limit = json!([{"key": "k".repeat(36), "value": "v".repeat(43)}]);
+    let (status, _) = create_with(&sim, "tags", at_limit).await;
+    assert!(
+        status < 300,
+        "a tag at the limits is accepted, got {status}"
+    );
 }
 
 #[tokio::test]
