@@ -69,6 +69,15 @@ pub(super) struct State {
     peak_in_flight: usize,
 }
 
+impl State {
+    fn cluster_mut(&mut self, id: &str) -> Result<&mut FakeCluster, CloudError> {
+        self.clusters
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or_else(|| CloudError::NotFound("no such cluster".into()))
+    }
+}
+
 #[derive(Clone)]
 pub struct FakeCloud {
     pub(super) state: Arc<Mutex<State>>,
@@ -340,11 +349,7 @@ impl Cloud for FakeCloud {
     async fn delete_cluster(&self, id: &str, _keep: u32) -> Result<(), CloudError> {
         let duration = self.delete;
         self.mutate(format!("delete_cluster:{id}"), |s, now| {
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(id)?;
             cluster.task = Task::Deleting(now + duration);
             Ok(())
         })
@@ -354,11 +359,7 @@ impl Cloud for FakeCloud {
     async fn resize(&self, id: &str, count: u32) -> Result<(), CloudError> {
         let duration = self.resize;
         self.mutate(format!("resize:{id}"), |s, now| {
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(id)?;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes + count,
@@ -371,11 +372,7 @@ impl Cloud for FakeCloud {
     async fn shrink(&self, id: &str, count: u32) -> Result<(), CloudError> {
         let duration = self.resize;
         self.mutate(format!("shrink:{id}"), |s, now| {
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(id)?;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes.saturating_sub(count),
@@ -392,11 +389,7 @@ impl Cloud for FakeCloud {
 
     async fn create_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
         self.mutate(format!("create_tags:{id}"), |s, _| {
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(id)?;
             for tag in tags {
                 cluster.tags.retain(|t| t.key != tag.key);
                 cluster.tags.push(tag.clone());
@@ -408,11 +401,7 @@ impl Cloud for FakeCloud {
 
     async fn delete_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
         self.mutate(format!("delete_tags:{id}"), |s, _| {
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(id)?;
             cluster
                 .tags
                 .retain(|t| !tags.iter().any(|d| d.key == t.key));
@@ -427,11 +416,7 @@ impl Cloud for FakeCloud {
             if s.snapshots.iter().any(|x| x.name == body.name) {
                 return Err(CloudError::NameTaken("snapshot name exists".into()));
             }
-            let cluster = s
-                .clusters
-                .iter_mut()
-                .find(|c| c.id == body.cluster_id)
-                .ok_or_else(|| CloudError::NotFound("no such cluster".into()))?;
+            let cluster = s.cluster_mut(&body.cluster_id)?;
             cluster.task = Task::Snapshotting(now + duration);
             let id = Self::new_id(s, "s");
             s.snapshots.push(FakeSnapshot {

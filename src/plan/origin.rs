@@ -11,7 +11,7 @@ use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::in_place;
 use crate::plan::model::{
-    Action, Blocked, CreateClusterParams, FieldChange, RestoreClusterParams, StepId, Target,
+    Action, Blocked, CreateClusterParams, FieldChange, RestoreClusterParams, StepId, TagKv, Target,
 };
 use crate::plan::procedure::{self, rule};
 use crate::plan::status::{snapshot_state, SnapshotState};
@@ -92,12 +92,7 @@ fn create_changes(p: &CreateClusterParams, d: &DesiredCluster) -> Vec<FieldChang
     if let Some(eps) = &p.enterprise_project_id {
         changes.push(set("enterprise_project_id", eps));
     }
-    let tags: BTreeMap<&str, &str> = p
-        .tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.value.as_str()))
-        .collect();
-    changes.push(set("tags", tags));
+    changes.push(tags_change(&p.tags));
     changes
 }
 
@@ -118,13 +113,17 @@ fn restore_changes(p: &RestoreClusterParams) -> Vec<FieldChange> {
     if let Some(ip) = &p.public_ip {
         changes.push(set("public_ip", ip));
     }
-    let tags: BTreeMap<&str, &str> = p
-        .tags
+    changes.push(tags_change(&p.tags));
+    changes
+}
+
+/// All the tags a new cluster gets, as one change (a map, so that it renders sorted).
+fn tags_change(tags: &[TagKv]) -> FieldChange {
+    let tags: BTreeMap<&str, &str> = tags
         .iter()
         .map(|t| (t.key.as_str(), t.value.as_str()))
         .collect();
-    changes.push(set("tags", tags));
-    changes
+    set("tags", tags)
 }
 
 fn restore_params(d: &DesiredCluster, snapshot: &str) -> RestoreClusterParams {
