@@ -67,6 +67,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         return Ok(Exit::Ok);
     }
     refuse_blocked(&plan)?;
+    check_secrets(&plan)?;
     // Ctrl-C at the prompt must still end the process, so the handler comes after it.
     let needs_prompt = fresh && !args.yes;
     if needs_prompt {
@@ -141,6 +142,36 @@ fn show(plan: &Plan, json: bool) {
 }
 
 /// Apply refuses a plan with any blocked step before executing anything.
+/// Every secret the plan will need must be readable before anything is sent: a missing
+/// `DWS_ADMIN_PASSWORD` found mid-run would leave half a plan applied. The values are read
+/// and dropped; each step reads its secret again at the moment of its call.
+fn check_secrets(plan: &Plan) -> Result<(), CmdError> {
+    let problems: Vec<String> = plan
+        .steps
+        .iter()
+        .filter_map(|step| {
+            let reference = match &step.action {
+                Action::CreateCluster(params) => &params.password,
+                Action::ResetPassword { password, .. } => password,
+                _ => return None,
+            };
+            let err = reference.resolve().err()?;
+            Some(format!("{}: {err}", step.id))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(CmdError::new(
+        Exit::Error,
+        miette::miette!(
+            help = "export the variable or create the file the spec's `password:` names, then run apply again",
+            "nothing was applied: a secret the plan needs cannot be read\n  {}",
+            problems.join("\n  ")
+        ),
+    ))
+}
+
 fn refuse_blocked(plan: &Plan) -> Result<(), CmdError> {
     let blocked: Vec<String> = plan
         .steps

@@ -109,6 +109,33 @@ async fn without_yes_off_a_terminal_apply_refuses_and_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_password_stops_apply_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let mut cmd = command(dir.path(), SCALE, &["apply", "-f", &q, "--yes"]);
+    cmd.env_remove("DWS_ADMIN_PASSWORD");
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+        .await
+        .expect("join");
+    assert_exit(&out, 1);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+    // The report names the step and the variable (miette may wrap the line after them).
+    assert!(
+        stderr.contains("cluster.dws-demo.create: environment variable DWS_ADMIN_PASSWORD"),
+        "{stderr}"
+    );
+    // Nothing reached the cloud: the plan still has all three creates.
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stdout).contains("Plan: 3 to create"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
