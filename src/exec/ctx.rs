@@ -193,7 +193,8 @@ impl<C: Cloud> Ctx<C> {
     }
 
     /// Waits until `check` says done or failed on a listing made after tick `after`.
-    /// `timeout` is in cloud time. Emits progress on every listing.
+    /// `timeout` is in cloud time. Emits progress on every listing. The timeout is only
+    /// declared on a listing that started after it expired (see [`Expiry`]).
     pub async fn wait_for(
         &self,
         step: &StepId,
@@ -207,7 +208,13 @@ impl<C: Cloud> Ctx<C> {
         let _interest = self.poller.interest(need);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();
-        let deadline = Instant::now() + self.options.real(timeout);
+        let mut expiry = Expiry::new(self.options.real(timeout));
+        let timed_out = || {
+            StepEnd::StillRunning(format!(
+                "{what} did not finish within {}; it continues in the cloud",
+                humanize(timeout)
+            ))
+        };
         loop {
             let observation = Arc::clone(&rx.borrow_and_update());
             if fresh(&observation, need, after) {
@@ -221,6 +228,9 @@ impl<C: Cloud> Ctx<C> {
                     }),
                 }
             }
+            if expiry.confirmed(&observation, need) {
+                return Err(timed_out());
+            }
             tokio::select! {
                 changed = rx.changed() => {
                     if changed.is_err() {
@@ -230,18 +240,14 @@ impl<C: Cloud> Ctx<C> {
                 _ = stopped(&mut interrupt) => {
                     return Err(StepEnd::StillRunning(format!("{what} continues in the cloud")));
                 }
-                _ = tokio::time::sleep_until(deadline) => {
-                    return Err(StepEnd::StillRunning(format!(
-                        "{what} did not finish within {}; it continues in the cloud",
-                        humanize(timeout)
-                    )));
-                }
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
             }
         }
     }
 
     /// Looks for an object by name in listings made after tick `after`, for up to `window`
-    /// of cloud time (lists may lag behind writes). `Absent` if never seen.
+    /// of cloud time (lists may lag behind writes). `Absent` if not seen on any of them,
+    /// the last one started after the window closed (see [`Expiry`]).
     pub async fn look(
         &self,
         step: &StepId,
@@ -257,7 +263,7 @@ impl<C: Cloud> Ctx<C> {
         let _interest = self.poller.interest(need);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();
-        let deadline = Instant::now() + self.options.real(window);
+        let mut expiry = Expiry::new(self.options.real(window));
         loop {
             let observation = Arc::clone(&rx.borrow_and_update());
             if fresh(&observation, need, after) {
@@ -265,6 +271,9 @@ impl<C: Cloud> Ctx<C> {
                     Found::Absent => {}
                     found => return Ok(found),
                 }
+            }
+            if expiry.confirmed(&observation, need) {
+                return Ok(Found::Absent);
             }
             tokio::select! {
                 changed = rx.changed() => {
@@ -277,9 +286,55 @@ impl<C: Cloud> Ctx<C> {
                         "interrupted while resolving a call of unknown outcome; the next run finds it by name".into(),
                     ));
                 }
-                _ = tokio::time::sleep_until(deadline) => return Ok(Found::Absent),
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
             }
         }
+    }
+}
+
+/// A wait's time limit, judged by what was listed rather than by the clock alone.
+///
+/// When the limit passes, the verdict ("still running", "not there") waits for one listing
+/// that *started* after it. A process starved of CPU (a loaded CI machine, a laptop waking
+/// from sleep) may see its timer fire long after the last listing it processed; deciding on
+/// that stale listing would give up on an operation that finished, or an object that
+/// appeared, during the stall. The cost is at most one poll interval past the limit.
+struct Expiry {
+    deadline: Instant,
+    /// Set once the limit passed: the verdict needs a listing from a tick after this one.
+    after_tick: Option<u64>,
+}
+
+impl Expiry {
+    fn new(limit: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + limit,
+            after_tick: None,
+        }
+    }
+
+    /// Resolves when the limit passes; never again once it has.
+    async fn elapsed(&self) {
+        match self.after_tick {
+            None => tokio::time::sleep_until(self.deadline).await,
+            Some(_) => std::future::pending::<()>().await,
+        }
+    }
+
+    /// Records that the limit passed when `ticks_started` ticks had begun.
+    fn expire(&mut self, ticks_started: u64) {
+        self.after_tick.get_or_insert(ticks_started);
+    }
+
+    /// Whether the limit passed and `observation` comes from a tick that began after that
+    /// (a failed listing counts: the poller looked again, and could not see it either).
+    fn confirmed(&self, observation: &Observation, need: Need) -> bool {
+        self.after_tick.is_some_and(|tick| {
+            observation.tick > tick
+                && (need == Need::Clusters
+                    || observation.error.is_some()
+                    || observation.snapshots_seq > tick)
+        })
     }
 }
 

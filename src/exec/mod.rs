@@ -25,6 +25,8 @@ mod fake;
 mod tests;
 #[cfg(test)]
 mod tests_dag;
+#[cfg(test)]
+mod tests_expiry;
 
 pub use cloud::{Cloud, CloudError};
 pub use events::{Event, Events, NoEvents};

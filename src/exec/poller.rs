@@ -27,6 +27,9 @@ pub struct Observation {
     pub snapshots_seq: u64,
     /// Why the latest tick's listing failed, if it did; `live` is then the previous one.
     pub error: Option<String>,
+    /// The tick that produced this observation, successful or not (`seq` stays at the last
+    /// successful one): a waiter whose time is up needs a listing attempt after that point.
+    pub tick: u64,
 }
 
 /// What a waiter needs listed.
@@ -68,6 +71,7 @@ impl Poller {
             live: Arc::new(seed),
             snapshots_seq: 0,
             error: None,
+            tick: 0,
         }));
         Arc::new(Self {
             tx,
@@ -140,6 +144,7 @@ impl Poller {
                 }),
                 snapshots_seq: previous.snapshots_seq,
                 error: None,
+                tick: seq,
             },
             (Ok(clusters), Some(Ok(snapshots))) => Observation {
                 seq,
@@ -149,9 +154,11 @@ impl Poller {
                 }),
                 snapshots_seq: seq,
                 error: None,
+                tick: seq,
             },
             (Err(err), _) | (_, Some(Err(err))) => Observation {
                 error: Some(err.to_string()),
+                tick: seq,
                 ..(*previous).clone()
             },
         };

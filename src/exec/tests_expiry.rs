@@ -1,0 +1,90 @@
+//! Time limits are judged on listings, not on the clock alone: when a listing is slow to
+//! answer (a stalled process, a loaded machine, a slow API), a limit that passes while it
+//! is in flight waits for its answer instead of deciding on the previous, stale listing.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::fake::{FakeCloud, Fault};
+use super::tests::{create, plan};
+use super::*;
+use crate::api::Live;
+
+/// Every call (lists included) takes 400 s to answer: the stall.
+fn stalled() -> FakeCloud {
+    FakeCloud {
+        latency: Duration::from_secs(400),
+        ..FakeCloud::new()
+    }
+}
+
+async fn run(cloud: &FakeCloud, options: Options) -> Report {
+    execute(
+        &plan(vec![create("dws-demo")]),
+        cloud.clone(),
+        options,
+        std::sync::Arc::new(NoEvents),
+    )
+    .await
+    .expect("plan executes")
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_done_within_its_timeout_is_not_reported_late_by_a_slow_listing() {
+    let cloud = stalled();
+    // Committed at 400 s, AVAILABLE at 1300 s; the limit passes at ~1400 s, while the
+    // listing that started at ~1230 s (and sees it AVAILABLE) is still being answered.
+    let mut options = Options {
+        live: Some(Live::default()),
+        ..Options::default()
+    };
+    options.timeouts.create = Duration::from_secs(1000);
+    let report = run(&cloud, options).await;
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(cloud.count("create:"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_still_running_past_its_timeout_is_reported_after_one_more_listing() {
+    let cloud = stalled();
+    cloud.create_duration("dws-demo", Duration::from_secs(5000));
+    let mut options = Options {
+        live: Some(Live::default()),
+        ..Options::default()
+    };
+    options.timeouts.create = Duration::from_secs(500);
+    let start = Instant::now();
+    let report = run(&cloud, options).await;
+    assert!(
+        matches!(&report.steps[..], [only] if matches!(&only.outcome,
+            Outcome::StillRunning { detail } if detail.contains("did not finish within"))),
+        "{report:?}"
+    );
+    // The verdict came from a listing that started after the limit (~900 s), not before.
+    assert!(
+        start.elapsed() >= Duration::from_secs(900 + 400),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(start.elapsed() < Duration::from_secs(2 * (900 + 400)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_outcome_listed_by_a_slow_listing_is_adopted_not_sent_again() {
+    let cloud = stalled();
+    cloud.fault("create:dws-demo", Fault::CommitThenUnknown);
+    // The 120 s grace passes while the listing that shows the cluster is in flight: it must
+    // be adopted from that listing, not concluded absent and sent again.
+    let report = run(
+        &cloud,
+        Options {
+            live: Some(Live::default()),
+            ..Options::default()
+        },
+    )
+    .await;
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(cloud.count("create:"), 1);
+    assert_eq!(cloud.clusters_named("dws-demo"), 1);
+}
