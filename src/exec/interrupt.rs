@@ -15,8 +15,11 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// called once per signal with a line for the user (the CLI's status printer).
 pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
+    // Registered now, not when the task first runs: a signal that arrives in between would
+    // otherwise get the default action and kill the process without the cooperative stop.
+    let mut signals = Signals::install();
     tokio::spawn(async move {
-        if !next_signal().await {
+        if !signals.next().await {
             return;
         }
         tx.send_replace(true);
@@ -24,7 +27,7 @@ pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
             "Interrupt received: starting nothing new; operations already running in the cloud \
              continue. Press Ctrl-C again to exit at once.",
         );
-        if next_signal().await {
+        if signals.next().await {
             notice("Second interrupt: exiting now.");
             std::process::exit(EXIT_INTERRUPTED);
         }
@@ -32,20 +35,51 @@ pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
     rx
 }
 
-/// Waits for Ctrl-C or SIGTERM; false if no handler could be installed.
+/// Ctrl-C and SIGTERM, with their handlers installed.
 #[cfg(unix)]
-async fn next_signal() -> bool {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-        return tokio::signal::ctrl_c().await.is_ok();
-    };
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.is_ok(),
-        received = terminate.recv() => received.is_some(),
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Self {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Waits for Ctrl-C or SIGTERM; false if no handler could be installed.
+    async fn next(&mut self) -> bool {
+        async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) -> bool {
+            match signal {
+                Some(signal) => signal.recv().await.is_some(),
+                None => std::future::pending().await,
+            }
+        }
+        if self.interrupt.is_none() && self.terminate.is_none() {
+            return false;
+        }
+        tokio::select! {
+            received = recv(&mut self.interrupt) => received,
+            received = recv(&mut self.terminate) => received,
+        }
     }
 }
 
 #[cfg(not(unix))]
-async fn next_signal() -> bool {
-    tokio::signal::ctrl_c().await.is_ok()
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Self {
+        Self
+    }
+
+    async fn next(&mut self) -> bool {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }
