@@ -27,6 +27,35 @@ fn interrupt(pid: u32) {
     assert!(status.success());
 }
 
+/// Waits (without a time limit: a slow machine only makes the test slower) until process
+/// `pid` has a SIGINT handler, as Linux shows in `SigCgt`, or has exited; elsewhere, returns
+/// at once.
+fn wait_until_it_catches_sigint(pid: u32) {
+    const SIGINT_BIT: u64 = 1 << (2 - 1);
+    let status = format!("/proc/{pid}/status");
+    loop {
+        let Ok(text) = std::fs::read_to_string(&status) else {
+            return;
+        };
+        // Exited already (a zombie until waited for): nothing left to wait for.
+        if text
+            .lines()
+            .any(|line| line.starts_with("State:") && line.contains('Z'))
+        {
+            return;
+        }
+        let caught = text
+            .lines()
+            .find_map(|line| line.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok());
+        match caught {
+            Some(mask) if mask & SIGINT_BIT != 0 => return,
+            Some(_) => std::thread::sleep(Duration::from_millis(2)),
+            None => return,
+        }
+    }
+}
+
 /// Counts objects by name in the simulator state the runs left behind.
 async fn names(state: &std::path::Path) -> BTreeMap<String, usize> {
     let handle = sim::spawn(Config {
@@ -58,6 +87,9 @@ async fn one_seed(seed: u64) -> Result<String, String> {
         .stderr(std::process::Stdio::null());
     let (code, exit_after) = tokio::task::spawn_blocking(move || {
         let mut child = cmd.spawn().expect("spawn dwsctl");
+        // The delay counts from when the process handles SIGINT: before that, on a loaded
+        // machine, the signal's default action would kill a process still starting up.
+        wait_until_it_catches_sigint(child.id());
         std::thread::sleep(delay);
         let sent = Instant::now();
         interrupt(child.id());
