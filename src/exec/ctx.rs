@@ -172,6 +172,23 @@ impl<C: Cloud> Ctx<C> {
         }
     }
 
+    /// Sends one mutating call in a concurrency slot even after an interrupt: for a call
+    /// that completes one already made (the ownership tags of a cluster just restored), so
+    /// that an interrupt cannot leave that cluster looking like someone else's. No retry.
+    pub async fn call_to_finish<T, Fut>(
+        &self,
+        step: &StepId,
+        what: &str,
+        send: impl FnOnce() -> Fut,
+    ) -> Result<T, CloudError>
+    where
+        Fut: Future<Output = Result<T, CloudError>>,
+    {
+        let _permit = self.permits.acquire().await;
+        self.set_phase(step, Phase::Calling(what.to_owned()));
+        send().await
+    }
+
     /// Waits for the next listing (or an interrupt).
     pub async fn next_listing(&self, need: Need) -> StepResult<()> {
         let _interest = self.poller.interest(need);

@@ -27,6 +27,8 @@ mod tests;
 mod tests_dag;
 #[cfg(test)]
 mod tests_expiry;
+#[cfg(test)]
+mod tests_interrupt;
 
 pub use cloud::{Cloud, CloudError};
 pub use events::{Event, Events, NoEvents};

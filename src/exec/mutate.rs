@@ -110,17 +110,15 @@ async fn restore_cluster<C: Cloud>(
     )
     .await?;
     let tags = to_wire_tags(&p.tags);
-    // Tag at once, so that an interrupted run leaves the cluster marked as ours; a cloud that
-    // refuses tags while restoring gets them once the restore is over.
+    // Tag at once, even if an interrupt came while the restore was in flight, so that an
+    // interrupted run leaves the cluster marked as ours; a cloud that refuses tags while
+    // restoring gets them once the restore is over.
     let mut tagged = tags.is_empty();
     if !tagged {
-        tagged = matches!(
-            ctx.call(&step.id, "tag", Instant::now(), || ctx
-                .cloud
-                .create_tags(&id, &tags))
-                .await?,
-            Ok(())
-        );
+        tagged = ctx
+            .call_to_finish(&step.id, "tag", || ctx.cloud.create_tags(&id, &tags))
+            .await
+            .is_ok();
     }
     let after = ctx.poller.ticks_started();
     ctx.wait_for(

@@ -69,7 +69,7 @@ pub(super) fn create(name: &str) -> Step {
     )
 }
 
-fn snapshot(name: &str, cluster: &str, deps: &[&str]) -> Step {
+pub(super) fn snapshot(name: &str, cluster: &str, deps: &[&str]) -> Step {
     step(
         &format!("snapshot.{name}.create"),
         snap_target(name, cluster),
@@ -78,7 +78,7 @@ fn snapshot(name: &str, cluster: &str, deps: &[&str]) -> Step {
     )
 }
 
-fn restore(name: &str, snapshot: &str, deps: &[&str]) -> Step {
+pub(super) fn restore(name: &str, snapshot: &str, deps: &[&str]) -> Step {
     step(
         &format!("cluster.{name}.restore"),
         target(name),

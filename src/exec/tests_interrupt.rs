@@ -1,0 +1,63 @@
+//! An interrupt that arrives while a restore call is in flight: the restore is accepted, so
+//! the run still tags the new cluster as ours before it stops (otherwise the next plan would
+//! see an unowned cluster and refuse it), and reports it as still running, not skipped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::fake::FakeCloud;
+use super::tests::{create, plan, restore, snapshot};
+use super::*;
+use crate::api::Live;
+use crate::plan::{OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_during_the_restore_call_still_tags_the_restored_cluster() {
+    let cloud = FakeCloud::new();
+    let steps = vec![
+        create("dws-demo"),
+        snapshot("snap-1", "dws-demo", &["cluster.dws-demo.create"]),
+        restore("dws-restore", "snap-1", &["snapshot.snap-1.create"]),
+    ];
+    let (tx, rx) = watch::channel(false);
+    let run = {
+        let cloud = cloud.clone();
+        tokio::spawn(async move {
+            let options = Options {
+                live: Some(Live::default()),
+                interrupt: Some(rx),
+                ..Options::default()
+            };
+            execute(&plan(steps), cloud, options, Arc::new(NoEvents)).await
+        })
+    };
+    // The restore call takes the fake's 500 ms: interrupt 100 ms into it.
+    while cloud.count("restore:") == 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tx.send_replace(true);
+    let report = run.await.expect("join").expect("report");
+    assert_eq!(report.status(), RunStatus::Interrupted, "{report:?}");
+    assert!(
+        report
+            .still_running()
+            .any(|s| s.step.0 == "cluster.dws-restore.restore"),
+        "{report:?}"
+    );
+    let listed = cloud.list_clusters().await.expect("list");
+    let restored = listed
+        .iter()
+        .find(|c| c.name == "dws-restore")
+        .expect("the restore was accepted");
+    assert!(
+        restored
+            .tags
+            .iter()
+            .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE),
+        "{:?}",
+        restored.tags
+    );
+    assert_eq!(cloud.count("restore:"), 1);
+}
