@@ -210,8 +210,12 @@ where
     )))
 }
 
+/// However slow each answer, an idempotent call whose outcome stays unknown is sent at
+/// least this many times before the step gives up.
+const MIN_IDEMPOTENT_SENDS: u32 = 5;
+
 /// Sends an idempotent call (tags, deletes), sending it again while the outcome is unknown,
-/// after each next listing, until `deadline`: repeating it does no harm, and giving up early
+/// after each next listing, until `deadline` (and at least [`MIN_IDEMPOTENT_SENDS`] times): repeating it does no harm, and giving up early
 /// would leave, say, a restored cluster without its ownership tag.
 /// With `absent_ok`, a not-found answer counts as success (the object or tag is gone).
 pub async fn send_idempotent<C, F, Fut>(
@@ -227,12 +231,16 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), CloudError>>,
 {
+    let mut sends = 0;
     loop {
+        sends += 1;
         match ctx.call(&step.id, what, deadline, &mut send).await? {
             Ok(()) => return Ok(()),
             Err(CloudError::NotFound(_)) if absent_ok => return Ok(()),
             Err(CloudError::OutcomeUnknown(message)) => {
-                if Instant::now() >= deadline {
+                // The clock alone does not end it: a slow machine or API (each unknown
+                // answer can cost a whole request timeout) must not get fewer tries.
+                if sends >= MIN_IDEMPOTENT_SENDS && Instant::now() >= deadline {
                     return Err(StepEnd::Failed(format!(
                         "{what}: outcome still unknown at the timeout: {message}"
                     )));

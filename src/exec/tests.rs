@@ -17,7 +17,7 @@ use crate::secret::SecretRef;
 
 const PASSWORD_ENV: &str = "DWSCTL_EXEC_TEST_PASSWORD";
 
-fn target(name: &str) -> Target {
+pub(super) fn target(name: &str) -> Target {
     Target::Cluster {
         name: name.to_owned(),
     }
@@ -30,7 +30,7 @@ fn snap_target(name: &str, cluster: &str) -> Target {
     }
 }
 
-fn step(id: &str, target: Target, action: Action, deps: &[&str]) -> Step {
+pub(super) fn step(id: &str, target: Target, action: Action, deps: &[&str]) -> Step {
     Step {
         id: StepId(id.to_owned()),
         target,

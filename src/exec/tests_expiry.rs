@@ -1,6 +1,7 @@
 //! Time limits are judged on listings, not on the clock alone: when a listing is slow to
 //! answer (a stalled process, a loaded machine, a slow API), a limit that passes while it
-//! is in flight waits for its answer instead of deciding on the previous, stale listing.
+//! is in flight waits for its answer instead of deciding on the previous, stale listing,
+//! and an idempotent call with unknown outcomes gets its minimum number of sends.
 
 use std::time::Duration;
 
@@ -87,4 +88,39 @@ async fn an_unknown_outcome_listed_by_a_slow_listing_is_adopted_not_sent_again()
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.count("create:"), 1);
     assert_eq!(cloud.clusters_named("dws-demo"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_api_does_not_cut_short_the_resends_of_an_idempotent_call() {
+    let cloud = stalled();
+    let id = cloud.seed_cluster("dws-demo", 3, &[]);
+    for _ in 0..3 {
+        cloud.fault(&format!("delete_cluster:{id}"), Fault::LostUnknown);
+    }
+    // Each unknown answer takes 400 s, past the whole 100 s limit: the clock alone would
+    // allow one send.
+    let mut options = Options {
+        live: None,
+        ..Options::default()
+    };
+    options.timeouts.delete_cluster = Duration::from_secs(100);
+    let delete = super::tests::step(
+        "cluster.dws-demo.delete",
+        super::tests::target("dws-demo"),
+        crate::plan::Action::DeleteCluster {
+            keep_last_manual_snapshot: 0,
+        },
+        &[],
+    );
+    let report = execute(
+        &plan(vec![delete]),
+        cloud.clone(),
+        options,
+        std::sync::Arc::new(NoEvents),
+    )
+    .await
+    .expect("plan executes");
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(cloud.count("delete_cluster:"), 4);
+    assert_eq!(cloud.clusters_named("dws-demo"), 0);
 }
