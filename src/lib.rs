@@ -1,15 +1,16 @@
 //! dwsctl keeps GaussDB(DWS) clusters and snapshots in the state a checked-in YAML spec
 //! describes.
 //!
-//! The crate is laid out along its pipeline (see `../shared/DESIGN.md`):
+//! The crate is laid out along its pipeline (README.md, "Development", has the map):
 //!
 //! ```text
 //! spec files ──▶ spec::load ──▶ spec::Desired ─┐
-//! live API   ──▶ api::Client::observe ──▶ Live ─┴▶ plan::diff ──▶ Plan ──▶ render | exec
+//! live API   ──▶ api::client::Client::observe ──▶ Live ─┴▶ plan::diff ──▶ Plan ──▶ render | exec
 //! ```
 //!
 //! `sim` is a faithful simulator of the DWS and IAM APIs that every integration test talks to
-//! over loopback; it shares the wire types of `api::wire` with the client.
+//! over loopback; it shares the wire types of `api::wire` and the value rules of
+//! `api::rules` with the client and the spec validator.
 
 pub mod api;
 pub mod cli;
