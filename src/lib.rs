@@ -4,8 +4,8 @@
 //! The crate is laid out along its pipeline (README.md, "Development", has the map):
 //!
 //! ```text
-//! spec files ──▶ spec::load ──▶ spec::Desired ─┐
-//! live API   ──▶ api::client::Client::observe ──▶ Live ─┴▶ plan::diff ──▶ Plan ──▶ render | exec
+//! spec files ──▶ spec::load ───────────────────▶ Desired ─┐
+//! live API   ──▶ api::client::Client::observe ──▶ Live ────┴▶ plan::diff ──▶ Plan ──▶ render | exec
 //! ```
 //!
 //! `sim` is a faithful simulator of the DWS and IAM APIs that every integration test talks to
