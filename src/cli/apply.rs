@@ -53,14 +53,13 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     let interrupt =
         (args.yes || args.plan.is_some()).then(|| exec::interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
-    let loaded = crate::spec::load(&args.spec.files())?;
-    let saved = saved_plan(&args, &loaded.digest)?;
+    let source = plan_source(&args)?;
     let connection = connect(global, Access::ReadWrite).await?;
     let live = connection.client.observe().await?;
-    let fresh = saved.is_none();
-    let plan = match saved {
-        Some(plan) => plan,
-        None => plan::diff(&loaded.desired, &live, &loaded.digest),
+    let fresh = matches!(source, Source::Spec(_));
+    let plan = match source {
+        Source::Saved(plan) => plan,
+        Source::Spec(loaded) => plan::diff(&loaded.desired, &live, &loaded.digest),
     };
     show(&plan, args.json);
     if plan.steps.is_empty() {
@@ -102,14 +101,31 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     Ok(exit_code(report.status()))
 }
 
-/// The saved plan, if one was given, checked against the current spec's digest (exit 4).
-fn saved_plan(args: &ApplyArgs, digest: &str) -> Result<Option<Plan>, CmdError> {
+/// What apply executes: a fresh plan of the spec, or a saved plan.
+enum Source {
+    Spec(crate::spec::Loaded),
+    Saved(Plan),
+}
+
+/// A saved plan is self-contained (its steps carry every parameter, and secrets only as
+/// references), so `apply PLAN` needs no spec. With `-f` the spec is read only to check that
+/// the plan was made from these files (exit 4 if not).
+fn plan_source(args: &ApplyArgs) -> Result<Source, CmdError> {
     let Some(path) = &args.plan else {
-        return Ok(None);
+        return Ok(Source::Spec(crate::spec::load(&args.spec.files())?));
     };
     let plan = plan::load_plan_file(path)?;
-    plan::check_spec_digest(&plan, digest).map_err(|err| CmdError::new(Exit::Stale, err))?;
-    Ok(Some(plan))
+    if args.spec.files.is_empty() {
+        print_status(&format!(
+            "applying {} as saved (without -f the spec it was made from is not compared)",
+            path.display()
+        ));
+    } else {
+        let loaded = crate::spec::load(&args.spec.files)?;
+        plan::check_spec_digest(&plan, &loaded.digest)
+            .map_err(|err| CmdError::new(Exit::Stale, err))?;
+    }
+    Ok(Source::Saved(plan))
 }
 
 /// The exit code of DESIGN.md for a run's status.

@@ -163,6 +163,23 @@ async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
     );
 }
 
+/// The command table's `dwsctl apply PLAN`: the saved plan is enough, no spec file needed
+/// (the temporary directory has no dwsctl.yaml).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_applies_without_any_spec_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
+    assert_exit(&out, 0);
+    let out = dwsctl(dir.path(), &["apply", "plan.json"]).await;
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("applying plan.json as saved"), "{stderr}");
+    assert!(stderr.contains("Apply complete: 3 done"), "{stderr}");
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
     let dir = tempfile::tempdir().expect("tempdir");
