@@ -54,8 +54,19 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         (args.yes || args.plan.is_some()).then(|| exec::interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
     let source = plan_source(&args)?;
-    let connection = connect(global, Access::ReadWrite).await?;
-    let live = connection.client.observe().await?;
+    // The token and list calls are raced against the interrupt: nothing has been sent yet,
+    // so Ctrl-C may end the run at once instead of after the call's timeout and retries.
+    let listed = exec::interrupt::unless_interrupted(interrupt.as_ref(), async {
+        let connection = connect(global, Access::ReadWrite).await?;
+        let live = connection.client.observe().await?;
+        Ok::<_, CmdError>((connection, live))
+    })
+    .await;
+    let Some(listed) = listed else {
+        print_status("Interrupted while reading the live state; nothing was sent.");
+        return Ok(Exit::Interrupted);
+    };
+    let (connection, live) = listed?;
     let fresh = matches!(source, Source::Spec(_));
     let plan = match source {
         Source::Saved(plan) => plan,

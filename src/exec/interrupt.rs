@@ -35,6 +35,24 @@ pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
     rx
 }
 
+/// Runs `work` until it ends or the first interrupt comes, whichever is first; `None` means
+/// interrupted. For the calls before execution (token, listing): a hung endpoint must not
+/// hold the user for the length of a request timeout and its retries, and since nothing has
+/// been sent yet, dropping the call loses nothing.
+pub async fn unless_interrupted<T>(
+    interrupt: Option<&watch::Receiver<bool>>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(interrupt) = interrupt else {
+        return Some(work.await);
+    };
+    let mut interrupt = interrupt.clone();
+    tokio::select! {
+        done = work => Some(done),
+        _ = super::ctx::stopped(&mut interrupt) => None,
+    }
+}
+
 /// Ctrl-C and SIGTERM, with their handlers installed.
 #[cfg(unix)]
 struct Signals {

@@ -19,7 +19,7 @@ const SCALE: &str = "600";
 const SEEDS: u64 = 6;
 
 /// Sends SIGINT through kill(1): the crate forbids unsafe code, so no libc call.
-fn interrupt(pid: u32) {
+pub fn interrupt(pid: u32) {
     let status = Command::new("kill")
         .args(["-INT", &pid.to_string()])
         .status()
@@ -30,7 +30,7 @@ fn interrupt(pid: u32) {
 /// Waits (without a time limit: a slow machine only makes the test slower) until process
 /// `pid` has a SIGINT handler, as Linux shows in `SigCgt`, or has exited; elsewhere, returns
 /// at once.
-fn wait_until_it_catches_sigint(pid: u32) {
+pub fn wait_until_it_catches_sigint(pid: u32) {
     const SIGINT_BIT: u64 = 1 << (2 - 1);
     let status = format!("/proc/{pid}/status");
     loop {

@@ -5,6 +5,7 @@ mod apply;
 mod apply_cli;
 mod apply_faults;
 mod apply_interrupt;
+mod apply_interrupt_remote;
 mod apply_support;
 mod client_canary;
 mod client_decode;

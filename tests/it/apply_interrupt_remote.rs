@@ -1,0 +1,111 @@
+//! Interrupts of the real `dwsctl apply` binary talking to an endpoint over loopback (not
+//! `--sim`), so that the test can make one call hang or crawl: Ctrl-C while the first call
+//! hangs, and Ctrl-C or SIGKILL while the tag call that follows a restore is slow.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::apply_interrupt::{interrupt, wait_until_it_catches_sigint};
+use super::apply_support::{example, world, ADMIN_PASSWORD};
+use dwsctl::sim;
+
+/// How long a test waits for the interrupted process before it kills it and fails: far
+/// above the 2 s the README promises (a loaded machine is slow), far below the 20 s and
+/// 180 s the hung calls would take without the fix.
+const PATIENCE: Duration = Duration::from_secs(12);
+
+/// `dwsctl apply -f quickstart --yes` against `base` (IAM and DWS on one address).
+fn remote_apply(dir: &Path, base: &str) -> Command {
+    let quickstart = example("quickstart.yaml").display().to_string();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
+    cmd.args(["apply", "-f", &quickstart, "--yes"])
+        .current_dir(dir)
+        .env_clear()
+        .env("OS_AUTH_URL", format!("{base}/v3"))
+        .env("OS_USERNAME", sim::DEFAULT_USER)
+        .env("OS_PASSWORD", sim::DEFAULT_PASSWORD)
+        .env("OS_USER_DOMAIN_NAME", sim::DEFAULT_DOMAIN)
+        .env("OS_PROJECT_NAME", sim::DEFAULT_PROJECT_NAME)
+        .env("DWS_ENDPOINT", base)
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // Cloud seconds, and the client takes this endpoint for a real cloud (scale 1).
+        .env("DWSCTL_POLL_INTERVAL", "0.05")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    cmd
+}
+
+/// Waits for `child` at most [`PATIENCE`]; kills it if it is still running then.
+fn wait_patiently(child: &mut Child) -> (Option<i32>, Duration) {
+    let since = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return (status.code(), since.elapsed());
+        }
+        if since.elapsed() > PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, since.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ctrl-C 300 ms after the process started handling it: the first call is then in flight.
+fn interrupt_early(mut cmd: Command) -> (Option<i32>, Duration) {
+    cmd.stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("spawn dwsctl");
+    wait_until_it_catches_sigint(child.id());
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(child.id());
+    wait_patiently(&mut child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_the_token_call_hangs_exits_130_at_once() {
+    // An endpoint that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = remote_apply(dir.path(), &base);
+    let (code, took) = tokio::task::spawn_blocking(move || interrupt_early(cmd))
+        .await
+        .expect("join");
+    println!("token call hung: exit {code:?} {took:?} after Ctrl-C");
+    assert_eq!(code, Some(130), "exit {code:?} after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_the_first_listing_crawls_exits_130_at_once() {
+    let world = world(600.0, 11).await;
+    world
+        .post(
+            "/_sim/faults",
+            &json!({"rules": [{"route": "GET /v1.0/{project_id}/clusters",
+                               "fault": {"kind": "latency", "ms": 20_000}}]}),
+        )
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = remote_apply(dir.path(), &world.base);
+    let (code, took) = tokio::task::spawn_blocking(move || interrupt_early(cmd))
+        .await
+        .expect("join");
+    println!("listing crawled: exit {code:?} {took:?} after Ctrl-C");
+    assert_eq!(code, Some(130), "exit {code:?} after {took:?}");
+    assert_eq!(
+        world
+            .requests()
+            .await
+            .get("POST /v1.0/{project_id}/clusters"),
+        None,
+        "nothing may be sent after the interrupt"
+    );
+}
