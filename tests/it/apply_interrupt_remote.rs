@@ -79,7 +79,6 @@ async fn ctrl_c_while_the_token_call_hangs_exits_130_at_once() {
     let (code, took) = tokio::task::spawn_blocking(move || interrupt_early(cmd))
         .await
         .expect("join");
-    println!("token call hung: exit {code:?} {took:?} after Ctrl-C");
     assert_eq!(code, Some(130), "exit {code:?} after {took:?}");
 }
 
@@ -98,7 +97,6 @@ async fn ctrl_c_while_the_first_listing_crawls_exits_130_at_once() {
     let (code, took) = tokio::task::spawn_blocking(move || interrupt_early(cmd))
         .await
         .expect("join");
-    println!("listing crawled: exit {code:?} {took:?} after Ctrl-C");
     assert_eq!(code, Some(130), "exit {code:?} after {took:?}");
     assert_eq!(
         world
