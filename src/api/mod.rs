@@ -16,6 +16,7 @@ pub mod retry;
 pub mod routes;
 pub mod rules;
 pub mod sign;
+pub mod sim_probe;
 pub mod transport;
 pub mod wire;
 

@@ -8,6 +8,7 @@
 use crate::api::client::Client;
 use crate::api::config::{self, ClientConfig, Credentials, Flags, NameOrId, PasswordAuth, UserRef};
 use crate::api::retry::RetryPolicy;
+use crate::api::sim_probe;
 use crate::cli::{CmdError, GlobalArgs};
 use crate::secret::Secret;
 use crate::sim;
@@ -55,6 +56,13 @@ pub async fn connect_with(
     };
     let mut config = config::resolve(&flags, env)?;
     config.read_only = access == Access::ReadOnly;
+    // Against `dwsctl sim serve`, waits and durations follow the simulator's clock.
+    let endpoint = config.static_endpoint().ok().flatten();
+    let time_scale = match &endpoint {
+        Some(endpoint) => sim_probe::time_scale(endpoint).await,
+        None => None,
+    };
+    config.retry.time_scale = time_scale.unwrap_or(1.0);
     let target = config
         .static_endpoint()
         .ok()
@@ -64,7 +72,7 @@ pub async fn connect_with(
     let client = Client::new(config)?;
     Ok(Connection {
         client,
-        time_scale: 1.0,
+        time_scale: time_scale.unwrap_or(1.0),
         target,
         sim: None,
     })

@@ -51,6 +51,62 @@ pub struct ServeArgs {
     pub node_quota: u32,
 }
 
+/// The environment that points `dwsctl plan`/`apply` at a simulator at `base`: password
+/// login with its default account (the auth type is explicit, so a token or AK/SK pair left
+/// in the shell does not win) and an explicit endpoint (so no region or catalog is needed).
+pub fn client_env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("OS_AUTH_TYPE", "password".to_owned()),
+        ("OS_AUTH_URL", format!("{base}/v3")),
+        ("OS_USERNAME", sim::DEFAULT_USER.to_owned()),
+        ("OS_PASSWORD", sim::DEFAULT_PASSWORD.to_owned()),
+        ("OS_USER_DOMAIN_NAME", sim::DEFAULT_DOMAIN.to_owned()),
+        ("OS_PROJECT_NAME", sim::DEFAULT_PROJECT_NAME.to_owned()),
+        ("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID.to_owned()),
+        ("DWS_ENDPOINT", base.to_owned()),
+    ]
+}
+
+/// What `sim serve` prints on start: where it listens, its account, and a ready `export`
+/// block for dwsctl (the simulator's well-known demo credentials, not secrets).
+fn banner(base: &str, args: &ServeArgs) -> Vec<String> {
+    let mut lines = vec![
+        format!("dwsctl simulator listening on {base}"),
+        format!("  IAM:  POST {base}/v3/auth/tokens"),
+        format!(
+            "        user {} / domain {} / password {} / project {} ({})",
+            sim::DEFAULT_USER,
+            sim::DEFAULT_DOMAIN,
+            sim::DEFAULT_PASSWORD,
+            sim::DEFAULT_PROJECT_NAME,
+            sim::DEFAULT_PROJECT_ID
+        ),
+        format!(
+            "  AK/SK: access key {} / secret key {}",
+            sim::DEFAULT_ACCESS_KEY,
+            sim::DEFAULT_SECRET_KEY
+        ),
+        format!("  DWS:  {base}/v1.0/{}/clusters", sim::DEFAULT_PROJECT_ID),
+        format!(
+            "  time scale {}x, seed {}, state {}",
+            args.time_scale,
+            args.seed,
+            args.state
+                .as_ref()
+                .map_or("in memory".to_owned(), |p| p.display().to_string())
+        ),
+        "To point dwsctl at it, run this in the shell that runs dwsctl:".to_owned(),
+    ];
+    lines.extend(
+        client_env(base)
+            .into_iter()
+            .map(|(name, value)| format!("  export {name}='{value}'")),
+    );
+    lines.push("  unset OS_CLOUD".to_owned());
+    lines.push("Press Ctrl-C to stop.".to_owned());
+    lines
+}
+
 pub async fn run(_global: &GlobalArgs, args: SimArgs) -> CmdResult {
     match args.command {
         SimCommand::Serve(serve) => run_serve(serve).await,
@@ -71,35 +127,9 @@ async fn run_serve(args: ServeArgs) -> CmdResult {
         ..Config::default()
     };
     let handle = sim::spawn(config).await?;
-    let base = handle.base_url();
-    print_status(&format!("dwsctl simulator listening on {base}"));
-    print_status(&format!("  IAM:  POST {base}/v3/auth/tokens"));
-    print_status(&format!(
-        "        user {} / domain {} / password {} / project {} ({})",
-        sim::DEFAULT_USER,
-        sim::DEFAULT_DOMAIN,
-        sim::DEFAULT_PASSWORD,
-        sim::DEFAULT_PROJECT_NAME,
-        sim::DEFAULT_PROJECT_ID
-    ));
-    print_status(&format!(
-        "  AK/SK: access key {} / secret key {}",
-        sim::DEFAULT_ACCESS_KEY,
-        sim::DEFAULT_SECRET_KEY
-    ));
-    print_status(&format!(
-        "  DWS:  {base}/v1.0/{}/clusters",
-        sim::DEFAULT_PROJECT_ID
-    ));
-    print_status(&format!(
-        "  time scale {}x, seed {}, state {}",
-        args.time_scale,
-        args.seed,
-        args.state
-            .as_ref()
-            .map_or("in memory".to_owned(), |p| p.display().to_string())
-    ));
-    print_status("Press Ctrl-C to stop.");
+    for line in banner(&handle.base_url(), &args) {
+        print_status(&line);
+    }
     let stopped = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     stopped.map_err(|err| {

@@ -86,14 +86,23 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Converts a cloud-time duration to real time.
-    pub fn real(&self, cloud: Duration) -> Duration {
-        let scale = if self.time_scale.is_finite() && self.time_scale > 0.0 {
+    fn scale(&self) -> f64 {
+        if self.time_scale.is_finite() && self.time_scale > 0.0 {
             self.time_scale
         } else {
             1.0
-        };
-        Duration::from_secs_f64(cloud.as_secs_f64() / scale)
+        }
+    }
+
+    /// Converts a cloud-time duration to real time.
+    pub fn real(&self, cloud: Duration) -> Duration {
+        Duration::from_secs_f64(cloud.as_secs_f64() / self.scale())
+    }
+
+    /// Converts a real duration to cloud seconds (what reports show: a step's duration in
+    /// the time of the cloud it ran on, the simulator's when there is one).
+    pub fn cloud_secs(&self, real: Duration) -> f64 {
+        real.as_secs_f64() * self.scale()
     }
 }
 
@@ -119,5 +128,7 @@ mod tests {
             broken.real(Duration::from_secs(10)),
             Duration::from_secs(10)
         );
+        assert_eq!(options.cloud_secs(Duration::from_millis(100)), 10.0);
+        assert_eq!(broken.cloud_secs(Duration::from_secs(10)), 10.0);
     }
 }

@@ -77,7 +77,7 @@ fn finish<C: Cloud>(
     result: StepResult<()>,
     started: Instant,
 ) -> Outcome {
-    let elapsed_s = started.elapsed().as_secs_f64();
+    let elapsed_s = ctx.options.cloud_secs(started.elapsed());
     let id = step.id.clone();
     let (event, outcome) = match result {
         Ok(()) => (

@@ -391,8 +391,28 @@ async fn connect_reads_password_credentials_from_the_environment() {
     let connection = connect_with(&global(&["--endpoint", &base]), Access::ReadWrite, &env)
         .await
         .expect("connect");
-    assert_eq!(connection.time_scale, 1.0);
+    // A served simulator (not embedded) on loopback: its clock's scale is learnt.
+    assert_eq!(connection.time_scale, 1000.0);
     assert!(connection.sim.is_none());
+    connection.client.observe().await.expect("observe");
+}
+
+/// The `export` block that `dwsctl sim serve` prints is all a client needs, even in a shell
+/// that still holds a token, AK/SK pair and project of a real cloud.
+#[tokio::test]
+async fn the_sim_serve_export_block_connects_and_learns_the_time_scale() {
+    let (_sim, base) = start().await;
+    let mut vars = dwsctl::cli::sim::client_env(&base);
+    vars.extend([
+        ("OS_AUTH_TOKEN", "left-over-token".to_owned()),
+        ("OS_ACCESS_KEY", "AKLEFTOVER".to_owned()),
+        ("OS_SECRET_KEY", "SKLEFTOVER".to_owned()),
+    ]);
+    let env = env_of(vars);
+    let connection = connect_with(&global(&[]), Access::ReadOnly, &env)
+        .await
+        .expect("connect");
+    assert_eq!(connection.time_scale, 1000.0);
     connection.client.observe().await.expect("observe");
 }
 

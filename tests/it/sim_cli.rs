@@ -1,8 +1,8 @@
 //! `dwsctl sim serve` as a user runs it: it prints its URL and the default credentials, serves
 //! the getting-started token call, persists to `--state`, and stops cleanly on Ctrl-C.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{ChildStderr, Command, Output, Stdio};
 
 use serde_json::json;
 
@@ -36,8 +36,7 @@ async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
         .filter(|url| url.starts_with("http://127.0.0.1:"))
         .unwrap_or_else(|| panic!("no URL in {first:?}"))
         .to_owned();
-    let banner: Vec<String> = lines.by_ref().take(6).map(|l| l.expect("utf-8")).collect();
-    let banner = banner.join("\n");
+    let banner = read_banner(&mut lines).join("\n");
     assert!(
         banner.contains(dwsctl::sim::DEFAULT_USER)
             && banner.contains(dwsctl::sim::DEFAULT_PROJECT_ID),
@@ -65,3 +64,98 @@ async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
     let status = child.wait().expect("exit");
     assert_eq!(status.code(), Some(0));
 }
+
+/// The banner's lines after the first, up to and including "Press Ctrl-C to stop.".
+fn read_banner(lines: &mut Lines<BufReader<ChildStderr>>) -> Vec<String> {
+    let mut banner = Vec::new();
+    for line in lines.by_ref().take(30) {
+        let line = line.expect("utf-8");
+        let last = line.contains("Ctrl-C");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    banner
+}
+
+/// `  export NAME='VALUE'` lines of the banner, as a shell would read them.
+fn exports(banner: &[String]) -> Vec<(String, String)> {
+    banner
+        .iter()
+        .filter_map(|line| line.trim().strip_prefix("export "))
+        .filter_map(|assignment| assignment.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.trim_matches('\'').to_owned()))
+        .collect()
+}
+
+/// A newcomer's recipe: start `sim serve`, paste its export block, run apply. The client
+/// learns the server's time scale, so the create's reported duration is simulated time (a
+/// create takes 10–15 simulated minutes), not the real seconds between 10-second polls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_against_sim_serve_with_its_export_block_reports_simulated_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--time-scale",
+            "300",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dwsctl sim serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let _url = lines.next().expect("a line").expect("utf-8");
+    let vars = exports(&read_banner(&mut lines));
+    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    for needed in ["OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "DWS_ENDPOINT"] {
+        assert!(names.contains(&needed), "{needed} missing from {names:?}");
+    }
+    let spec = dir.path().join("one.yaml");
+    std::fs::write(&spec, ONE_CLUSTER).expect("write spec");
+    let mut apply = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
+    apply
+        .args(["apply", "--yes", "-f"])
+        .arg(&spec)
+        .env_clear()
+        .envs(vars)
+        .env("DWS_ADMIN_PASSWORD", "Served-Sim-Pw#2026")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    let out: Output = tokio::task::spawn_blocking(move || apply.output().expect("run apply"))
+        .await
+        .expect("join");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let done = stderr
+        .lines()
+        .find(|l| l.contains("cluster.served-demo.create: done in"))
+        .unwrap_or_else(|| panic!("no done line in:\n{stderr}"));
+    let minutes: u64 = done
+        .rsplit("done in ")
+        .next()
+        .and_then(|t| t.split('m').next())
+        .and_then(|m| m.trim().parse().ok())
+        .unwrap_or_else(|| panic!("not a duration in minutes: {done}"));
+    assert!((10..=16).contains(&minutes), "{done}");
+}
+
+const ONE_CLUSTER: &str = "version: 1
+clusters:
+  served-demo:
+    node_type: dws.d1.xlarge
+    number_of_node: 3
+    vpc_id: 219ab8a0-1272-4049-a383-8ad0b770fa11
+    subnet_id: d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec
+    security_group_id: 12e3c23a-8710-4b75-95e4-5c8d7f68ef3c
+    user_name: dbadmin
+    password: {from_env: DWS_ADMIN_PASSWORD}
+";
