@@ -34,6 +34,8 @@ pub enum Phase {
 pub enum StepEnd {
     Failed(String),
     Stale(String),
+    /// Nothing to send: the cloud already shows the step's goal.
+    InPlace(String),
     /// Started in the cloud, not seen to end.
     StillRunning(String),
     /// Stopped by an interrupt before anything was sent.
@@ -133,6 +135,88 @@ impl<C: Cloud> Ctx<C> {
 
     pub fn emit(&self, event: Event) {
         self.events.emit(&event);
+    }
+
+    /// Sends one mutating call in a concurrency slot, once: a `Busy` answer is returned, for
+    /// a caller that must re-verify its precondition before sending again (a delta call).
+    pub async fn call_once<T, F, Fut>(
+        &self,
+        step: &StepId,
+        what: &str,
+        send: F,
+    ) -> StepResult<Result<T, CloudError>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, CloudError>>,
+    {
+        if self.interrupted() {
+            return Err(StepEnd::NotStarted(format!(
+                "interrupted before {what} was sent"
+            )));
+        }
+        let _permit = self.permits.acquire().await;
+        self.set_phase(step, Phase::Calling(what.to_owned()));
+        let result = send().await;
+        if matches!(result, Err(CloudError::Busy(_))) {
+            self.set_phase(step, Phase::Queued);
+        }
+        Ok(result)
+    }
+
+    /// Before a call: waits for a listing made after tick `after` on which `ready` says yes
+    /// (`Ok(None)`; `Ok(Some(status))` is "not yet", shown as progress), and returns it.
+    /// Nothing has been sent, so the time limit and an interrupt end the step as failed or
+    /// not started, never as "still running".
+    pub async fn ready_listing(
+        &self,
+        step: &StepId,
+        after: u64,
+        limit: Duration,
+        ready: impl Fn(&Live) -> Result<Option<String>, String>,
+    ) -> StepResult<Arc<Observation>> {
+        self.set_phase(step, Phase::Queued);
+        let _interest = self.poller.interest(Need::Clusters);
+        let mut rx = self.poller.subscribe();
+        let mut interrupt = self.interrupt.clone();
+        let mut expiry = Expiry::new(self.options.real(limit));
+        let mut last = None;
+        loop {
+            let observation = Arc::clone(&rx.borrow_and_update());
+            if fresh(&observation, Need::Clusters, after) {
+                match ready(&observation.live) {
+                    Ok(None) => return Ok(observation),
+                    Ok(Some(status)) => {
+                        if last.as_ref() != Some(&status) {
+                            self.emit(Event::Progress {
+                                step: step.clone(),
+                                status: status.clone(),
+                                percent: None,
+                            });
+                        }
+                        last = Some(status);
+                    }
+                    Err(reason) => return Err(StepEnd::Failed(reason)),
+                }
+            }
+            if expiry.confirmed(&observation, Need::Clusters) {
+                return Err(StepEnd::Failed(format!(
+                    "nothing was sent: still not ready after {} ({})",
+                    humanize(limit),
+                    last.unwrap_or_else(|| "no listing".to_owned())
+                )));
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Err(StepEnd::Failed("the poller stopped".into()));
+                    }
+                }
+                _ = stopped(&mut interrupt) => {
+                    return Err(StepEnd::NotStarted("interrupted before it was sent".into()));
+                }
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
+            }
+        }
     }
 
     /// Sends one mutating call in a concurrency slot. A `Busy` answer (another task on the

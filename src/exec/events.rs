@@ -26,6 +26,11 @@ pub enum Event {
         step: StepId,
         elapsed_s: f64,
     },
+    /// Nothing sent: the cloud already shows the step's goal (e.g. another run did it).
+    StepAlreadyDone {
+        step: StepId,
+        detail: String,
+    },
     StepFailed {
         step: StepId,
         reason: String,

@@ -76,6 +76,28 @@ impl State {
             .find(|c| c.id == id)
             .ok_or_else(|| CloudError::NotFound("no such cluster".into()))
     }
+
+    /// The cluster for a resize or shrink: a finished resize is settled first; a running
+    /// task answers busy, as the API does (403 DWS.7023).
+    fn idle_cluster(&mut self, id: &str, now: Instant) -> Result<&mut FakeCluster, CloudError> {
+        let cluster = self.cluster_mut(id)?;
+        match cluster.task {
+            Task::Resizing { until, nodes } if now >= until => {
+                cluster.nodes = nodes;
+                cluster.task = Task::None;
+            }
+            Task::Creating(until) | Task::Restoring(until) | Task::Snapshotting(until)
+                if now >= until =>
+            {
+                cluster.task = Task::None;
+            }
+            _ => {}
+        }
+        match cluster.task {
+            Task::None => Ok(cluster),
+            _ => Err(CloudError::Busy("DWS.7023 cluster busy".into())),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -146,6 +168,31 @@ impl FakeCloud {
             });
             id
         })
+    }
+
+    /// The node count the named cluster shows (or will show, once its resize ends).
+    pub fn nodes(&self, name: &str) -> Option<u32> {
+        self.with(|s| {
+            s.clusters
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| match c.task {
+                    Task::Resizing { nodes, .. } => nodes,
+                    _ => c.nodes,
+                })
+        })
+    }
+
+    /// Makes the running resize of the named cluster end at `nodes` instead: a cloud that
+    /// accepted a second resize behind the first one's back.
+    pub fn retarget_resize(&self, name: &str, nodes: u32) {
+        self.with(|s| {
+            for c in s.clusters.iter_mut().filter(|c| c.name == name) {
+                if let Task::Resizing { nodes: target, .. } = &mut c.task {
+                    *target = nodes;
+                }
+            }
+        });
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -359,7 +406,7 @@ impl Cloud for FakeCloud {
     async fn resize(&self, id: &str, count: u32) -> Result<(), CloudError> {
         let duration = self.resize;
         self.mutate(format!("resize:{id}"), |s, now| {
-            let cluster = s.cluster_mut(id)?;
+            let cluster = s.idle_cluster(id, now)?;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes + count,
@@ -372,7 +419,7 @@ impl Cloud for FakeCloud {
     async fn shrink(&self, id: &str, count: u32) -> Result<(), CloudError> {
         let duration = self.resize;
         self.mutate(format!("shrink:{id}"), |s, now| {
-            let cluster = s.cluster_mut(id)?;
+            let cluster = s.idle_cluster(id, now)?;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes.saturating_sub(count),

@@ -17,6 +17,7 @@ pub mod progress;
 pub mod report;
 mod scheduler;
 mod step;
+mod verify;
 mod wait;
 
 #[cfg(test)]
@@ -29,6 +30,8 @@ mod tests_dag;
 mod tests_expiry;
 #[cfg(test)]
 mod tests_interrupt;
+#[cfg(test)]
+mod tests_once;
 
 pub use cloud::{Cloud, CloudError};
 pub use events::{Event, Events, NoEvents};

@@ -4,12 +4,14 @@ use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::events::Event;
 use super::poller::Need;
 use super::step::{
     cluster_by_id, create_body, create_resolved, find_created, find_restored, find_snapshot,
     restore_body, send_idempotent, settled_by_id, snapshot_by_id, to_wire_tags,
 };
-use super::wait::{cluster_resized, cluster_settled, gone, snapshot_available};
+use super::verify::{resize_unreachable, verify, Verdict};
+use super::wait::{cluster_resized, cluster_settled, gone, snapshot_available, Check};
 use crate::api::wire;
 use crate::plan::{
     Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target,
@@ -22,8 +24,8 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
     match &step.action {
         Action::CreateCluster(p) => create_cluster(ctx, step, p).await,
         Action::RestoreCluster(p) => restore_cluster(ctx, step, p).await,
-        Action::ScaleOut { count } => resize(ctx, step, *count, true).await,
-        Action::ScaleIn { count } => resize(ctx, step, *count, false).await,
+        Action::ScaleOut { count, from } => resize(ctx, step, *count, *from, true).await,
+        Action::ScaleIn { count, from } => resize(ctx, step, *count, *from, false).await,
         Action::ResetPassword {
             password,
             password_version,
@@ -139,50 +141,90 @@ async fn restore_cluster<C: Cloud>(
     Ok(())
 }
 
-async fn resize<C: Cloud>(ctx: &Ctx<C>, step: &Step, count: u32, out: bool) -> StepResult<()> {
+async fn resize<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    count: u32,
+    from: u32,
+    out: bool,
+) -> StepResult<()> {
     let name = step.target.cluster();
-    let (id, before_nodes) = {
-        let latest = ctx.latest();
-        let cluster = latest
-            .live
-            .cluster(name)
-            .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))?;
-        (cluster.id.clone(), cluster.number_of_node)
-    };
     let expected = if out {
-        before_nodes.checked_add(count)
+        from.checked_add(count)
     } else {
-        before_nodes.checked_sub(count)
+        from.checked_sub(count)
     }
-    .ok_or_else(|| StepEnd::Failed(format!("cannot resize {before_nodes} nodes by {count}")))?;
+    .ok_or_else(|| StepEnd::Failed(format!("cannot resize {from} nodes by {count}")))?;
     let what = if out { "scale out" } else { "scale in" };
     let timeout = ctx.options.timeouts.resize;
-    let before = ctx.poller.ticks_started();
     let limit = deadline(ctx, timeout);
-    let sent = if out {
-        ctx.call(&step.id, what, limit, || ctx.cloud.resize(&id, count))
-            .await?
-    } else {
-        ctx.call(&step.id, what, limit, || ctx.cloud.shrink(&id, count))
-            .await?
-    };
-    match sent {
-        Ok(()) => {}
-        // Never re-sent: a second resize would add nodes twice. Look for its effect instead.
-        Err(CloudError::OutcomeUnknown(message)) => {
-            if !resize_seen(ctx, step, &id, expected, before).await? {
-                return Err(StepEnd::Failed(format!(
-                    "{what}: {message}; no sign of it in the listings; run plan again"
-                )));
+    // The call takes a delta: it goes out only on a listing, made after any wait or busy
+    // answer, that shows the cluster idle at the node count the step was planned from.
+    let mut after = 0;
+    let (id, before) = loop {
+        let left = limit.saturating_duration_since(Instant::now());
+        let listing = ctx
+            .ready_listing(&step.id, after, ctx.options.cloud(left), |live| {
+                idle(live.cluster(name))
+            })
+            .await?;
+        let id = match verify(step, &listing.live) {
+            Verdict::InPlace(detail) => return Err(StepEnd::InPlace(detail)),
+            Verdict::Moved(reason) => return Err(StepEnd::Stale(reason)),
+            Verdict::Act | Verdict::Exists => match listing.live.cluster(name) {
+                Some(c) => c.id.clone(),
+                None => return Err(StepEnd::Failed(format!("cluster {name} is not listed"))),
+            },
+        };
+        let before = ctx.poller.ticks_started();
+        let sent = if out {
+            ctx.call_once(&step.id, what, || ctx.cloud.resize(&id, count))
+                .await?
+        } else {
+            ctx.call_once(&step.id, what, || ctx.cloud.shrink(&id, count))
+                .await?
+        };
+        match sent {
+            Ok(()) => break (id, before),
+            // Busy (another run's task, an automated snapshot): wait for idle, verify again.
+            Err(CloudError::Busy(message)) if Instant::now() < limit => {
+                ctx.emit(Event::Progress {
+                    step: step.id.clone(),
+                    status: format!("cluster busy ({message}); waiting to verify again"),
+                    percent: None,
+                });
+                after = before;
             }
+            // Never re-sent: a second resize would add nodes twice. Look for its effect instead.
+            Err(CloudError::OutcomeUnknown(message)) => {
+                if !resize_seen(ctx, step, &id, expected, before).await? {
+                    return Err(StepEnd::Failed(format!(
+                        "{what}: {message}; no sign of it in the listings; run plan again"
+                    )));
+                }
+                break (id, before);
+            }
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
         }
-        Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
-    }
-    let after = ctx.poller.ticks_started();
+    };
+    let after = before.max(ctx.poller.ticks_started());
     ctx.wait_for(&step.id, what, Need::Clusters, after, timeout, |live| {
-        cluster_resized(cluster_by_id(live, &id), expected)
+        let cluster = cluster_by_id(live, &id);
+        resize_unreachable(cluster, from, expected)
+            .unwrap_or_else(|| cluster_resized(cluster, expected))
     })
     .await
+}
+
+/// Whether a cluster accepts an operation: idle, or gone (the verdict then says so).
+fn idle(cluster: Option<&wire::Cluster>) -> Result<Option<String>, String> {
+    match cluster.map(|c| cluster_settled(Some(c))) {
+        None | Some(Check::Done) => Ok(None),
+        Some(Check::Pending { status, .. }) => Ok(Some(format!(
+            "waiting for the cluster to be idle: {status}"
+        ))),
+        Some(Check::Failed(reason)) => Err(reason),
+    }
 }
 
 /// Whether a resize of unknown outcome shows in the listings (the node count reached, or a

@@ -104,6 +104,16 @@ impl Options {
     pub fn cloud_secs(&self, real: Duration) -> f64 {
         real.as_secs_f64() * self.scale()
     }
+
+    /// Converts a real-time duration to cloud time (the inverse of [`Options::real`]).
+    pub fn cloud(&self, real: Duration) -> Duration {
+        let scale = if self.time_scale.is_finite() && self.time_scale > 0.0 {
+            self.time_scale
+        } else {
+            1.0
+        };
+        Duration::from_secs_f64(real.as_secs_f64() * scale)
+    }
 }
 
 #[cfg(test)]

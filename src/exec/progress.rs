@@ -175,6 +175,9 @@ impl Events for Lines {
                 let took = elapsed(Duration::from_secs_f64(elapsed_s.max(0.0)));
                 self.print(step, &format!("done in {took}"));
             }
+            Event::StepAlreadyDone { step, detail } => {
+                self.print(step, &format!("done (already in place): {detail}"))
+            }
             Event::StepFailed { step, reason, .. } => {
                 self.print(step, &format!("FAILED: {reason}"))
             }
@@ -247,6 +250,17 @@ impl Events for Bars {
                     bar.finish_with_message("done");
                 }
             }
+            Event::StepAlreadyDone { step, detail } => match bars.get(step) {
+                Some(bar) => {
+                    bar.set_position(100);
+                    bar.finish_with_message(format!("done (already in place): {detail}"));
+                }
+                None => {
+                    let _ = self
+                        .multi
+                        .println(format!("{step}: done (already in place): {detail}"));
+                }
+            },
             Event::StepFailed { step, reason, .. } => {
                 if let Some(bar) = bars.get(step) {
                     bar.abandon_with_message(format!("FAILED: {reason}"));

@@ -11,6 +11,9 @@ use crate::plan::StepId;
 pub enum Outcome {
     /// The operation completed and the cloud reports the target state.
     Done,
+    /// Nothing was sent: the cloud already showed the step's goal (another run, or an
+    /// earlier one, did it). Counts as done.
+    AlreadyDone { detail: String },
     /// The cloud refused the call or the operation failed; `reason` is the cloud's.
     Failed { reason: String },
     /// A saved plan's step whose target moved since the plan was made.
@@ -24,9 +27,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Done, by this run or already.
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done | Outcome::AlreadyDone { .. })
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Done => "done",
+            Outcome::AlreadyDone { .. } => "done (already in place)",
             Outcome::Failed { .. } => "failed",
             Outcome::Stale { .. } => "stale",
             Outcome::Skipped { .. } => "skipped",
@@ -38,6 +47,7 @@ impl Outcome {
     pub fn detail(&self) -> Option<&str> {
         match self {
             Outcome::Done => None,
+            Outcome::AlreadyDone { detail } => Some(detail),
             Outcome::Failed { reason }
             | Outcome::Stale { reason }
             | Outcome::Skipped { reason } => Some(reason),
@@ -56,7 +66,10 @@ pub struct StepReport {
 /// The counts of a report, for the summary line and the JSON summary event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Including those already in place.
     pub done: usize,
+    /// Done steps that found their goal already reached.
+    pub already_in_place: usize,
     pub failed: usize,
     pub stale: usize,
     pub skipped: usize,
@@ -92,6 +105,10 @@ impl Report {
         for step in &self.steps {
             match step.outcome {
                 Outcome::Done => counts.done += 1,
+                Outcome::AlreadyDone { .. } => {
+                    counts.done += 1;
+                    counts.already_in_place += 1;
+                }
                 Outcome::Failed { .. } => counts.failed += 1,
                 Outcome::Stale { .. } => counts.stale += 1,
                 Outcome::Skipped { .. } => counts.skipped += 1,
@@ -133,8 +150,12 @@ impl Report {
             RunStatus::Failed => "Apply failed",
             RunStatus::Partial => "Apply partially complete",
         };
+        let already = match c.already_in_place {
+            0 => String::new(),
+            n => format!(" ({n} already in place)"),
+        };
         let mut line = format!(
-            "{head}: {} done, {} failed, {} skipped",
+            "{head}: {} done{already}, {} failed, {} skipped",
             c.done, c.failed, c.skipped
         );
         if c.stale > 0 {

@@ -287,7 +287,7 @@ impl<'p, C: Cloud> Run<'p, C> {
     }
 
     fn record(&mut self, i: usize, outcome: Outcome) {
-        let done = outcome == Outcome::Done;
+        let done = outcome.is_done();
         let failed = !done && !matches!(outcome, Outcome::Skipped { .. });
         if let Some(slot) = self.outcomes.get_mut(i) {
             *slot = Some(outcome);
@@ -371,6 +371,10 @@ fn outcome_event(step: StepId, outcome: &Outcome) -> Event {
         Outcome::Done => Event::StepDone {
             step,
             elapsed_s: 0.0,
+        },
+        Outcome::AlreadyDone { detail } => Event::StepAlreadyDone {
+            step,
+            detail: detail.clone(),
         },
         Outcome::Failed { reason } => Event::StepFailed {
             step,

@@ -17,6 +17,7 @@ use super::ctx::{Ctx, Found, Phase, StepEnd, StepResult};
 use super::events::{action_name, Event};
 use super::poller::Need;
 use super::report::Outcome;
+use super::verify::{verify, Verdict};
 use super::wait::{cluster_settled, snapshot_available};
 use crate::api::wire::{self, Cluster};
 use crate::api::Live;
@@ -52,12 +53,24 @@ async fn attempt<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
     }
 }
 
-/// The checks just before a mutating step acts, under its cluster lock.
+/// The checks just before a mutating step acts, under its cluster lock: a step whose goal
+/// the cloud already shows is done without a call; one whose planned-from state moved is
+/// stale (see `verify`). A delta step (scale) is judged later, on an idle listing.
 fn prepare<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd> {
     if ctx.interrupted() {
         return Err(StepEnd::NotStarted("interrupted before it started".into()));
     }
-    check_fingerprint(ctx, step)?;
+    if !matches!(
+        step.action,
+        Action::ScaleOut { .. } | Action::ScaleIn { .. }
+    ) {
+        match verify(step, &ctx.latest().live) {
+            Verdict::InPlace(detail) => return Err(StepEnd::InPlace(detail)),
+            Verdict::Moved(reason) => return Err(StepEnd::Stale(reason)),
+            Verdict::Exists => {}
+            Verdict::Act => check_fingerprint(ctx, step)?,
+        }
+    }
     emit_started(ctx, step);
     ctx.touch(&step.target);
     Ok(())
@@ -94,6 +107,13 @@ fn finish<C: Cloud>(
                 elapsed_s,
             },
             Outcome::Failed { reason },
+        ),
+        Err(StepEnd::InPlace(detail)) => (
+            Event::StepAlreadyDone {
+                step: id,
+                detail: detail.clone(),
+            },
+            Outcome::AlreadyDone { detail },
         ),
         Err(StepEnd::Stale(reason)) => (
             Event::StepStale {

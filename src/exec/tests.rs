@@ -316,7 +316,7 @@ async fn busy_clusters_are_retried_after_the_next_listing() {
     let steps = vec![step(
         "cluster.dws-demo.scale_out",
         target("dws-demo"),
-        Action::ScaleOut { count: 3 },
+        Action::ScaleOut { count: 3, from: 3 },
         &[],
     )];
     let report = run(
@@ -386,12 +386,13 @@ fn node_count_fingerprint(target: &Target, live: &Live) -> Fingerprint {
 #[tokio::test(start_paused = true)]
 async fn a_moved_target_stops_its_branch_as_stale() {
     let cloud = FakeCloud::new();
-    cloud.seed_cluster("dws-demo", 6, &[]);
+    // Neither the 3 nodes the step was planned from nor the 6 it aims for.
+    cloud.seed_cluster("dws-demo", 4, &[]);
     cloud.seed_cluster("other", 3, &[]);
     let mut scale = step(
         "cluster.dws-demo.scale_out",
         target("dws-demo"),
-        Action::ScaleOut { count: 3 },
+        Action::ScaleOut { count: 3, from: 3 },
         &[],
     );
     scale.fingerprint = Fingerprint("nodes=3".into());
@@ -410,7 +411,7 @@ async fn a_moved_target_stops_its_branch_as_stale() {
     let mut other = step(
         "cluster.other.scale_out",
         target("other"),
-        Action::ScaleOut { count: 3 },
+        Action::ScaleOut { count: 3, from: 3 },
         &[],
     );
     other.fingerprint = Fingerprint("nodes=3".into());
@@ -422,7 +423,7 @@ async fn a_moved_target_stops_its_branch_as_stale() {
     let report = run(&plan(vec![scale, tags, other]), &cloud, options).await;
     assert_eq!(report.status(), RunStatus::Stale);
     assert!(
-        matches!(outcome(&report, "cluster.dws-demo.scale_out"), Outcome::Stale { reason } if reason.contains("nodes=6"))
+        matches!(outcome(&report, "cluster.dws-demo.scale_out"), Outcome::Stale { reason } if reason.contains("has 4 nodes"))
     );
     assert!(matches!(
         outcome(&report, "cluster.dws-demo.tags"),
@@ -440,7 +441,7 @@ async fn one_operation_per_cluster_at_a_time_even_without_a_dependency() {
         step(
             "cluster.dws-demo.scale_out",
             target("dws-demo"),
-            Action::ScaleOut { count: 3 },
+            Action::ScaleOut { count: 3, from: 3 },
             &[],
         ),
         snapshot("snap-1", "dws-demo", &[]),

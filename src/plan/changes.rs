@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::plan::model::{
     FieldChange, TagKv, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, PASSWORD_VERSION_TAG_KEY,
+    RESERVED_TAG_KEYS,
 };
 use crate::spec::DesiredCluster;
 
@@ -67,7 +68,7 @@ pub(crate) fn sensitive(field: &str) -> FieldChange {
 
 /// Whether a tag key is one dwsctl maintains itself.
 pub(crate) fn reserved(key: &str) -> bool {
-    key == OWNERSHIP_TAG_KEY || key == PASSWORD_VERSION_TAG_KEY
+    RESERVED_TAG_KEYS.contains(&key)
 }
 
 /// The tags a cluster should carry: the user's (minus dwsctl's reserved keys) and the

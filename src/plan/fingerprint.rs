@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::wire::{Cluster, Snapshot};
 use crate::api::Live;
-use crate::plan::model::{Fingerprint, Target};
+use crate::plan::model::{Fingerprint, Target, LEASE_TAG_KEY};
 
 /// The fields of a cluster that steps depend on, live or predicted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -28,9 +28,11 @@ pub(crate) struct ClusterFacts {
 
 impl ClusterFacts {
     pub(crate) fn of(cluster: &Cluster) -> Self {
+        // The lease tag comes and goes while runs coordinate; it is no fact a step depends on.
         let mut tags: Vec<(String, String)> = cluster
             .tags
             .iter()
+            .filter(|t| t.key != LEASE_TAG_KEY)
             .map(|t| (t.key.clone(), t.value.clone()))
             .collect();
         tags.sort();

@@ -202,7 +202,7 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
         return Some(Item::Step(
             Box::new(Planned {
                 target: target(desired),
-                action: Action::ScaleOut { count },
+                action: Action::ScaleOut { count, from: have },
                 changes,
                 reason: format!("scale out by {count} nodes"),
             }),
@@ -214,7 +214,7 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
         return Some(Item::Step(
             Box::new(Planned {
                 target: target(desired),
-                action: Action::ScaleIn { count },
+                action: Action::ScaleIn { count, from: have },
                 changes,
                 reason: format!("scale in by {count} nodes"),
             }),

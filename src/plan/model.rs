@@ -10,13 +10,19 @@ use serde::{Deserialize, Serialize};
 use crate::secret::SecretRef;
 
 /// The JSON plan format version; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: scale steps carry the node count they were planned `from` (their precondition).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The tag that marks a cluster as managed by dwsctl.
 pub const OWNERSHIP_TAG_KEY: &str = "managed-by";
 pub const OWNERSHIP_TAG_VALUE: &str = "dwsctl";
 /// The tag that records the `password_version` the current password was set for.
 pub const PASSWORD_VERSION_TAG_KEY: &str = "dwsctl-password-version";
+/// The expiring lease a run holds on a cluster while it changes it (`exec::lease`).
+pub const LEASE_TAG_KEY: &str = "dwsctl-lease";
+/// Every tag key dwsctl sets itself: never in a spec, never removed by a plan.
+pub const RESERVED_TAG_KEYS: [&str; 3] =
+    [OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY, LEASE_TAG_KEY];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -130,10 +136,12 @@ pub enum Action {
     CreateCluster(CreateClusterParams),
     /// `POST /snapshots/{id}/actions` from the snapshot named `snapshot`.
     RestoreCluster(RestoreClusterParams),
-    /// `POST /clusters/{id}/resize` adding `count` nodes.
-    ScaleOut { count: u32 },
-    /// `POST /clusters/{id}/cluster-shrink` removing `count` nodes.
-    ScaleIn { count: u32 },
+    /// `POST /clusters/{id}/resize` adding `count` nodes to a cluster of `from` nodes. The
+    /// call takes a delta, so it is sent only while the cluster still has `from` nodes.
+    ScaleOut { count: u32, from: u32 },
+    /// `POST /clusters/{id}/cluster-shrink` removing `count` nodes from a cluster of `from`
+    /// nodes (sent only while it still has `from`).
+    ScaleIn { count: u32, from: u32 },
     /// `POST /clusters/{id}/reset-password`, then tag the new `password_version`.
     ResetPassword {
         password: SecretRef,

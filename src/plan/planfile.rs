@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_damaged_plan_is_invalid() {
-        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 1, "steps": 3}"#)
+        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 2, "steps": 3}"#)
             .expect_err("must refuse");
         assert!(matches!(err, PlanFileError::Invalid { .. }), "{err}");
     }

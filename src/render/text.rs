@@ -87,8 +87,8 @@ fn describe(action: &Action) -> String {
     match action {
         Action::CreateCluster(_) | Action::CreateSnapshot { .. } => "create".to_owned(),
         Action::RestoreCluster(p) => format!("restore from snapshot {:?}", p.snapshot),
-        Action::ScaleOut { count } => format!("scale out by {count} (resize)"),
-        Action::ScaleIn { count } => format!("scale in by {count} (cluster-shrink)"),
+        Action::ScaleOut { count, .. } => format!("scale out by {count} (resize)"),
+        Action::ScaleIn { count, .. } => format!("scale in by {count} (cluster-shrink)"),
         Action::ResetPassword { .. } => "reset password".to_owned(),
         Action::UpdateTags { .. } => "update tags".to_owned(),
         Action::DeleteSnapshot => "delete".to_owned(),

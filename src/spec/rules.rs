@@ -10,8 +10,9 @@ use super::error::{Problem, Span};
 use super::raw::Spanned;
 use crate::api::rules::{self as api, Field, Kind, RuleViolation};
 
-/// Number of tags dwsctl adds to every cluster it manages (ownership and password version).
-pub const OWN_TAGS: usize = 2;
+/// Tag slots dwsctl keeps for itself on every cluster it manages (ownership, password
+/// version, and the lease a run holds while it changes the cluster).
+pub const OWN_TAGS: usize = crate::plan::model::RESERVED_TAG_KEYS.len();
 /// Tags per cluster the API allows (§10).
 pub const MAX_TAGS: usize = api::MAX_TAGS;
 
@@ -186,8 +187,7 @@ pub fn description(v: &Spanned<String>) -> Option<Problem> {
 }
 
 pub fn tag_key(name: &str, span: Span) -> Option<Problem> {
-    use crate::plan::model::{OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY};
-    if name == OWNERSHIP_TAG_KEY || name == PASSWORD_VERSION_TAG_KEY {
+    if crate::plan::model::RESERVED_TAG_KEYS.contains(&name) {
         return Some(Problem::new("tag_reserved", span, format!("tag `{name}` is set by dwsctl itself"))
             .label("reserved tag")
             .help("remove it: dwsctl manages this tag (use `adopt: true` to take over a cluster, `password_version` for the password label)"));
@@ -247,7 +247,7 @@ pub fn user_tag_count(count: usize, span: Span) -> Option<Problem> {
     (count > max).then(|| {
         Problem::new("tag_count", span, format!("{count} tags; a cluster takes at most {max}"))
             .label("too many tags")
-            .help(format!("keep at most {max} tags: the cloud allows {MAX_TAGS} per cluster and dwsctl sets {OWN_TAGS} of its own (`managed-by`, `dwsctl-password-version`)"))
+            .help(format!("keep at most {max} tags: the cloud allows {MAX_TAGS} per cluster and dwsctl keeps {OWN_TAGS} for its own (`managed-by`, `dwsctl-password-version`, `dwsctl-lease`)"))
     })
 }
 
@@ -292,8 +292,9 @@ mod tests {
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(43))).is_none());
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(44))).is_some());
         assert!(tag_value("tag_value", "v", &s("a=b")).is_some());
-        assert!(user_tag_count(8, at).is_none());
-        assert!(user_tag_count(9, at).is_some());
+        assert!(user_tag_count(7, at).is_none());
+        assert!(user_tag_count(8, at).is_some());
+        assert!(tag_key("dwsctl-lease", at).is_some());
     }
 
     #[test]

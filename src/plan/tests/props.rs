@@ -255,13 +255,13 @@ impl Model {
                 c.tags = p.tags.iter().map(|t| tag(&t.key, &t.value)).collect();
                 self.live.clusters.push(c);
             }
-            Action::ScaleOut { count } => {
+            Action::ScaleOut { count, .. } => {
                 if *count < MIN_SCALE_OUT {
                     return Err("resize adds at least 3".into());
                 }
                 self.idle(&name)?.number_of_node += count;
             }
-            Action::ScaleIn { count } => {
+            Action::ScaleIn { count, .. } => {
                 let c = self.idle(&name)?;
                 c.number_of_node = c
                     .number_of_node

@@ -1,0 +1,240 @@
+//! Whether a step is still the right thing to send, judged on a listing taken just before
+//! the call: its precondition (the live value it was planned from) and its goal.
+//!
+//! Two runs of one spec (two CI pipelines) plan the same steps. A call that takes a delta
+//! (resize adds `count` nodes, shrink removes them) moves the cluster again each time it is
+//! sent, so it goes out only while the cluster still has the node count the step was planned
+//! from. A step whose goal the cloud already shows (another run did it) is done "already in
+//! place", not stale: the run that lost the race still succeeds. Anything else means the
+//! live state moved since the plan: the step is stale, never re-sent blind.
+
+use crate::api::wire::Cluster;
+use crate::api::Live;
+use crate::plan::{Action, Step, TagKv, OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY};
+
+use super::ctx::Found;
+use super::step::{find_created, find_restored};
+use super::wait::{cluster_settled, snapshot_available, Check};
+
+/// What a listing says about a step that is about to act.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The precondition holds (or the step has none of its own): act.
+    Act,
+    /// The object the step creates is listed and still being made (or not yet tagged): the
+    /// step adopts it instead of creating it, so a saved plan's "absent" fingerprint no
+    /// longer applies.
+    Exists,
+    /// The cloud already shows the step's goal.
+    InPlace(String),
+    /// The live value the step was planned from moved elsewhere.
+    Moved(String),
+}
+
+/// Judges `step` against `live` (see the module doc).
+pub fn verify(step: &Step, live: &Live) -> Verdict {
+    let name = step.target.cluster();
+    let cluster = live.cluster(name);
+    match &step.action {
+        Action::ScaleOut { count, from } => scale(name, cluster, *from, from.checked_add(*count)),
+        Action::ScaleIn { count, from } => scale(name, cluster, *from, from.checked_sub(*count)),
+        Action::UpdateTags { create, delete } => match cluster {
+            Some(c) if tags_in_place(c, create, delete) => {
+                Verdict::InPlace(format!("cluster {name} already carries these tags"))
+            }
+            _ => Verdict::Act,
+        },
+        Action::ResetPassword {
+            password_version, ..
+        } => match cluster {
+            Some(c) if has_tag(c, PASSWORD_VERSION_TAG_KEY, password_version) => Verdict::InPlace(
+                format!("cluster {name}'s password is already at version {password_version}"),
+            ),
+            _ => Verdict::Act,
+        },
+        Action::DeleteCluster { .. } if cluster.is_none() => {
+            Verdict::InPlace(format!("cluster {name} is already gone"))
+        }
+        Action::DeleteSnapshot if live.snapshot(step.target.name()).is_none() => {
+            Verdict::InPlace(format!("snapshot {} is already gone", step.target.name()))
+        }
+        Action::CreateSnapshot { .. } => {
+            let snapshot = step.target.name();
+            match (live.snapshot(snapshot), cluster) {
+                (Some(s), Some(c)) if s.cluster_id.as_deref().map_or(true, |id| id == c.id) => {
+                    match snapshot_available(Some(s), Some(c)) {
+                        Check::Done => Verdict::InPlace(format!("snapshot {snapshot} exists")),
+                        _ => Verdict::Exists,
+                    }
+                }
+                _ => Verdict::Act,
+            }
+        }
+        Action::CreateCluster(p) => exists(live, find_created(live, name, p), true),
+        Action::RestoreCluster(p) => exists(
+            live,
+            find_restored(live, name),
+            p.tags.is_empty() || owned(cluster),
+        ),
+        _ => Verdict::Act,
+    }
+}
+
+/// A created or restored cluster: in place once listed, settled and (when the step tags it)
+/// tagged; adopted while it is still being made.
+fn exists(live: &Live, found: Found, tagged: bool) -> Verdict {
+    let Found::Match(id) = found else {
+        return Verdict::Act;
+    };
+    match live.clusters.iter().find(|c| c.id == id) {
+        Some(c) if tagged && cluster_settled(Some(c)) == Check::Done => {
+            Verdict::InPlace(format!("cluster {} exists", c.name))
+        }
+        _ => Verdict::Exists,
+    }
+}
+
+fn owned(cluster: Option<&Cluster>) -> bool {
+    cluster.is_some_and(|c| c.tags.iter().any(|t| t.key == OWNERSHIP_TAG_KEY))
+}
+
+fn scale(name: &str, cluster: Option<&Cluster>, from: u32, to: Option<u32>) -> Verdict {
+    let Some(cluster) = cluster else {
+        return Verdict::Moved(format!("cluster {name} is no longer listed"));
+    };
+    let Some(to) = to else {
+        return Verdict::Moved(format!("cannot change {from} nodes by that many"));
+    };
+    let have = cluster.number_of_node;
+    if have == to {
+        Verdict::InPlace(format!("cluster {name} already has {to} nodes"))
+    } else if have == from {
+        Verdict::Act
+    } else {
+        Verdict::Moved(format!(
+            "cluster {name} has {have} nodes; the step was planned from {from} to reach {to}, \
+             so its node count moved since the plan was made; run plan again"
+        ))
+    }
+}
+
+fn has_tag(cluster: &Cluster, key: &str, value: &str) -> bool {
+    cluster
+        .tags
+        .iter()
+        .any(|t| t.key == key && t.value == value)
+}
+
+/// Every tag to create is there with its value, and no tag to delete is there with the value
+/// it was to be deleted for (a changed value is a delete of the old plus a create of the new).
+fn tags_in_place(cluster: &Cluster, create: &[TagKv], delete: &[TagKv]) -> bool {
+    create.iter().all(|t| has_tag(cluster, &t.key, &t.value))
+        && !delete
+            .iter()
+            .any(|d| has_tag(cluster, &d.key, &d.value) && !create.iter().any(|c| c == d))
+}
+
+/// While a resize from `from` to `to` nodes runs, whether the cluster's node count can still
+/// get there: it must lie between the two. A count beyond the target (another run's second
+/// resize) never comes back by waiting, so the wait ends at once instead of at its timeout.
+pub fn resize_unreachable(cluster: Option<&Cluster>, from: u32, to: u32) -> Option<Check> {
+    let cluster = cluster?;
+    let have = cluster.number_of_node;
+    let (low, high) = if from <= to { (from, to) } else { (to, from) };
+    (have < low || have > high).then(|| {
+        let beyond = if (have > to) == (from < to) {
+            "beyond"
+        } else {
+            "away from"
+        };
+        Check::Failed(format!(
+            "cluster {} has {have} nodes, {beyond} the target of {to} (the step started from \
+             {from}): another change moved it, so waiting cannot reach the target; run plan \
+             again",
+            cluster.name
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::testkit::live_cluster;
+    use crate::plan::{Fingerprint, StepId, Target};
+
+    fn step(action: Action) -> Step {
+        Step {
+            id: StepId("s".into()),
+            target: Target::Cluster { name: "c1".into() },
+            action,
+            changes: vec![],
+            reason: String::new(),
+            depends_on: vec![],
+            fingerprint: Fingerprint::absent(),
+        }
+    }
+
+    fn live(nodes: u32) -> Live {
+        Live {
+            clusters: vec![live_cluster("c1", nodes)],
+            snapshots: vec![],
+        }
+    }
+
+    #[test]
+    fn scale_acts_only_from_the_planned_node_count() {
+        let out = step(Action::ScaleOut { count: 3, from: 3 });
+        assert_eq!(verify(&out, &live(3)), Verdict::Act);
+        assert!(matches!(verify(&out, &live(6)), Verdict::InPlace(_)));
+        assert!(matches!(verify(&out, &live(9)), Verdict::Moved(r) if r.contains("9 nodes")));
+        let shrink = step(Action::ScaleIn { count: 3, from: 6 });
+        assert_eq!(verify(&shrink, &live(6)), Verdict::Act);
+        assert!(matches!(verify(&shrink, &live(3)), Verdict::InPlace(_)));
+        assert!(matches!(verify(&shrink, &live(4)), Verdict::Moved(_)));
+        assert!(matches!(
+            verify(&shrink, &Live::default()),
+            Verdict::Moved(_)
+        ));
+    }
+
+    #[test]
+    fn a_count_past_the_target_ends_the_wait() {
+        let c = live_cluster("c1", 9);
+        assert!(matches!(
+            resize_unreachable(Some(&c), 3, 6),
+            Some(Check::Failed(r)) if r.contains("9 nodes, beyond the target of 6")
+        ));
+        let c = live_cluster("c1", 3);
+        assert!(matches!(
+            resize_unreachable(Some(&c), 9, 6),
+            Some(Check::Failed(r)) if r.contains("beyond the target")
+        ));
+        for nodes in [3, 4, 6] {
+            let c = live_cluster("c1", nodes);
+            assert_eq!(resize_unreachable(Some(&c), 3, 6), None, "{nodes}");
+        }
+    }
+
+    #[test]
+    fn tags_already_set_are_in_place() {
+        let kv = |k: &str, v: &str| TagKv {
+            key: k.into(),
+            value: v.into(),
+        };
+        let mut world = live(3);
+        world.clusters[0].tags = vec![crate::api::wire::Tag {
+            key: "env".into(),
+            value: "prod".into(),
+        }];
+        let change = step(Action::UpdateTags {
+            create: vec![kv("env", "prod")],
+            delete: vec![kv("env", "dev")],
+        });
+        assert!(matches!(verify(&change, &world), Verdict::InPlace(_)));
+        let other = step(Action::UpdateTags {
+            create: vec![kv("env", "test")],
+            delete: vec![kv("env", "prod")],
+        });
+        assert_eq!(verify(&other, &world), Verdict::Act);
+    }
+}
