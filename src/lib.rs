@@ -15,6 +15,7 @@
 pub mod api;
 pub mod cli;
 pub mod exec;
+pub mod files;
 pub mod plan;
 pub mod render;
 pub mod secret;

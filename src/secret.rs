@@ -5,6 +5,7 @@
 //! comes from, never the value itself.
 
 use std::fmt;
+use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -82,10 +83,12 @@ impl SecretRef {
                 std::env::var(name).map_err(|_| SecretError::MissingEnv(name.clone()))?
             }
             SecretRef::FromFile(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| SecretError::File {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text =
+                    crate::files::read_regular_text(Path::new(path), crate::files::SECRET_LIMIT)
+                        .map_err(|source| SecretError::File {
+                            path: path.clone(),
+                            source,
+                        })?;
                 text.strip_suffix('\n').unwrap_or(&text).to_owned()
             }
         };

@@ -43,10 +43,13 @@ pub fn load_profile(
             searched: paths.iter().map(|p| p.display().to_string()).collect(),
         });
     };
-    let text = std::fs::read_to_string(path).map_err(|err| ConfigError::CloudsFileUnreadable {
-        path: path.display().to_string(),
-        reason: err.to_string(),
-    })?;
+    let text =
+        crate::files::read_regular_text(path, crate::files::CLOUDS_LIMIT).map_err(|err| {
+            ConfigError::CloudsFileUnreadable {
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            }
+        })?;
     parse_profile(&text, cloud, &path.display().to_string())
 }
 

@@ -147,6 +147,16 @@ pub enum ApiError {
         /// The body, redacted and pretty-printed when it is JSON.
         body: String,
     },
+    /// A successful answer was larger than dwsctl reads for this call (see `api::body`).
+    #[error(
+        "{call}: the answer is larger than {}, the limit for this call; it was not read further",
+        super::body::size(*limit)
+    )]
+    #[diagnostic(
+        code(dwsctl::api::too_large),
+        help("no DWS answer comes near this size (a list of 1,000 clusters is about 1 MiB): check that DWS_ENDPOINT / --endpoint points at the DWS API and not at something else")
+    )]
+    TooLarge { call: Call, limit: usize },
     /// A read-only client (used by `plan`) refused a mutating call before sending it.
     #[error("{call} refused: this connection is read-only")]
     #[diagnostic(code(dwsctl::api::read_only))]

@@ -6,6 +6,7 @@
 //! `retry`; `client` offers one typed method per API call; `error` says what went wrong.
 
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod clouds;
 pub mod config;

@@ -20,6 +20,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 
+use super::body::{self, BodyError, Overflow};
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::endpoints;
 use super::error::{help_for, unreachable_help, ApiError, Call, Redactor, Repeat};
@@ -127,12 +128,16 @@ impl Transport {
             let request = prepare()?;
             self.throttle.acquire().await;
             let failure = match self.http.execute(request).await {
-                Ok(response) => match self.answer(response, attempt, ambiguous).await {
+                Ok(response) => match self.answer(call, response, attempt, ambiguous).await {
                     Ok(answer) => match self.classify_status(call, answer) {
                         Ok(done) => return Ok(done),
                         Err(failure) => failure,
                     },
-                    Err(reason) => Failure::InFlight(reason),
+                    Err(BodyError::Broken(err)) => Failure::InFlight(format!(
+                        "the answer broke off: {}",
+                        self.redactor.scrub(&error_chain(&err))
+                    )),
+                    Err(BodyError::TooLarge { limit }) => return Err(too_large(call, limit)),
                 },
                 Err(err) => {
                     let reason = self.redactor.scrub(&error_chain(&err));
@@ -172,24 +177,26 @@ impl Transport {
         }
     }
 
+    /// Reads the answer's body within its limit: a success body larger than the call's limit
+    /// fails the exchange, an error body is cut at [`body::ERROR_LIMIT`].
     async fn answer(
         &self,
-        response: reqwest::Response,
+        call: Call,
+        mut response: reqwest::Response,
         attempts: u32,
         ambiguous: bool,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, BodyError> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|err| {
-            format!(
-                "the answer broke off: {}",
-                self.redactor.scrub(&error_chain(&err))
-            )
-        })?;
+        let body = if (200..300).contains(&status) {
+            body::read(&mut response, body::limit_for(&call), Overflow::Fail).await?
+        } else {
+            body::read(&mut response, body::ERROR_LIMIT, Overflow::Truncate).await?
+        };
         Ok(Answer {
             status,
             headers,
-            body: body.to_vec(),
+            body,
             attempts,
             repeated_after_ambiguity: ambiguous,
         })
@@ -276,6 +283,21 @@ impl Transport {
     }
 }
 
+/// The error for a success answer larger than the call's limit. A mutating call took effect
+/// (the server said so) but its answer cannot be read, so its outcome is unknown to us.
+fn too_large(call: Call, limit: usize) -> ApiError {
+    if call.repeat == Repeat::Unsafe {
+        return ApiError::OutcomeUnknown {
+            call,
+            reason: format!(
+                "the answer was larger than {}, the limit for this call",
+                body::size(limit)
+            ),
+        };
+    }
+    ApiError::TooLarge { call, limit }
+}
+
 fn give_up(call: Call, host: String, failure: Failure, attempts: u32) -> Result<Answer, ApiError> {
     match failure {
         Failure::Status(answer, _) => Ok(*answer),
@@ -347,7 +369,8 @@ pub fn http_client(
             path: path.display().to_string(),
             reason,
         };
-        let pem = std::fs::read(path).map_err(|err| ca_error(err.to_string()))?;
+        let pem = crate::files::read_regular(path, crate::files::CA_LIMIT)
+            .map_err(|err| ca_error(err.to_string()))?;
         let certs =
             reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| ca_error(err.to_string()))?;
         if certs.is_empty() {

@@ -50,11 +50,14 @@ pub enum PlanFileError {
 /// Reads a plan file, checking `format_version` before anything else so that a plan from
 /// another dwsctl version gets a version error rather than a confusing decode error.
 pub fn load_plan_file(path: &Path) -> Result<Plan, PlanFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
-        action: "read",
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        crate::files::read_regular_text(path, crate::files::PLAN_LIMIT).map_err(|source| {
+            PlanFileError::Io {
+                action: "read",
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     parse_plan(path, &text)
 }
 
