@@ -27,6 +27,11 @@ pub enum Phase {
     Calling(String),
     /// The cloud operation runs; the step observes it.
     Waiting(String),
+    /// A mutating call in flight that belongs to an ownership unit (a restore and the tag
+    /// call that marks its cluster as ours): after an interrupt it gets
+    /// `Options::finish_grace` rather than `interrupt_grace`, so that one Ctrl-C cannot leave
+    /// the new cluster untagged.
+    Finishing(String),
 }
 
 /// How a step ended early.
@@ -63,6 +68,8 @@ pub struct Ctx<C> {
     cluster_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     phases: Mutex<HashMap<StepId, Phase>>,
     touched: Mutex<HashSet<Target>>,
+    /// Steps inside an ownership unit (see [`Phase::Finishing`]).
+    finishing: Mutex<HashSet<StepId>>,
     interrupt: watch::Receiver<bool>,
 }
 
@@ -83,6 +90,7 @@ impl<C: Cloud> Ctx<C> {
             cluster_locks: Mutex::new(HashMap::new()),
             phases: Mutex::new(HashMap::new()),
             touched: Mutex::new(HashSet::new()),
+            finishing: Mutex::new(HashSet::new()),
             interrupt,
         }
     }
@@ -95,6 +103,32 @@ impl<C: Cloud> Ctx<C> {
 
     pub fn phase(&self, step: &StepId) -> Option<Phase> {
         self.phases.lock().ok()?.get(step).cloned()
+    }
+
+    /// Marks the start (`true`) or end of the step's ownership unit: its calls in between
+    /// are in [`Phase::Finishing`] while in flight.
+    pub fn ownership_unit(&self, step: &StepId, inside: bool) {
+        if let Ok(mut finishing) = self.finishing.lock() {
+            if inside {
+                finishing.insert(step.clone());
+            } else {
+                finishing.remove(step);
+            }
+        }
+    }
+
+    /// The phase of a call in flight for `step`.
+    fn calling(&self, step: &StepId, what: &str) -> Phase {
+        let unit = self
+            .finishing
+            .lock()
+            .map(|f| f.contains(step))
+            .unwrap_or(false);
+        if unit {
+            Phase::Finishing(what.to_owned())
+        } else {
+            Phase::Calling(what.to_owned())
+        }
     }
 
     /// The lock that keeps one mutating operation per cluster at a time.
@@ -240,7 +274,7 @@ impl<C: Cloud> Ctx<C> {
             }
             let result = {
                 let _permit = self.permits.acquire().await;
-                self.set_phase(step, Phase::Calling(what.to_owned()));
+                self.set_phase(step, self.calling(step, what));
                 send().await
             };
             match result {
@@ -258,7 +292,8 @@ impl<C: Cloud> Ctx<C> {
 
     /// Sends one mutating call in a concurrency slot even after an interrupt: for a call
     /// that completes one already made (the ownership tags of a cluster just restored), so
-    /// that an interrupt cannot leave that cluster looking like someone else's. No retry.
+    /// that an interrupt cannot leave that cluster looking like someone else's. In flight it
+    /// is [`Phase::Finishing`]. No retry.
     pub async fn call_to_finish<T, Fut>(
         &self,
         step: &StepId,
@@ -269,7 +304,7 @@ impl<C: Cloud> Ctx<C> {
         Fut: Future<Output = Result<T, CloudError>>,
     {
         let _permit = self.permits.acquire().await;
-        self.set_phase(step, Phase::Calling(what.to_owned()));
+        self.set_phase(step, Phase::Finishing(what.to_owned()));
         send().await
     }
 

@@ -64,6 +64,8 @@ pub(super) struct State {
     faults: HashMap<String, VecDeque<Fault>>,
     fail_creation: HashMap<String, String>,
     create_durations: HashMap<String, Duration>,
+    /// Extra latency of the calls whose key starts with the prefix.
+    slow: Vec<(String, Duration)>,
     calls: Vec<String>,
     in_flight: usize,
     peak_in_flight: usize,
@@ -134,6 +136,11 @@ impl FakeCloud {
 
     pub fn fault(&self, key: &str, fault: Fault) {
         self.with(|s| s.faults.entry(key.to_owned()).or_default().push_back(fault));
+    }
+
+    /// Calls whose key starts with `prefix` (e.g. `create_tags:`) take `extra` longer.
+    pub fn slow(&self, prefix: &str, extra: Duration) {
+        self.with(|s| s.slow.push((prefix.to_owned(), extra)));
     }
 
     /// The named cluster takes this long to create (instead of `create`).
@@ -223,12 +230,17 @@ impl FakeCloud {
         key: String,
         apply: impl FnOnce(&mut State, Instant) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
-        self.with(|s| {
+        let extra = self.with(|s| {
             s.calls.push(key.clone());
             s.in_flight += 1;
             s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
+            s.slow
+                .iter()
+                .filter(|(prefix, _)| key.starts_with(prefix.as_str()))
+                .map(|(_, extra)| *extra)
+                .sum::<Duration>()
         });
-        tokio::time::sleep(self.latency).await;
+        tokio::time::sleep(self.latency + extra).await;
         self.with(|s| {
             s.in_flight -= 1;
             let fault = s.faults.get_mut(&key).and_then(VecDeque::pop_front);

@@ -101,6 +101,8 @@ async fn restore_cluster<C: Cloud>(
     };
     let body = restore_body(name, p);
     let find = |live: &crate::api::Live| find_restored(live, name);
+    // The restore and the tag call are one unit: an interrupt lets both calls finish.
+    ctx.ownership_unit(&step.id, true);
     let id = create_resolved(
         ctx,
         step,
@@ -122,6 +124,7 @@ async fn restore_cluster<C: Cloud>(
             .await
             .is_ok();
     }
+    ctx.ownership_unit(&step.id, false);
     let after = ctx.poller.ticks_started();
     ctx.wait_for(
         &step.id,

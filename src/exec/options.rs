@@ -60,6 +60,11 @@ pub struct Options {
     /// After an interrupt, how long (real time) calls already sent may take to return before
     /// the run stops anyway.
     pub interrupt_grace: Duration,
+    /// After an interrupt, how long (real time) a call of an ownership unit (a restore and
+    /// the tag call that marks its cluster as ours) may take to return: longer than
+    /// `interrupt_grace` because stopping it can leave a cluster without its ownership tag,
+    /// and shorter than the 7.5 s a GitHub Actions cancel waits before its next signal.
+    pub finish_grace: Duration,
     /// Set for a saved plan: each step's fingerprint is re-checked before it runs.
     pub fingerprint: Option<FingerprintFn>,
     /// The listing the plan was made from, if fresh; otherwise `execute` lists first.
@@ -78,6 +83,7 @@ impl Default for Options {
             timeouts: Timeouts::default(),
             unknown_grace: Duration::from_secs(120),
             interrupt_grace: Duration::from_millis(1500),
+            finish_grace: Duration::from_secs(6),
             fingerprint: None,
             live: None,
             interrupt: None,

@@ -167,6 +167,7 @@ struct Run<'p, C> {
     ready: BTreeSet<usize>,
     tasks: JoinSet<(usize, Outcome)>,
     running: HashMap<tokio::task::Id, usize>,
+    aborts: HashMap<tokio::task::Id, tokio::task::AbortHandle>,
     stop_starting: bool,
     interrupted: bool,
 }
@@ -184,6 +185,7 @@ impl<'p, C: Cloud> Run<'p, C> {
             ready,
             tasks: JoinSet::new(),
             running: HashMap::new(),
+            aborts: HashMap::new(),
             stop_starting: false,
             interrupted: false,
         }
@@ -224,15 +226,18 @@ impl<'p, C: Cloud> Run<'p, C> {
             .tasks
             .spawn(async move { (i, run_step(ctx, step).await) });
         self.running.insert(handle.id(), i);
+        self.aborts.insert(handle.id(), handle);
     }
 
     fn joined(&mut self, joined: Option<Joined>) {
         match joined {
             Some(Ok((task, (i, outcome)))) => {
                 self.running.remove(&task);
+                self.aborts.remove(&task);
                 self.record(i, outcome);
             }
             Some(Err(err)) => {
+                self.aborts.remove(&err.id());
                 if let Some(i) = self.running.remove(&err.id()) {
                     let outcome = self.abandoned(i, err.is_panic());
                     self.record(i, outcome);
@@ -242,10 +247,25 @@ impl<'p, C: Cloud> Run<'p, C> {
         }
     }
 
-    /// After an interrupt: calls in flight get the grace period to return, then every task
-    /// is dropped (operations in the cloud carry on).
+    /// After an interrupt: calls in flight get the grace period to return, a call of an
+    /// ownership unit ([`Phase::Finishing`]) the longer finish grace; then every task is
+    /// dropped (operations in the cloud carry on).
     async fn wind_down(&mut self) {
-        let grace = tokio::time::sleep(self.ctx.options.interrupt_grace);
+        let start = tokio::time::Instant::now();
+        self.join_until(start + self.ctx.options.interrupt_grace)
+            .await;
+        if self.abort_unless_finishing() {
+            self.join_until(start + self.ctx.options.finish_grace).await;
+        }
+        self.tasks.abort_all();
+        while let Some(joined) = self.tasks.join_next_with_id().await {
+            self.joined(Some(joined));
+        }
+    }
+
+    /// Records the steps that end before `deadline` (or until none is left).
+    async fn join_until(&mut self, deadline: tokio::time::Instant) {
+        let grace = tokio::time::sleep_until(deadline);
         tokio::pin!(grace);
         while !self.tasks.is_empty() {
             tokio::select! {
@@ -253,10 +273,37 @@ impl<'p, C: Cloud> Run<'p, C> {
                 _ = &mut grace => break,
             }
         }
-        self.tasks.abort_all();
-        while let Some(joined) = self.tasks.join_next_with_id().await {
-            self.joined(Some(joined));
+    }
+
+    /// Aborts every running step but those finishing an ownership unit, and tells the user
+    /// about these. Returns whether any is left.
+    fn abort_unless_finishing(&mut self) -> bool {
+        let mut left = false;
+        for (task, &i) in &self.running {
+            let Some(step) = self.plan.steps.get(i) else {
+                continue;
+            };
+            match self.ctx.phase(&step.id) {
+                Some(Phase::Finishing(what)) => {
+                    left = true;
+                    self.ctx.emit(Event::Progress {
+                        step: step.id.clone(),
+                        status: format!(
+                            "finishing the {what} call before stopping (at most {} s), so \
+                             that the new cluster is marked as dwsctl's",
+                            self.ctx.options.finish_grace.as_secs()
+                        ),
+                        percent: None,
+                    });
+                }
+                _ => {
+                    if let Some(handle) = self.aborts.get(task) {
+                        handle.abort();
+                    }
+                }
+            }
         }
+        left
     }
 
     /// The outcome of a step whose task ended without returning one.
@@ -267,7 +314,7 @@ impl<'p, C: Cloud> Run<'p, C> {
             (true, _) => Outcome::Failed {
                 reason: "internal error: the step's task panicked".into(),
             },
-            (false, Some(Phase::Calling(what))) => Outcome::StillRunning {
+            (false, Some(Phase::Calling(what) | Phase::Finishing(what))) => Outcome::StillRunning {
                 detail: format!(
                     "interrupted during the {what} call, which may have taken effect; \
                      the next plan shows it"

@@ -2,6 +2,7 @@
 //! `--sim`), so that the test can make one call hang or crawl: Ctrl-C while the first call
 //! hangs, and Ctrl-C or SIGKILL while the tag call that follows a restore is slow.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::apply_interrupt::{interrupt, wait_until_it_catches_sigint};
-use super::apply_support::{example, world, ADMIN_PASSWORD};
+use super::apply_support::{example, world, World, ADMIN_PASSWORD};
+use dwsctl::plan::{OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
 use dwsctl::sim;
 
 /// How long a test waits for the interrupted process before it kills it and fails: far
@@ -105,5 +107,81 @@ async fn ctrl_c_while_the_first_listing_crawls_exits_130_at_once() {
             .get("POST /v1.0/{project_id}/clusters"),
         None,
         "nothing may be sent after the interrupt"
+    );
+}
+
+const TAG_ROUTE: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create";
+
+/// A simulator whose tag calls take 3 s (only the restore's tag call uses that route: a
+/// create carries its tags in its body).
+async fn slow_tags() -> World {
+    let world = world(600.0, 12).await;
+    world
+        .post(
+            "/_sim/faults",
+            &json!({"rules": [{"route": TAG_ROUTE, "fault": {"kind": "latency", "ms": 3000}}]}),
+        )
+        .await;
+    world
+}
+
+/// Applies the quickstart and sends `signal` (`-INT`, `-KILL`) 300 ms after the restore
+/// started, while its tag call is in flight. Returns the exit code and how long the process
+/// took to end after the signal.
+async fn signal_after_restore(
+    world: &World,
+    dir: &Path,
+    signal: &'static str,
+) -> (Option<i32>, Duration) {
+    let mut cmd = remote_apply(dir, &world.base);
+    cmd.stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("spawn dwsctl");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let started = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("cluster.dws-restore.restore: started"));
+        assert!(started, "the restore never started");
+        // Keep draining stderr so that the process never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        std::thread::sleep(Duration::from_millis(300));
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        wait_patiently(&mut child)
+    })
+    .await
+    .expect("join")
+}
+
+async fn restored_is_owned(world: &World) -> bool {
+    let live = world.client.observe().await.expect("observe");
+    live.clusters
+        .iter()
+        .filter(|c| c.name == "dws-restore")
+        .any(|c| {
+            c.tags
+                .iter()
+                .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE)
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_slow_tag_call_after_a_restore_leaves_the_cluster_owned() {
+    let world = slow_tags().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, took) = signal_after_restore(&world, dir.path(), "-INT").await;
+    assert_eq!(code, Some(130), "exit {code:?} after {took:?}");
+    assert!(
+        world.requests().await.contains_key(TAG_ROUTE),
+        "the tag call was sent"
+    );
+    assert!(
+        restored_is_owned(&world).await,
+        "exit {code:?} after {took:?}"
     );
 }
