@@ -33,8 +33,6 @@ fn remote_apply(dir: &Path, base: &str) -> Command {
         .env("OS_PROJECT_NAME", sim::DEFAULT_PROJECT_NAME)
         .env("DWS_ENDPOINT", base)
         .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        // Cloud seconds, and the client takes this endpoint for a real cloud (scale 1).
-        .env("DWSCTL_POLL_INTERVAL", "0.05")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
