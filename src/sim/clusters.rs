@@ -18,7 +18,9 @@ use serde_json::Value;
 
 use super::catalog;
 use super::clock::format_local;
+use super::conditions::FailureKind;
 use super::faults::Actions;
+use super::profile::Missing;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::{hash_password, password_matches, ClusterRec, Op, Task, TaskKind};
@@ -37,13 +39,15 @@ pub const SHRINK_SECS: (f64, f64) = (300.0, 600.0);
 pub const RESTART_SECS: (f64, f64) = (150.0, 210.0);
 pub const DELETE_SECS: (f64, f64) = (60.0, 120.0);
 
-/// 404 DWS.0047 for a well-formed id of no cluster (reference §6.4, the OTC behaviour).
-pub fn not_found() -> ApiErr {
-    ApiErr::dws(
-        StatusCode::NOT_FOUND,
-        "DWS.0047",
-        "Cluster does not exist or has been deleted.",
-    )
+/// The answer for a well-formed id of no cluster: 404 DWS.0047 on OTC (reference §6.4), the
+/// Huawei profile's codes otherwise ([`super::profile`]); `detail` is the GET of one cluster.
+pub fn not_found(inner: &Inner, id: &str, detail: bool) -> ApiErr {
+    let missing = if inner.world.deleted_cluster_ids.iter().any(|d| d == id) {
+        Missing::Deleted
+    } else {
+        Missing::Never
+    };
+    inner.profile.cluster_not_found(missing, detail)
 }
 
 /// 403 DWS.7023 for an operation on a busy cluster (see the module comment).
@@ -57,7 +61,13 @@ pub fn busy(reason: &str) -> ApiErr {
 
 fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
     validate::id("cluster", id)?;
-    inner.world.cluster_mut(id).ok_or_else(not_found)
+    if inner.world.cluster(id).is_none() {
+        return Err(not_found(inner, id, false));
+    }
+    inner
+        .world
+        .cluster_mut(id)
+        .ok_or_else(|| ApiErr::bad_param("The cluster vanished."))
 }
 
 /// Looks a cluster up and checks that it is idle and AVAILABLE.
@@ -112,7 +122,7 @@ pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
             .clusters
             .iter()
             .filter(|c| c.visible_at <= now)
-            .map(|c| view::cluster(c, &inner.clock, false))
+            .map(|c| view::cluster(c, &inner.clock, inner.profile, false))
             .collect()
     };
     let count = clusters.len() as u64;
@@ -120,10 +130,15 @@ pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
 }
 
 pub async fn detail(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
-    let mut inner = shared.world();
-    let cluster = find(&mut inner, params.get("cluster_id"))?.clone();
+    let inner = shared.world();
+    let id = params.get("cluster_id");
+    validate::id("cluster", id)?;
+    let cluster = inner
+        .world
+        .cluster(id)
+        .ok_or_else(|| not_found(&inner, id, true))?;
     reply::ok(&ClusterDetailResponse {
-        cluster: view::cluster(&cluster, &inner.clock, true),
+        cluster: view::cluster(cluster, &inner.clock, inner.profile, true),
     })
 }
 
@@ -212,6 +227,9 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
         creation_failure: new.failure,
         task: None,
         deleting: None,
+        delete_fails: false,
+        failure: None,
+        condition: None,
         node_ids,
         private_ips,
         version: new.version,
@@ -230,21 +248,6 @@ fn unwrap_create(body: Value) -> Result<CreateCluster, ApiErr> {
     };
     serde_json::from_value(inner)
         .map_err(|err| ApiErr::bad_param(format!("The request body is invalid: {err}.")))
-}
-
-/// The failure an injected `create_fails` fault leads to.
-pub fn injected_failure(restore: bool) -> FailedReasons {
-    let (code, what) = if restore {
-        ("DWS.6003", "restore the cluster")
-    } else {
-        ("DWS.6000", "create the cluster")
-    };
-    FailedReasons {
-        error_code: Some(code.to_owned()),
-        error_msg: Some(format!(
-            "Failed to {what}: the simulator's fault schedule made this operation fail."
-        )),
-    }
 }
 
 /// Checks a create request against every stateless rule, in the order of the create page's
@@ -314,6 +317,11 @@ pub async fn create(
     DwsJson(body): DwsJson<Value>,
 ) -> ApiResult {
     let mut new = checked(&shared.config, unwrap_create(body)?)?;
+    if !shared.config.profile.create_keeps_tags() {
+        // Huawei's create stopped honouring `tags` (TF-HW PR #2660): they were checked, and
+        // are dropped.
+        new.tags.clear();
+    }
     let actions = actions.map(|Extension(a)| a).unwrap_or_default();
     let mut inner = shared.world();
     if inner.world.clusters.iter().any(|c| c.name == new.name) {
@@ -325,7 +333,9 @@ pub async fn create(
         shared.config.node_quota,
     )?;
     new.duration = inner.world.duration(CREATE_SECS.0, CREATE_SECS.1);
-    new.failure = actions.create_fails.then(|| injected_failure(false));
+    new.failure = actions
+        .creation_fails()
+        .then(|| FailureKind::Create.reasons());
     new.list_lag = actions.list_lag.unwrap_or(0.0);
     let id = insert(&mut inner, new);
     shared.commit(&inner)?;
@@ -348,11 +358,14 @@ pub fn name_taken(name: &str) -> ApiErr {
 /// `DELETE …/clusters/{id}` with `{"keep_last_manual_snapshot": n}` (mandatory). Manual
 /// snapshots are retained whatever `n` says (OTC-UMN: "manual snapshots are retained").
 /// A second delete of a deleting cluster answers 202 again, so a retried delete is harmless.
+/// A cluster whose creation or deletion failed can be deleted (that is the way forward).
 pub async fn delete(
     State(shared): State<Arc<Shared>>,
     params: Params,
+    actions: Option<Extension<Actions>>,
     DwsJson(_body): DwsJson<DeleteClusterRequest>,
 ) -> ApiResult {
+    let fails = actions.is_some_and(|Extension(a)| a.task_fails);
     let mut inner = shared.world();
     let now = inner.clock.now();
     let duration = inner.world.duration(DELETE_SECS.0, DELETE_SECS.1);
@@ -368,18 +381,28 @@ pub async fn delete(
             start: now,
             duration,
         });
+        cluster.delete_fails = fails;
+        cluster.failure = None;
         shared.commit(&inner)?;
     }
     reply::empty(StatusCode::ACCEPTED)
 }
 
-/// Starts a task on an idle cluster.
-fn start_task(inner: &mut Inner, id: &str, kind: TaskKind, secs: (f64, f64)) -> Result<(), ApiErr> {
+/// Starts a task on an idle cluster (clearing what a failed one left behind); `fails` makes
+/// it end in its failure state.
+fn start_task(
+    inner: &mut Inner,
+    id: &str,
+    kind: TaskKind,
+    secs: (f64, f64),
+    fails: bool,
+) -> Result<(), ApiErr> {
     find_idle(inner, id)?;
     let now = inner.clock.now();
     let duration = inner.world.duration(secs.0, secs.1);
     let started_wall = format_local(inner.clock.wall_at(now));
     let cluster = find(inner, id)?;
+    cluster.failure = None;
     cluster.task = Some(Task {
         kind,
         op: Op {
@@ -387,13 +410,20 @@ fn start_task(inner: &mut Inner, id: &str, kind: TaskKind, secs: (f64, f64)) -> 
             duration,
         },
         started_wall,
+        fails,
     });
     Ok(())
+}
+
+/// Whether the call's fault schedule makes its task fail.
+fn task_fails(actions: Option<Extension<Actions>>) -> bool {
+    actions.is_some_and(|Extension(a)| a.task_fails)
 }
 
 pub async fn restart(
     State(shared): State<Arc<Shared>>,
     params: Params,
+    actions: Option<Extension<Actions>>,
     DwsJson(_body): DwsJson<RestartRequest>,
 ) -> ApiResult {
     let mut inner = shared.world();
@@ -402,6 +432,7 @@ pub async fn restart(
         params.get("cluster_id"),
         TaskKind::Rebooting,
         RESTART_SECS,
+        task_fails(actions),
     )?;
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
@@ -412,6 +443,7 @@ pub async fn restart(
 pub async fn resize(
     State(shared): State<Arc<Shared>>,
     params: Params,
+    actions: Option<Extension<Actions>>,
     DwsJson(body): DwsJson<ResizeRequest>,
 ) -> ApiResult {
     let count = body.scale_out.count;
@@ -440,20 +472,34 @@ pub async fn resize(
             new_private_ips,
         },
         RESIZE_SECS,
+        task_fails(actions),
     )?;
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
 }
 
 /// Scale in by `shrink_number`, keeping at least 3 nodes. Answers 200 with the
-/// `{"error_code": "DWS.0000", "error_msg": null}` success body the newer APIs use.
+/// `{"error_code": "DWS.0000", "error_msg": null}` success body the newer APIs use; the
+/// Huawei profile answers refusals the newer APIs' way too ([`super::profile`]).
 pub async fn shrink(
     State(shared): State<Arc<Shared>>,
     params: Params,
+    actions: Option<Extension<Actions>>,
     DwsJson(body): DwsJson<ShrinkRequest>,
 ) -> ApiResult {
-    let count = body.shrink_number;
     let id = params.get("cluster_id");
+    let fails = task_fails(actions);
+    match start_shrink(&shared, id, body.shrink_number, fails) {
+        Ok(()) => Ok((
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"error_code": "DWS.0000", "error_msg": null})),
+        )
+            .into_response()),
+        Err(err) => Ok(shared.config.profile.newer_api_refusal(err)),
+    }
+}
+
+fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<(), ApiErr> {
     let mut inner = shared.world();
     let current = find_idle(&mut inner, id)?.number_of_node;
     if count == 0 || current.saturating_sub(count) < 3 {
@@ -463,13 +509,14 @@ pub async fn shrink(
             format!("Invalid instance quantity. The cluster has {current} nodes and must keep at least 3; it can shrink by 1 to {}.", current.saturating_sub(3)),
         ));
     }
-    start_task(&mut inner, id, TaskKind::Shrinking { count }, SHRINK_SECS)?;
-    shared.commit(&inner)?;
-    Ok((
-        StatusCode::OK,
-        axum::Json(serde_json::json!({"error_code": "DWS.0000", "error_msg": null})),
-    )
-        .into_response())
+    start_task(
+        &mut inner,
+        id,
+        TaskKind::Shrinking { count },
+        SHRINK_SECS,
+        fails,
+    )?;
+    shared.commit(&inner)
 }
 
 /// Synchronous (reference §12): the new password must follow the creation rules and differ

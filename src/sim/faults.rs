@@ -1,7 +1,8 @@
 //! The seeded fault schedule (`POST /_sim/faults`): rules that match a route template and fire
 //! on chosen call numbers or with a probability, injecting throttling, server errors, latency,
-//! dropped connections before or after the change is committed, list lag, and asynchronous
-//! create failures. The JSON format is documented in docs/sim.md.
+//! dropped connections before or after the change is committed, list lag, asynchronous
+//! create failures and failing tasks. The JSON format is documented in the README
+//! ("Fault schedule").
 
 use std::time::Instant;
 
@@ -34,6 +35,9 @@ pub enum Fault {
     ListLag { seconds: f64 },
     /// The matched create or restore is accepted (200) but ends in `CREATION FAILED`.
     CreateFails,
+    /// The matched call that starts an asynchronous operation ([`ASYNC_ROUTES`]) is accepted
+    /// and the operation ends, at its normal duration, in its documented failure state.
+    TaskFails,
     /// A token bucket in real time, like the gateway's throttling: `per_second` sustained,
     /// `burst` at once (default: `per_second`, at least 1). Calls over the limit get 429 with
     /// `Retry-After` and the APIG.0308 body. `nth` and `probability` do not apply.
@@ -43,6 +47,17 @@ pub enum Fault {
         burst: Option<f64>,
     },
 }
+
+/// The routes whose calls start an asynchronous operation: where `task_fails` applies.
+pub const ASYNC_ROUTES: &[&str] = &[
+    "POST /v1.0/{project_id}/clusters",
+    "DELETE /v1.0/{project_id}/clusters/{cluster_id}",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/resize",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/restart",
+    "POST /v1.0/{project_id}/snapshots",
+    "POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions",
+];
 
 /// One rule of the schedule, as posted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,6 +113,14 @@ pub struct Actions {
     pub hang_after_ms: u64,
     pub list_lag: Option<f64>,
     pub create_fails: bool,
+    pub task_fails: bool,
+}
+
+impl Actions {
+    /// Whether a create or restore started by this call must fail.
+    pub fn creation_fails(&self) -> bool {
+        self.create_fails || self.task_fails
+    }
 }
 
 /// The schedule.
@@ -147,6 +170,14 @@ impl Faults {
                     return Err(format!("rules[{i}].fault.ms must be at most 600000"));
                 }
                 _ => {}
+            }
+            if let (Fault::TaskFails, Some(route)) = (&rule.fault, &rule.route) {
+                if route != "*" && !ASYNC_ROUTES.contains(&route.as_str()) {
+                    return Err(format!(
+                        "rules[{i}]: task_fails applies to the calls that start an asynchronous operation: {}",
+                        ASYNC_ROUTES.join(", ")
+                    ));
+                }
             }
             if let Some(route) = &rule.route {
                 if route != "*" && route.split_once(' ').is_none() {
@@ -230,6 +261,7 @@ impl Faults {
                     actions.list_lag = Some(actions.list_lag.unwrap_or(0.0).max(*seconds));
                 }
                 Fault::CreateFails => actions.create_fails = true,
+                Fault::TaskFails => actions.task_fails = true,
                 Fault::RateLimit { .. } => {}
             }
         }
@@ -315,5 +347,13 @@ mod tests {
         assert!(Faults::check(&bad).is_err());
         let bad = request(r#"{"rules":[{"fault":{"kind":"status","status":200}}]}"#);
         assert!(Faults::check(&bad).is_err());
+        let bad = request(
+            r#"{"rules":[{"route":"POST /v1.0/{project_id}/clusters/{cluster_id}/reset-password","fault":{"kind":"task_fails"}}]}"#,
+        );
+        assert!(Faults::check(&bad).is_err());
+        let good = request(
+            r#"{"rules":[{"route":"POST /v1.0/{project_id}/clusters/{cluster_id}/resize","fault":{"kind":"task_fails"}}]}"#,
+        );
+        assert!(Faults::check(&good).is_ok());
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,11 +14,12 @@ use serde_json::json;
 
 use super::catalog;
 use super::clusters::{self, NewCluster};
+use super::conditions::{check_value, Condition, SnapshotCondition};
 use super::faults::{Faults, FaultsRequest};
 use super::reply::{self, ApiErr, ApiResult, DwsJson};
 use super::server::{lock, Shared};
 use super::snapshots::source_of;
-use super::state::{hash_password, Op, SnapshotRec, State as World};
+use super::state::{hash_password, Op, SnapshotRec, State as World, AUTO, MANUAL};
 
 /// The most objects one seed call creates.
 pub const MAX_SEED: u64 = 100_000;
@@ -36,6 +37,83 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/clock/advance", post(advance))
         .route("/_sim/clock/skew", post(skew))
         .route("/_sim/ids", post(preset_ids))
+        .route(
+            "/_sim/clusters/{cluster_id}/condition",
+            post(set_cluster_condition).delete(clear_cluster_condition),
+        )
+        .route(
+            "/_sim/snapshots/{snapshot_id}/condition",
+            post(set_snapshot_condition).delete(clear_snapshot_condition),
+        )
+}
+
+/// Sets what a cluster shows (`{"status", "sub_status", "task_status", "failed_reasons"}`,
+/// each optional; `{}` clears). A status other than AVAILABLE, a redistribution or a running
+/// task makes it refuse operations; `READONLY` refuses snapshots.
+async fn set_cluster_condition(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    DwsJson(condition): DwsJson<Condition>,
+) -> ApiResult {
+    condition.check().map_err(ApiErr::bad_param)?;
+    let mut inner = shared.world();
+    let cluster = inner
+        .world
+        .cluster_mut(&id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
+    cluster.condition = (!condition.is_empty()).then_some(condition);
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+async fn clear_cluster_condition(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let cluster = inner
+        .world
+        .cluster_mut(&id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
+    cluster.condition = None;
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+/// Sets the status a snapshot shows (`{"status": "UNAVAILABLE"}`); only an AVAILABLE
+/// snapshot can be restored from.
+async fn set_snapshot_condition(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    DwsJson(condition): DwsJson<SnapshotCondition>,
+) -> ApiResult {
+    check_value("status", &condition.status).map_err(ApiErr::bad_param)?;
+    let mut inner = shared.world();
+    let snapshot = inner
+        .world
+        .snapshots
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no snapshot {id:?}")))?;
+    snapshot.condition = Some(condition);
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+async fn clear_snapshot_condition(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let snapshot = inner
+        .world
+        .snapshots
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no snapshot {id:?}")))?;
+    snapshot.condition = None;
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
 }
 
 async fn requests(State(shared): State<Arc<Shared>>) -> ApiResult {
@@ -132,16 +210,13 @@ async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedReque
             name,
             description: String::new(),
             cluster_id: cluster_id.clone(),
-            kind: if j < req.snapshots {
-                "MANUAL"
-            } else {
-                "AUTOMATED"
-            }
-            .to_owned(),
+            kind: if j < req.snapshots { MANUAL } else { AUTO }.to_owned(),
             op: Op {
                 start: now,
                 duration: 0.0,
             },
+            fails: false,
+            condition: None,
             started: started.clone(),
             size: 10.0,
             visible_at: now,

@@ -74,6 +74,7 @@ fn iam_err(status: StatusCode, code: &str, message: &str) -> ApiErr {
             ..ErrorBody::default()
         }),
         retry_after: None,
+        base64: false,
     }
 }
 

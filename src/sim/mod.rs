@@ -15,11 +15,13 @@ use crate::secret::Secret;
 pub mod catalog;
 pub mod clock;
 pub mod clusters;
+pub mod conditions;
 pub mod counters;
 pub mod faults;
 pub mod hooks;
 pub mod iam;
 pub mod persist;
+pub mod profile;
 pub mod reply;
 pub mod server;
 pub mod snapshots;
@@ -27,6 +29,7 @@ pub mod state;
 pub mod validate;
 pub mod view;
 
+pub use profile::Profile;
 pub use server::{spawn, SimHandle};
 
 /// The user (and domain) of the vendor's getting-started flow.
@@ -157,6 +160,8 @@ pub struct Config {
     pub networks: Networks,
     /// The region name the catalog reports.
     pub region: String,
+    /// The cloud whose behaviour the simulator plays.
+    pub profile: Profile,
 }
 
 impl Default for Config {
@@ -172,6 +177,7 @@ impl Default for Config {
             key_pairs: vec![KeyPair::default()],
             networks: Networks::default(),
             region: DEFAULT_PROJECT_NAME.to_owned(),
+            profile: Profile::Otc,
         }
     }
 }

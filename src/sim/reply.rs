@@ -21,6 +21,8 @@ pub struct ApiErr {
     pub status: StatusCode,
     pub body: Box<ErrorBody>,
     pub retry_after: Option<u64>,
+    /// Send the JSON body base64-encoded (the Huawei profile's not-found answers).
+    pub base64: bool,
 }
 
 impl ApiErr {
@@ -30,6 +32,7 @@ impl ApiErr {
             status,
             body: Box::new(ErrorBody::dws(code, message.as_ref())),
             retry_after: None,
+            base64: false,
         }
     }
 
@@ -39,6 +42,7 @@ impl ApiErr {
             status,
             body: Box::new(ErrorBody::gateway(code, message.as_ref())),
             retry_after: None,
+            base64: false,
         }
     }
 
@@ -50,11 +54,29 @@ impl ApiErr {
             format!("Incorrect parameter. {}", detail.as_ref()),
         )
     }
+
+    /// The same answer with its body base64-encoded.
+    pub fn base64(self) -> Self {
+        Self {
+            base64: true,
+            ..self
+        }
+    }
 }
 
 impl IntoResponse for ApiErr {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(*self.body)).into_response();
+        let mut response = if self.base64 {
+            let json = serde_json::to_vec(&*self.body).unwrap_or_default();
+            let mut response = (self.status, base64_encode(&json)).into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json;charset=UTF-8"),
+            );
+            response
+        } else {
+            (self.status, Json(*self.body)).into_response()
+        };
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()
@@ -160,4 +182,47 @@ pub fn no_method() -> ApiErr {
         "APIGW.0101",
         "The API does not exist or has not been published in the environment (method not allowed).",
     )
+}
+
+/// Standard base64 with padding (RFC 4648 §4): small enough not to need a crate.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_encode;
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in vectors {
+            assert_eq!(base64_encode(plain.as_bytes()), encoded);
+        }
+    }
 }

@@ -39,6 +39,8 @@ use super::{clusters, hooks, iam, persist, snapshots, Config, SimError, MAX_BODY
 pub struct Inner {
     pub world: World,
     pub clock: Clock,
+    /// The cloud being played (a copy of the configuration's, for the handlers' lookups).
+    pub profile: super::Profile,
 }
 
 /// Everything the handlers share.
@@ -64,7 +66,7 @@ impl Shared {
     /// Locks the world and settles finished operations.
     pub fn world(&self) -> MutexGuard<'_, Inner> {
         let mut inner = lock(&self.inner);
-        let Inner { world, clock } = &mut *inner;
+        let Inner { world, clock, .. } = &mut *inner;
         world.settle(clock);
         inner
     }
@@ -160,6 +162,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle, SimError> {
         inner: Mutex::new(Inner {
             world,
             clock: Clock::new(virtual_now, config.time_scale),
+            profile: config.profile,
         }),
         faults: Mutex::new(Faults::new(config.seed)),
         counters: Mutex::new(Counters::default()),
@@ -251,8 +254,18 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .fallback(|| async { reply::no_route() })
         .method_not_allowed_fallback(|| async { reply::no_method() })
         .layer(middleware::from_fn_with_state(shared.clone(), api_layer))
+        .layer(middleware::from_fn(request_id_layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared)
+}
+
+/// Gives every answer an `X-Request-Id` (a fresh UUID, as the gateway does).
+async fn request_id_layer(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    response
 }
 
 /// Counts the request and applies the fault schedule (the `/_sim/` hooks are exempt).

@@ -2,9 +2,10 @@
 //! restore to a new cluster (`snapshots/{id}/actions`, reference §8).
 //!
 //! Choices where the reference is silent: an unknown well-formed snapshot id is 404 DWS.5149
-//! ("The snapshot ID is invalid."); snapshot names are unique per project (400 DWS.5039
-//! "Duplicate parameters."); deleting an AUTOMATED snapshot is 400 DWS.0001, deleting a
-//! CREATING one (or one a restore is reading) 403 DWS.7023 like any other state conflict.
+//! ("The snapshot ID is invalid."; the Huawei profile's answers are in [`super::profile`]);
+//! snapshot names are unique per project (400 DWS.5039 "Duplicate parameters."); deleting an
+//! automated (`AUTO`) snapshot is 400 DWS.0001, deleting a CREATING one (or one a restore is
+//! reading) 403 DWS.7023 like any other state conflict.
 
 use std::sync::Arc;
 
@@ -17,10 +18,11 @@ use rand::Rng;
 use super::catalog;
 use super::clock::format_zulu;
 use super::clusters::{self, busy, NewCluster};
+use super::conditions::FailureKind;
 use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
-use super::state::{Op, Phase, SnapshotRec, SnapshotSource, Task, TaskKind};
+use super::state::{Op, Phase, SnapshotRec, SnapshotSource, Task, TaskKind, MANUAL};
 use super::validate;
 use super::Config;
 use crate::api::wire::{
@@ -33,17 +35,13 @@ pub const SNAPSHOT_SECS: (f64, f64) = (120.0, 300.0);
 /// Restores take 1.5–2× the snapshot's duration (OTC-UMN), and at least this long.
 pub const MIN_RESTORE_SECS: f64 = 420.0;
 
-pub fn not_found() -> ApiErr {
-    ApiErr::dws(
-        StatusCode::NOT_FOUND,
-        "DWS.5149",
-        "The snapshot ID is invalid. The snapshot does not exist or has been deleted.",
-    )
-}
-
-fn find<'a>(inner: &'a Inner, id: &str) -> Result<&'a SnapshotRec, ApiErr> {
+/// Looks a snapshot up; `delete` picks the not-found answer of the DELETE call.
+fn find<'a>(inner: &'a Inner, id: &str, delete: bool) -> Result<&'a SnapshotRec, ApiErr> {
     validate::id("snapshot", id)?;
-    inner.world.snapshot(id).ok_or_else(not_found)
+    inner
+        .world
+        .snapshot(id)
+        .ok_or_else(|| inner.profile.snapshot_not_found(delete))
 }
 
 pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
@@ -64,7 +62,7 @@ pub async fn list(State(shared): State<Arc<Shared>>) -> ApiResult {
 
 pub async fn detail(State(shared): State<Arc<Shared>>, params: Params) -> ApiResult {
     let inner = shared.world();
-    let snapshot = find(&inner, params.get("snapshot_id"))?;
+    let snapshot = find(&inner, params.get("snapshot_id"), false)?;
     reply::ok(&SnapshotDetailResponse {
         snapshot: snapshot.view(&inner.clock),
     })
@@ -80,15 +78,22 @@ pub async fn create(
     let description = req.description.unwrap_or_default();
     validate::description(&description)?;
     validate::id("cluster", &req.cluster_id)?;
-    let lag = actions.and_then(|Extension(a)| a.list_lag).unwrap_or(0.0);
+    let actions = actions.map(|Extension(a)| a).unwrap_or_default();
+    let lag = actions.list_lag.unwrap_or(0.0);
     let mut inner = shared.world();
     let now = inner.clock.now();
-    let cluster = inner
-        .world
-        .cluster(&req.cluster_id)
-        .ok_or_else(clusters::not_found)?;
+    let Some(cluster) = inner.world.cluster(&req.cluster_id) else {
+        return Err(clusters::not_found(&inner, &req.cluster_id, false));
+    };
     if let Some(reason) = cluster.busy_reason(now) {
         return Err(busy(&reason));
+    }
+    if cluster
+        .condition
+        .as_ref()
+        .is_some_and(|c| c.refuses_snapshots())
+    {
+        return Err(busy("The cluster is read-only."));
     }
     if inner.world.snapshots.iter().any(|s| s.name == req.name) {
         return Err(ApiErr::dws(
@@ -118,15 +123,19 @@ pub async fn create(
             },
             op,
             started_wall: started.clone(),
+            fails: false,
         });
+        cluster.failure = None;
     }
     inner.world.snapshots.push(SnapshotRec {
         id: id.clone(),
         name: req.name,
         description,
         cluster_id: req.cluster_id,
-        kind: "MANUAL".to_owned(),
+        kind: MANUAL.to_owned(),
         op,
+        fails: actions.task_fails,
+        condition: None,
         started,
         size,
         visible_at: now + lag,
@@ -160,8 +169,8 @@ pub async fn delete(State(shared): State<Arc<Shared>>, params: Params) -> ApiRes
     let id = params.get("snapshot_id");
     let mut inner = shared.world();
     let now = inner.clock.now();
-    let snapshot = find(&inner, id)?;
-    if snapshot.kind != "MANUAL" {
+    let snapshot = find(&inner, id, true)?;
+    if super::state::is_automated(&snapshot.kind) {
         return Err(ApiErr::bad_param(
             "Only manual snapshots can be deleted; automated ones expire with their retention period.",
         ));
@@ -247,8 +256,8 @@ pub async fn restore(
     let actions = actions.map(|Extension(a)| a).unwrap_or_default();
     let mut inner = shared.world();
     let now = inner.clock.now();
-    let snapshot = find(&inner, params.get("snapshot_id"))?.clone();
-    if !snapshot.op.done(now) {
+    let snapshot = find(&inner, params.get("snapshot_id"), false)?.clone();
+    if !snapshot.available(now) {
         return Err(ApiErr::dws(
             StatusCode::FORBIDDEN,
             "DWS.7023",
@@ -267,8 +276,8 @@ pub async fn restore(
     let factor = inner.world.rng().gen_range(1.5..=2.0);
     new.duration = (snapshot.op.duration * factor).max(MIN_RESTORE_SECS);
     new.failure = actions
-        .create_fails
-        .then(|| clusters::injected_failure(true));
+        .creation_fails()
+        .then(|| FailureKind::Restore.reasons());
     new.list_lag = actions.list_lag.unwrap_or(0.0);
     let id = clusters::insert(&mut inner, new);
     shared.commit(&inner)?;

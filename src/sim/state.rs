@@ -13,8 +13,21 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::clock::{format_local, format_zulu, Clock};
+use super::conditions::{Condition, Failure, FailureKind, SnapshotCondition};
 use crate::api::sign::sha256_hex;
 use crate::api::wire::{self, FailedReasons, PublicIp, Tag};
+
+/// The `type` of an automated snapshot: `AUTO` (OTC
+/// `snapshot_management/querying_the_cluster_snapshot_list.rst`; dws-api.md Corrections).
+pub const AUTO: &str = "AUTO";
+/// The `type` of a manual snapshot.
+pub const MANUAL: &str = "MANUAL";
+
+/// Whether a stored snapshot kind is automated (`AUTOMATED` is what state files written
+/// before the Corrections hold).
+pub fn is_automated(kind: &str) -> bool {
+    kind.eq_ignore_ascii_case(AUTO) || kind.eq_ignore_ascii_case("AUTOMATED")
+}
 
 /// The format of the state file; bumped when it changes incompatibly.
 pub const STATE_FORMAT: u32 = 1;
@@ -83,6 +96,22 @@ pub struct Task {
     pub kind: TaskKind,
     pub op: Op,
     pub started_wall: String,
+    /// The task ends in its failure state (the `task_fails` fault).
+    #[serde(default)]
+    pub fails: bool,
+}
+
+impl TaskKind {
+    /// What a failure of this task leaves on the cluster (`None`: nothing, e.g. a snapshot,
+    /// whose failure shows on the snapshot).
+    pub fn failure(&self) -> Option<FailureKind> {
+        match self {
+            TaskKind::Snapshotting { .. } => None,
+            TaskKind::Growing { .. } => Some(FailureKind::Resize),
+            TaskKind::Shrinking { .. } => Some(FailureKind::Shrink),
+            TaskKind::Rebooting => Some(FailureKind::Reboot),
+        }
+    }
 }
 
 /// A cluster and everything needed to render it.
@@ -120,8 +149,18 @@ pub struct ClusterRec {
     /// Set when the creation will end (or has ended) in `CREATION FAILED`.
     pub creation_failure: Option<FailedReasons>,
     pub task: Option<Task>,
-    /// A delete is running; the cluster still lists as AVAILABLE until it ends (reference §12).
+    /// A delete is running: the cluster shows `DELETING` until it ends (dws-api.md
+    /// Corrections: terraform-provider-opentelekomcloud #3339).
     pub deleting: Option<Op>,
+    /// The running delete ends in failure (the `task_fails` fault).
+    #[serde(default)]
+    pub delete_fails: bool,
+    /// What the last failed operation left behind (cleared when the next one starts).
+    #[serde(default)]
+    pub failure: Option<Failure>,
+    /// A condition set through `POST /_sim/clusters/{id}/condition`.
+    #[serde(default)]
+    pub condition: Option<Condition>,
     pub node_ids: Vec<String>,
     pub private_ips: Vec<String>,
     pub version: String,
@@ -150,9 +189,15 @@ pub struct SnapshotRec {
     pub name: String,
     pub description: String,
     pub cluster_id: String,
-    /// `MANUAL` or `AUTOMATED`.
+    /// [`MANUAL`] or [`AUTO`] (older state files: `AUTOMATED`, see [`is_automated`]).
     pub kind: String,
     pub op: Op,
+    /// The snapshot ends `UNAVAILABLE` (the `task_fails` fault).
+    #[serde(default)]
+    pub fails: bool,
+    /// A condition set through `POST /_sim/snapshots/{id}/condition`.
+    #[serde(default)]
+    pub condition: Option<SnapshotCondition>,
     pub started: String,
     pub size: f64,
     pub visible_at: f64,
@@ -174,7 +219,14 @@ pub struct State {
     pub next_cluster_ids: VecDeque<String>,
     #[serde(default)]
     pub next_snapshot_ids: VecDeque<String>,
+    /// Ids of deleted clusters, newest last (at most [`DELETED_IDS_KEPT`]): the Huawei
+    /// profile answers them differently from ids that never existed.
+    #[serde(default)]
+    pub deleted_cluster_ids: VecDeque<String>,
 }
+
+/// How many deleted cluster ids the state remembers.
+pub const DELETED_IDS_KEPT: usize = 10_000;
 
 impl State {
     pub fn new(seed: u64) -> Self {
@@ -186,6 +238,7 @@ impl State {
             snapshots: Vec::new(),
             next_cluster_ids: VecDeque::new(),
             next_snapshot_ids: VecDeque::new(),
+            deleted_cluster_ids: VecDeque::new(),
         }
     }
 
@@ -274,6 +327,14 @@ impl State {
             if !task.op.done(now) {
                 continue;
             }
+            if task.fails {
+                // The documented failure state; a failed scaling rolls the node count back
+                // (OTC-UMN, reference §7.4), so nothing else changes.
+                cluster.failure = task.kind.failure().map(Failure::of);
+                cluster.updated = format_local(clock.wall_at(task.op.end()));
+                cluster.task = None;
+                continue;
+            }
             match &task.kind {
                 TaskKind::Growing {
                     new_node_ids,
@@ -294,6 +355,13 @@ impl State {
             cluster.updated = format_local(clock.wall_at(task.op.end()));
             cluster.task = None;
         }
+        for cluster in &mut self.clusters {
+            if cluster.delete_fails && cluster.deleting.is_some_and(|op| op.done(now)) {
+                cluster.deleting = None;
+                cluster.delete_fails = false;
+                cluster.failure = Some(Failure::of(FailureKind::Delete));
+            }
+        }
         let gone: Vec<String> = self
             .clusters
             .iter()
@@ -304,9 +372,13 @@ impl State {
             return;
         }
         self.clusters.retain(|c| !gone.contains(&c.id));
+        self.deleted_cluster_ids.extend(gone.iter().cloned());
+        while self.deleted_cluster_ids.len() > DELETED_IDS_KEPT {
+            self.deleted_cluster_ids.pop_front();
+        }
         // Automated snapshots go with their cluster; manual ones are retained (OTC-UMN).
         self.snapshots
-            .retain(|s| !(s.kind == "AUTOMATED" && gone.contains(&s.cluster_id)));
+            .retain(|s| !(is_automated(&s.kind) && gone.contains(&s.cluster_id)));
     }
 }
 
@@ -357,6 +429,16 @@ impl ClusterRec {
         if self.deleting.is_some() {
             return Some("The cluster is being deleted.".to_owned());
         }
+        if let Some(reason) = self.condition.as_ref().and_then(Condition::busy_reason) {
+            return Some(reason);
+        }
+        if self
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind == FailureKind::Delete)
+        {
+            return Some("The cluster is unavailable: its deletion failed.".to_owned());
+        }
         self.task
             .as_ref()
             .filter(|t| !t.op.done(now))
@@ -365,26 +447,42 @@ impl ClusterRec {
 }
 
 impl SnapshotRec {
-    pub fn status(&self, now: f64) -> &'static str {
-        if self.op.done(now) {
-            "AVAILABLE"
-        } else {
-            "CREATING"
+    /// `CREATING`, then `AVAILABLE` or (a failed one) `UNAVAILABLE` (OTC
+    /// `snapshot_management/querying_the_snapshot_list.rst`; HW-SDK `model_snapshots.go` has
+    /// the same three); a condition set by the test hook wins.
+    pub fn status(&self, now: f64) -> &str {
+        if let Some(status) = self.condition.as_ref().map(|c| c.status.as_str()) {
+            return status;
         }
+        match (self.op.done(now), self.fails) {
+            (false, _) => "CREATING",
+            (true, false) => "AVAILABLE",
+            (true, true) => "UNAVAILABLE",
+        }
+    }
+
+    /// Whether it can be restored from (only AVAILABLE ones can: OTC-UMN, reference §8.5).
+    pub fn available(&self, now: f64) -> bool {
+        self.status(now) == "AVAILABLE"
     }
 
     pub fn view(&self, clock: &Clock) -> wire::Snapshot {
         let now = clock.now();
         let done = self.op.done(now);
+        let kind = if is_automated(&self.kind) {
+            AUTO
+        } else {
+            MANUAL
+        };
         wire::Snapshot {
             id: self.id.clone(),
             name: self.name.clone(),
             description: Some(self.description.clone()),
             started: Some(self.started.clone()),
             finished: done.then(|| format_zulu(clock.wall_at(self.op.end()))),
-            size: Some(if done { self.size } else { 0.0 }),
+            size: Some(if done && !self.fails { self.size } else { 0.0 }),
             status: self.status(now).to_owned(),
-            kind: Some(self.kind.clone()),
+            kind: Some(kind.to_owned()),
             cluster_id: Some(self.cluster_id.clone()),
         }
     }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::clock::Clock;
+use super::conditions::FailureKind;
+use super::profile::Profile;
 use super::state::{ClusterRec, Phase, TaskKind};
 use crate::api::wire;
 
@@ -32,6 +34,12 @@ fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
         Phase::Failed(_) => {}
         Phase::Available => {
             let Some(task) = c.task.as_ref().filter(|t| !t.op.done(now)) else {
+                // A failure value stays after the task ended (dws-api.md §6.3).
+                p.task_status = c
+                    .failure
+                    .as_ref()
+                    .and_then(|f| f.kind.task_status())
+                    .map(str::to_owned);
                 return p;
             };
             let key = task.kind.task_status();
@@ -87,8 +95,30 @@ fn nodes(c: &ClusterRec) -> Vec<wire::Node> {
         .collect()
 }
 
+/// `status` and `failed_reasons`: `DELETING` while a delete runs (dws-api.md Corrections),
+/// the failure state a failed operation left, spelled as `profile` does.
+fn status(
+    c: &ClusterRec,
+    phase: &Phase<'_>,
+    profile: Profile,
+) -> (String, Option<wire::FailedReasons>) {
+    let (status, reasons) = match phase {
+        _ if c.deleting.is_some() => ("DELETING", None),
+        Phase::Creating => ("CREATING", None),
+        Phase::Failed(reasons) => ("CREATION FAILED", Some((*reasons).clone())),
+        Phase::Available => match &c.failure {
+            Some(f) if f.kind == FailureKind::Delete => {
+                (profile.delete_failed_status(), Some(f.reasons.clone()))
+            }
+            Some(f) => ("AVAILABLE", Some(f.reasons.clone())),
+            None => ("AVAILABLE", None),
+        },
+    };
+    (profile.cluster_status(status).to_owned(), reasons)
+}
+
 /// The cluster as the list (`detail == false`) or the detail call shows it.
-pub fn cluster(c: &ClusterRec, clock: &Clock, detail: bool) -> wire::Cluster {
+pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) -> wire::Cluster {
     let now = clock.now();
     let phase = c.phase(now);
     let available = phase == Phase::Available;
@@ -99,15 +129,11 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, detail: bool) -> wire::Cluster {
         }
         ip
     });
-    let (status, failed_reasons) = match phase {
-        Phase::Creating => ("CREATING", None),
-        Phase::Failed(reasons) => ("CREATION FAILED", Some(reasons.clone())),
-        Phase::Available => ("AVAILABLE", None),
-    };
+    let (status, failed_reasons) = status(c, &phase, profile);
     let mut view = wire::Cluster {
         id: c.id.clone(),
         name: c.name.clone(),
-        status: status.to_owned(),
+        status,
         version: Some(c.version.clone()),
         created: Some(c.created.clone()),
         updated: Some(c.updated.clone()),
@@ -143,7 +169,25 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, detail: bool) -> wire::Cluster {
     if detail {
         add_detail(&mut view, c, available, progress.resize_info);
     }
+    apply_condition(&mut view, c);
     view
+}
+
+/// What a test set through `/_sim/clusters/{id}/condition` wins over the simulation.
+fn apply_condition(view: &mut wire::Cluster, c: &ClusterRec) {
+    let Some(cond) = &c.condition else { return };
+    if let Some(status) = &cond.status {
+        view.status = status.clone();
+    }
+    if let Some(sub) = &cond.sub_status {
+        view.sub_status = Some(sub.clone());
+    }
+    if let Some(task) = &cond.task_status {
+        view.task_status = Some(task.clone());
+    }
+    if let Some(reasons) = &cond.failed_reasons {
+        view.failed_reasons = Some(reasons.clone());
+    }
 }
 
 /// The fields only the detail call has.

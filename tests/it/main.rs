@@ -23,6 +23,7 @@ mod sim_faults;
 mod sim_flow;
 mod sim_persist;
 mod sim_props;
+mod sim_realism;
 mod sim_support;
 mod sim_validation;
 mod spec;

@@ -326,7 +326,8 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(body["cluster"]["status"], "AVAILABLE");
+    // OTC shows DELETING while a delete runs (dws-api.md Corrections, TF-OTC #3339).
+    assert_eq!(body["cluster"]["status"], "DELETING");
     sim.advance(3.0 * 60.0).await;
     let (status, _, body) = send(
         http,
@@ -514,7 +515,7 @@ async fn tags_are_kept_from_create_and_changed_by_batch_calls() {
 }
 
 #[tokio::test]
-async fn deleted_cluster_lists_as_available_until_it_is_gone() {
+async fn deleted_cluster_lists_as_deleting_until_it_is_gone() {
     let sim = start().await;
     let id = sim.create_available("delete-me").await;
     let (status, _) = sim
@@ -533,8 +534,9 @@ async fn deleted_cluster_lists_as_available_until_it_is_gone() {
         )
         .await;
     assert_eq!(again.0, 202, "a retried delete is harmless");
+    // OTC shows DELETING while a delete runs (dws-api.md Corrections, TF-OTC #3339).
     let (_, body) = sim.get("clusters").await;
-    assert_eq!(body["clusters"][0]["status"], "AVAILABLE");
+    assert_eq!(body["clusters"][0]["status"], "DELETING");
     sim.advance(121.0).await;
     let (_, body) = sim.get("clusters").await;
     assert_eq!(body, json!({"clusters": [], "count": 0}));
