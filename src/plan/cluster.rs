@@ -63,11 +63,22 @@ impl<'a> Builder<'a> {
     /// Plans the changes to a cluster that exists.
     fn update(&mut self, desired: &DesiredCluster, live: &Cluster) {
         let target = cluster_target(&desired.name);
-        let is_owned = owned(live);
-        if !is_owned && desired.ownership == Ownership::Owned {
-            self.block_unowned(desired, live);
-            return;
-        }
+        let adoption = match (owned(live), desired.ownership) {
+            (true, _) => None,
+            (false, Ownership::Adopt) => Some(format!(
+                "{} has no `managed-by: dwsctl` tag and the spec adopts it: tag it as managed",
+                desired.name
+            )),
+            (false, Ownership::Owned) => {
+                match crate::plan::provenance::spec_restore(desired, live, &self.live) {
+                    Some(reason) => Some(reason),
+                    None => {
+                        self.block_unowned(desired, live);
+                        return;
+                    }
+                }
+            }
+        };
         self.set_facts(&desired.name, ClusterFacts::of(live));
         let state = cluster_state(live);
         if !self.gate(desired, live, &state) {
@@ -95,7 +106,7 @@ impl<'a> Builder<'a> {
             .facts(&desired.name)
             .cloned()
             .unwrap_or_else(|| ClusterFacts::of(live));
-        let items = in_place(desired, &facts, !is_owned);
+        let items = in_place(desired, &facts, adoption.as_deref());
         if let ClusterState::TaskFailed { reason } = &state {
             let changes: Vec<FieldChange> = items
                 .into_iter()

@@ -22,11 +22,11 @@ pub(crate) enum Item {
 
 /// The in-place changes that take a cluster from `facts` to `desired`, in the order they run:
 /// tags first (so that an adopted cluster is marked as ours before anything else), then the
-/// password, then the node count.
+/// password, then the node count. `adopting` says why an untagged cluster is taken over.
 pub(crate) fn in_place(
     desired: &DesiredCluster,
     facts: &ClusterFacts,
-    adopting: bool,
+    adopting: Option<&str>,
 ) -> Vec<Item> {
     let mut items = Vec::new();
     let mut facts = facts.clone();
@@ -55,7 +55,7 @@ fn target(desired: &DesiredCluster) -> Target {
 fn tags(
     desired: &DesiredCluster,
     facts: &ClusterFacts,
-    adopting: bool,
+    adopting: Option<&str>,
 ) -> Option<(Planned, ClusterFacts)> {
     let want = desired_tags(desired, None);
     let have: BTreeMap<&str, &str> = facts
@@ -96,13 +96,9 @@ fn tags(
     for tag in &create {
         next.insert(tag.key.clone(), tag.value.clone());
     }
-    let reason = if adopting {
-        format!(
-            "{} has no `managed-by: dwsctl` tag and the spec adopts it: tag it as managed",
-            desired.name
-        )
-    } else {
-        "the cluster's tags differ from the spec".to_owned()
+    let reason = match adopting {
+        Some(why) => why.to_owned(),
+        None => "the cluster's tags differ from the spec".to_owned(),
     };
     let planned = Planned {
         target: target(desired),

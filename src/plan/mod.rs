@@ -16,6 +16,7 @@ pub mod model;
 mod origin;
 mod planfile;
 pub mod procedure;
+mod provenance;
 mod snapshot;
 mod status;
 

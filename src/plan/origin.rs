@@ -310,7 +310,7 @@ impl<'a> Builder<'a> {
                 tags: tag_pairs(&desired_tags(d, None)),
             };
             self.set_facts(&d.name, facts.clone());
-            let items = in_place(d, &facts, false);
+            let items = in_place(d, &facts, None);
             self.apply_items(&d.name, items);
         }
     }

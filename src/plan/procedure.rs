@@ -67,8 +67,11 @@ pub fn unowned(cluster: &str, restored: bool) -> String {
         // A restore takes no tags: dwsctl tags the new cluster once it exists, so an apply
         // interrupted in between leaves an untagged cluster behind.
         text.push_str(&format!(
-            " A restore cannot carry tags: if an earlier apply restored {cluster} and stopped \
-             before tagging it, this is that cluster, and adopting it is the way on."
+            " A restore cannot carry tags: when an apply is killed between the restore and its \
+             tag call, the next plan adopts {cluster} by itself if the listing proves it is that \
+             restore (untagged, created after the snapshot, with the source's node type, admin \
+             user and network). It could not prove it here: if {cluster} is that restore, \
+             adopting it is the way on."
         ));
     }
     text

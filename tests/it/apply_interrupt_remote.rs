@@ -183,3 +183,27 @@ async fn ctrl_c_during_the_slow_tag_call_after_a_restore_leaves_the_cluster_owne
         "exit {code:?} after {took:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_before_the_tag_call_ends_then_the_next_run_adopts_the_restore() {
+    let world = slow_tags().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _) = signal_after_restore(&world, dir.path(), "-KILL").await;
+    assert_eq!(code, None, "killed by the signal");
+    assert!(
+        !restored_is_owned(&world).await,
+        "the kill left it untagged"
+    );
+    world.clear_faults().await;
+    // The same spec, unchanged: the next run recognises the restore and tags it.
+    let mut rerun = remote_apply(dir.path(), &world.base);
+    let out = tokio::task::spawn_blocking(move || rerun.output().expect("run dwsctl"))
+        .await
+        .expect("join");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(restored_is_owned(&world).await, "{stderr}");
+    let live = world.client.observe().await.expect("observe");
+    let restored = live.clusters.iter().filter(|c| c.name == "dws-restore");
+    assert_eq!(restored.count(), 1, "no second restore");
+}

@@ -2,10 +2,11 @@
 //! spec names.
 
 use crate::api::wire::Tag;
+use crate::api::Live;
 use crate::plan::testkit::*;
 use crate::plan::*;
 use crate::render::{text, TextOptions};
-use crate::spec::{Ownership, Presence};
+use crate::spec::{Desired, Origin, Ownership, Presence};
 
 fn unowned(name: &str) -> crate::api::wire::Cluster {
     let mut l = live_cluster(name, 3);
@@ -151,5 +152,112 @@ fn untagged_cluster_a_restore_left_behind_is_blocked_with_the_way_on() {
         blocked.procedure.contains("restore cannot carry tags"),
         "{}",
         blocked.procedure
+    );
+}
+
+/// A spec restoring `snap-src` (of `dws-src`) to `dws-copy`, and the live state an apply
+/// killed between the restore and its tag call leaves: the source, its snapshot, and an
+/// untagged `dws-copy` created after the snapshot.
+fn killed_restore() -> (Desired, Live) {
+    let mut copy = desired_cluster("dws-copy", 3);
+    copy.origin = Origin::Restore {
+        snapshot: "snap-src".into(),
+    };
+    (copy.vpc_id, copy.subnet_id, copy.security_group_id) = (None, None, None);
+    (copy.availability_zone, copy.port, copy.node_type) = (None, None, None);
+    let mut src = desired_cluster("dws-src", 3);
+    src.snapshots
+        .insert("snap-src".into(), desired_snapshot("snap-src"));
+    let mut snapshot = live_snapshot("snap-src", "id-dws-src");
+    snapshot.started = Some("2026-11-30T08:00:00Z".into());
+    snapshot.finished = Some("2026-11-30T08:04:00Z".into());
+    let mut restored = live_cluster("dws-copy", 3);
+    restored.tags.clear();
+    restored.created = Some("2026-11-30T08:05:00".into());
+    (
+        desired(vec![copy, src]),
+        live(vec![live_cluster("dws-src", 3), restored], vec![snapshot]),
+    )
+}
+
+fn adoption_reason(plan: &Plan) -> Option<&str> {
+    plan.steps.iter().find_map(|s| match &s.action {
+        Action::UpdateTags { create, .. }
+            if s.target.name() == "dws-copy"
+                && create.iter().any(|t| t.key == OWNERSHIP_TAG_KEY) =>
+        {
+            Some(s.reason.as_str())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn an_untagged_cluster_proven_to_be_the_specs_restore_is_adopted_without_a_spec_edit() {
+    let (d, l) = killed_restore();
+    let plan = diff(&d, &l, "digest");
+    assert!(!plan.has_blocked(), "{plan:?}");
+    let reason = adoption_reason(&plan).expect("an adoption tag step");
+    assert!(
+        reason.contains("restore of snapshot snap-src") && reason.contains("interrupted apply"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_restore_target_that_someone_else_made_is_still_blocked() {
+    let (d, l) = killed_restore();
+    let copy = |l: &Live| l.clusters.iter().position(|c| c.name == "dws-copy");
+    let mut cases: Vec<(&str, Live)> = Vec::new();
+    let mut tagged = l.clone();
+    let i = copy(&tagged).expect("copy");
+    tagged.clusters[i].tags.push(Tag {
+        key: "owner".into(),
+        value: "team-x".into(),
+    });
+    cases.push(("a foreign tag", tagged));
+    let mut older = l.clone();
+    older.clusters[i].created = Some("2026-11-30T07:59:00".into());
+    cases.push(("created before the snapshot", older));
+    let mut flavor = l.clone();
+    flavor.clusters[i].node_type = "dws.d2.xlarge".into();
+    cases.push(("another node type", flavor));
+    let mut user = l.clone();
+    user.clusters[i].user_name = "someone".into();
+    cases.push(("another admin user", user));
+    let mut network = l.clone();
+    network.clusters[i].vpc_id = Some("vpc-2".into());
+    cases.push(("another VPC", network));
+    let mut undated = l.clone();
+    undated.clusters[i].created = None;
+    cases.push(("no creation time", undated));
+    let mut gone = l.clone();
+    gone.clusters.retain(|c| c.name != "dws-src");
+    cases.push(("source gone, not restoring", gone));
+    for (what, live) in cases {
+        let plan = diff(&d, &live, "digest");
+        assert!(adoption_reason(&plan).is_none(), "{what}: {plan:?}");
+        assert!(plan.has_blocked(), "{what}: {plan:?}");
+    }
+}
+
+#[test]
+fn a_restoring_untagged_cluster_is_adopted_after_its_restore_even_if_the_source_is_gone() {
+    let (d, mut l) = killed_restore();
+    l.clusters.retain(|c| c.name != "dws-src");
+    let copy = l
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == "dws-copy")
+        .expect("copy");
+    copy.status = "CREATING".into();
+    copy.task_status = Some("RESTORING".into());
+    let plan = diff(&d, &l, "digest");
+    assert!(adoption_reason(&plan).is_some(), "{plan:?}");
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| matches!(s.action, Action::Wait { .. }) && s.target.name() == "dws-copy"),
+        "{plan:?}"
     );
 }
