@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
 use super::events::{Event, Events};
+use super::lease::WallClock;
 use super::options::Options;
 use super::poller::{Need, Observation, Poller};
 use super::wait::Check;
@@ -71,6 +72,9 @@ pub struct Ctx<C> {
     /// Steps inside an ownership unit (see [`Phase::Finishing`]).
     finishing: Mutex<HashSet<StepId>>,
     interrupt: watch::Receiver<bool>,
+    /// This run's id in the leases it writes.
+    pub run_id: String,
+    pub clock: WallClock,
 }
 
 impl<C: Cloud> Ctx<C> {
@@ -92,6 +96,8 @@ impl<C: Cloud> Ctx<C> {
             touched: Mutex::new(HashSet::new()),
             finishing: Mutex::new(HashSet::new()),
             interrupt,
+            run_id: super::lease::run_id(),
+            clock: WallClock::new(),
         }
     }
 

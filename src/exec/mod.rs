@@ -10,6 +10,7 @@ pub mod cloud;
 mod ctx;
 pub mod events;
 pub mod interrupt;
+mod lease;
 mod mutate;
 pub mod options;
 mod poller;
@@ -30,6 +31,8 @@ mod tests_dag;
 mod tests_expiry;
 #[cfg(test)]
 mod tests_interrupt;
+#[cfg(test)]
+mod tests_lease;
 #[cfg(test)]
 mod tests_once;
 

@@ -71,6 +71,12 @@ pub struct Options {
     pub live: Option<Live>,
     /// Becomes true on the first interrupt: start nothing new, stop waiting, report.
     pub interrupt: Option<watch::Receiver<bool>>,
+    /// How long, in cloud time, a run's lease on a cluster lasts unless renewed (it renews
+    /// every third of it); a killed run's lease is free again after at most this long.
+    pub lease_term: Duration,
+    /// How long, in cloud time, after writing its lease a run waits before reading back who
+    /// holds it: longer than another run takes from its listing to its own write.
+    pub lease_settle: Duration,
 }
 
 impl Default for Options {
@@ -87,6 +93,8 @@ impl Default for Options {
             fingerprint: None,
             live: None,
             interrupt: None,
+            lease_term: Duration::from_secs(300),
+            lease_settle: Duration::from_secs(10),
         }
     }
 }

@@ -47,8 +47,23 @@ async fn attempt<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         _ => {
             let lock = ctx.cluster_lock(step.target.cluster());
             let _guard = lock.lock().await;
-            prepare(ctx, step)?;
-            super::mutate::mutate(ctx, step).await
+            if !super::lease::needed(step) {
+                prepare(ctx, step, false)?;
+                return super::mutate::mutate(ctx, step).await;
+            }
+            if ctx.interrupted() {
+                return Err(StepEnd::NotStarted("interrupted before it started".into()));
+            }
+            emit_started(ctx, step);
+            let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
+            let lease = super::lease::acquire(ctx, step, limit).await?;
+            let result = match prepare(ctx, step, true) {
+                Ok(()) => super::mutate::mutate(ctx, step).await,
+                Err(end) => Err(end),
+            };
+            let result = result.map_err(|end| lease.explain(end));
+            lease.release(ctx, step.target.cluster()).await;
+            result
         }
     }
 }
@@ -56,7 +71,7 @@ async fn attempt<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
 /// The checks just before a mutating step acts, under its cluster lock: a step whose goal
 /// the cloud already shows is done without a call; one whose planned-from state moved is
 /// stale (see `verify`). A delta step (scale) is judged later, on an idle listing.
-fn prepare<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd> {
+fn prepare<C: Cloud>(ctx: &Ctx<C>, step: &Step, started: bool) -> Result<(), StepEnd> {
     if ctx.interrupted() {
         return Err(StepEnd::NotStarted("interrupted before it started".into()));
     }
@@ -71,7 +86,9 @@ fn prepare<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd> {
             Verdict::Act => check_fingerprint(ctx, step)?,
         }
     }
-    emit_started(ctx, step);
+    if !started {
+        emit_started(ctx, step);
+    }
     ctx.touch(&step.target);
     Ok(())
 }

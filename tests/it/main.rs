@@ -3,6 +3,7 @@
 
 mod apply;
 mod apply_cli;
+mod apply_concurrent;
 mod apply_faults;
 mod apply_interrupt;
 mod apply_interrupt_remote;

@@ -1,0 +1,155 @@
+//! Two runs at once against one cloud: the lease tag lets exactly one of them send the
+//! delta call; the other waits, says so, and finds the goal in place. A killed run's lease
+//! expires.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::fake::FakeCloud;
+use super::tests::{plan, step, target};
+use super::*;
+use crate::plan::{Action, Plan, LEASE_TAG_KEY};
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Event>>);
+
+impl Events for Recorder {
+    fn emit(&self, event: &Event) {
+        if let Ok(mut events) = self.0.lock() {
+            events.push(event.clone());
+        }
+    }
+}
+
+impl Recorder {
+    fn progress(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|events| {
+                events
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Progress { status, .. } => Some(status.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn scale(action: Action) -> Plan {
+    let verb = match action {
+        Action::ScaleOut { .. } => "scale_out",
+        _ => "scale_in",
+    };
+    plan(vec![step(
+        &format!("cluster.dws-demo.{verb}"),
+        target("dws-demo"),
+        action,
+        &[],
+    )])
+}
+
+fn spawn_run(
+    cloud: &FakeCloud,
+    plan: Plan,
+) -> (
+    tokio::task::JoinHandle<Result<Report, ExecError>>,
+    Arc<Recorder>,
+) {
+    let recorder = Arc::new(Recorder::default());
+    let events: Arc<dyn Events> = recorder.clone();
+    let cloud = cloud.clone();
+    let handle = tokio::spawn(async move {
+        let options = Options {
+            live: None,
+            ..Options::default()
+        };
+        execute(&plan, cloud, options, events).await
+    });
+    (handle, recorder)
+}
+
+/// Two runs of one plan started at the same moment; returns both reports and progress.
+async fn two_runs(cloud: &FakeCloud, plan: &Plan) -> Vec<(Report, Vec<String>)> {
+    let runs = [
+        spawn_run(cloud, plan.clone()),
+        spawn_run(cloud, plan.clone()),
+    ];
+    let mut out = Vec::new();
+    for (handle, recorder) in runs {
+        let report = handle.await.expect("join").expect("executes");
+        out.push((report, recorder.progress()));
+    }
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_runs_at_once_send_one_scale_call_each_way() {
+    let cloud = FakeCloud::new();
+    cloud.seed_cluster("dws-demo", 3, &[]);
+    for (action, prefix, nodes) in [
+        (Action::ScaleOut { count: 3, from: 3 }, "resize:", 6),
+        (Action::ScaleIn { count: 3, from: 6 }, "shrink:", 3),
+    ] {
+        let start = Instant::now();
+        let runs = two_runs(&cloud, &scale(action)).await;
+        assert_eq!(cloud.count(prefix), 1, "{prefix} {:?}", cloud.calls());
+        assert_eq!(cloud.nodes("dws-demo"), Some(nodes));
+        for (report, _) in &runs {
+            assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+        }
+        // One run did it; the other waited for it, said so, and found it in place.
+        let waited: Vec<_> = runs
+            .iter()
+            .filter(|(r, _)| matches!(r.steps[0].outcome, Outcome::AlreadyDone { .. }))
+            .collect();
+        assert_eq!(waited.len(), 1, "{runs:?}");
+        let (report, progress) = waited[0];
+        assert!(
+            matches!(&report.steps[0].outcome, Outcome::AlreadyDone { detail } if detail.contains("after waiting for dwsctl run")),
+            "{report:?}"
+        );
+        assert!(
+            progress
+                .iter()
+                .any(|p| p.contains("waiting for another dwsctl run")),
+            "{progress:?}"
+        );
+        // Within the operation's time (600 s) plus a few polls, not twice it.
+        assert!(
+            start.elapsed() < Duration::from_secs(700),
+            "{:?}",
+            start.elapsed()
+        );
+        // Both leases are gone.
+        let listed = cloud.list_clusters().await.expect("list");
+        assert!(listed[0].tags.iter().all(|t| t.key != LEASE_TAG_KEY));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_killed_runs_lease_expires_and_the_next_run_goes_on() {
+    let cloud = FakeCloud::new();
+    // A run that wrote its lease and was killed: it expires in 300 s and is never renewed.
+    let until = lease::WallClock::new().now_ms() + 300_000;
+    let value = format!("0123456789ab_{until}");
+    cloud.seed_cluster("dws-demo", 3, &[(LEASE_TAG_KEY, value.as_str())]);
+    let start = Instant::now();
+    let (handle, recorder) = spawn_run(&cloud, scale(Action::ScaleOut { count: 3, from: 3 }));
+    let report = handle.await.expect("join").expect("executes");
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(report.steps[0].outcome, Outcome::Done);
+    assert_eq!(cloud.count("resize:"), 1);
+    assert_eq!(cloud.nodes("dws-demo"), Some(6));
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_secs(300 + 600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(300 + 700), "{elapsed:?}");
+    assert!(recorder
+        .progress()
+        .iter()
+        .any(|p| p.contains("0123456789ab")));
+}
