@@ -142,6 +142,7 @@ impl Transport {
                 Err(err) => {
                     let reason = self.redactor.scrub(&error_chain(&err));
                     if is_tls_failure(&reason) {
+                        let reason = explain_tls_failure(reason);
                         return Err(ApiError::Tls { call, host, reason });
                     }
                     if err.is_connect() {
@@ -338,6 +339,21 @@ fn is_tls_failure(reason: &str) -> bool {
     lower.contains("certificate")
         || lower.contains("unknownissuer")
         || lower.contains("invalid peer")
+}
+
+/// Adds what to do for the failures whose fix the generic help does not give.
+fn explain_tls_failure(reason: String) -> String {
+    // `openssl req -x509` marks a self-signed certificate as a CA by default; webpki refuses a
+    // CA as the server's own certificate even when `--ca-file` trusts it (issue 9).
+    if reason.contains("CaUsedAsEndEntity") {
+        return format!(
+            "{reason}; the server presented a CA certificate as its own (basicConstraints \
+             CA:TRUE), which TLS never accepts as a server certificate: pass the CA that signed \
+             the server certificate with --ca-file, or issue a server certificate with \
+             basicConstraints CA:FALSE (a self-signed one is then passed itself with --ca-file)"
+        );
+    }
+    reason
 }
 
 fn host_of(url: &str) -> String {

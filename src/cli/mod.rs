@@ -97,7 +97,8 @@ pub struct GlobalArgs {
     /// Region, e.g. eu-de; picks the default IAM and DWS endpoints.
     #[arg(long, global = true, env = "OS_REGION_NAME", value_name = "REGION")]
     pub region: Option<String>,
-    /// A PEM file with an extra trusted root certificate.
+    /// A PEM file with the CA certificate that signed the endpoint's certificate (added to the
+    /// trusted roots); for a self-signed endpoint its own certificate, if not marked CA:TRUE.
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
     /// A clouds.yaml profile to read credentials from.

@@ -1,6 +1,9 @@
 //! TLS is always verified: an HTTPS endpoint whose certificate comes from a private CA is
 //! refused with a clear error, and accepted once `--ca-file` names that CA. The certificates in
-//! tests/fixtures/tls are test-only (a CA and a server certificate for 127.0.0.1/localhost).
+//! tests/fixtures/tls are test-only (a CA and a server certificate for 127.0.0.1/localhost,
+//! and two self-signed certificates made with `openssl req -x509` for the same names:
+//! `self-signed-ca.pem` with openssl's default `CA:TRUE`, `self-signed.pem` with
+//! `-addext basicConstraints=critical,CA:FALSE -addext extendedKeyUsage=serverAuth`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,11 +36,17 @@ async fn https_server() -> (String, Arc<Seen>) {
 
 /// The same server on another loopback address.
 async fn https_server_on(ip: &str) -> (String, Arc<Seen>) {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("server.pem"))
-        .expect("server.pem")
-        .collect::<Result<_, _>>()
-        .expect("certificates");
-    let key = PrivateKeyDer::from_pem_file(fixture("server.key")).expect("server.key");
+    https_server_with(ip, "server").await
+}
+
+/// The server on `ip`, presenting the certificate `NAME.pem` with its key `NAME.key`.
+async fn https_server_with(ip: &str, name: &str) -> (String, Arc<Seen>) {
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(fixture(&format!("{name}.pem")))
+            .expect("certificate file")
+            .collect::<Result<_, _>>()
+            .expect("certificates");
+    let key = PrivateKeyDer::from_pem_file(fixture(&format!("{name}.key"))).expect("key file");
     let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
         tokio_rustls::rustls::crypto::ring::default_provider(),
     ))
@@ -134,4 +143,41 @@ async fn a_certificate_for_another_host_is_refused_even_with_its_ca() {
         .expect_err("wrong name");
     assert!(matches!(err, ApiError::Tls { .. }), "{err}");
     assert_eq!(seen.handshakes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_self_signed_server_certificate_is_trusted_through_the_ca_file() {
+    // The recipe the README gives: a self-signed certificate that is not a CA, passed itself.
+    let (base, seen) = https_server_with("127.0.0.1", "self-signed").await;
+    let clusters = Client::new(config(&base, Some(fixture("self-signed.pem"))))
+        .expect("client")
+        .list_clusters()
+        .await
+        .expect("a self-signed end-entity certificate is its own trust root");
+    assert!(clusters.is_empty());
+    assert_eq!(seen.answered.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_ca_certificate_presented_as_the_server_certificate_is_explained() {
+    // `openssl req -x509` marks its certificate as a CA by default; TLS refuses a CA as the
+    // server's own certificate even when it is the trusted root. The error says what to pass.
+    let (base, seen) = https_server_with("127.0.0.1", "self-signed-ca").await;
+    let err = Client::new(config(&base, Some(fixture("self-signed-ca.pem"))))
+        .expect("client")
+        .list_clusters()
+        .await
+        .expect_err("a CA certificate is not a server certificate");
+    assert!(matches!(err, ApiError::Tls { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("presented a CA certificate as its own"),
+        "{message}"
+    );
+    assert!(message.contains("CA:FALSE"), "{message}");
+    assert!(
+        message.contains("pass the CA that signed the server certificate"),
+        "{message}"
+    );
+    assert_eq!(seen.answered.load(Ordering::SeqCst), 0);
 }
