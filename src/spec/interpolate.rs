@@ -1,4 +1,5 @@
-//! `${VAR}` and `${VAR:-default}` in string values; `$$` is a literal `$`.
+//! `${VAR}` and `${VAR:-default}` in string values; `$$` is a literal `$`. A default may
+//! itself hold references (`${A:-${B:-x}}`), up to [`MAX_NESTING`] levels.
 //!
 //! Interpolation runs after overlays are merged, so a variable only has to be set when the
 //! value that names it survives the merge. An unset variable without a default is an error
@@ -32,6 +33,10 @@ pub fn interpolate(node: &mut Node, env: Env<'_>, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Deepest nesting of references in defaults (`${A:-${B:-x}}` is two levels): a spec needs
+/// two or three, and a bound keeps a hostile value from recursing without end.
+pub const MAX_NESTING: usize = 8;
+
 /// Expands one string; `None` (with problems recorded) when it cannot be.
 pub fn expand(
     text: &str,
@@ -40,86 +45,178 @@ pub fn expand(
     env: Env<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
-    let at = |offset: usize, len: usize| {
-        if verbatim {
-            Span::new(span.file, span.start + offset, len)
-        } else {
-            span
-        }
+    let mut expander = Expander {
+        text,
+        span,
+        verbatim,
+        env,
+        problems,
+        ok: true,
     };
-    let mut out = String::with_capacity(text.len());
-    let mut ok = true;
-    let mut rest = text;
-    let mut offset = 0;
-    while let Some(i) = rest.find('$') {
-        out.push_str(rest.get(..i).unwrap_or(""));
-        let tail = rest.get(i..).unwrap_or("");
-        let consumed = if tail.starts_with("$$") {
-            out.push('$');
-            2
-        } else if let Some(body) = tail.strip_prefix("${") {
-            let Some(close) = body.find('}') else {
-                problems.push(
-                    Problem::new(
-                        "interpolation_syntax",
-                        at(offset + i, tail.len()),
-                        "unterminated `${`",
-                    )
-                    .label("no closing `}`")
-                    .help("write `${NAME}` or `${NAME:-default}`; write `$$` for a literal `$`"),
-                );
-                return None;
-            };
-            let inner = body.get(..close).unwrap_or("");
-            match reference(inner, env) {
-                Ok(value) => out.push_str(&value),
-                Err(problem) => {
-                    problems.push(Problem {
-                        span: at(offset + i, close + 3),
-                        ..problem
-                    });
-                    ok = false;
-                }
-            }
-            close + 3
-        } else {
-            out.push('$');
-            1
-        };
-        offset += i + consumed;
-        rest = tail.get(consumed..).unwrap_or("");
-    }
-    out.push_str(rest);
-    ok.then_some(out)
+    let (out, _) = expander.sequence(0, 0, false, true).ok()?;
+    expander.ok.then_some(out)
 }
 
-/// The value of one `${inner}`; the problem's span is set by the caller.
-fn reference(inner: &str, env: Env<'_>) -> Result<String, Problem> {
-    let (name, default) = match inner.split_once(":-") {
-        Some((name, default)) => (name, Some(default)),
-        None => (inner, None),
-    };
-    let nowhere = Span::new(0, 0, 0);
-    if !is_var_name(name) {
-        return Err(
-            Problem::new("interpolation_syntax", nowhere, format!("`{name}` is not a variable name"))
-                .label("invalid variable name")
-                .help("variable names are letters, digits and `_`, not starting with a digit: `${NAME}` or `${NAME:-default}`"),
+/// Why a sequence stopped early.
+enum Halt {
+    /// The text ended inside a default: the enclosing `${` is unterminated (not reported yet).
+    Unclosed,
+    /// A nested reference failed and reported why.
+    Reported,
+}
+
+/// One string being expanded; `ok` turns false at the first problem, but scanning goes on
+/// so that every problem of the string is reported.
+struct Expander<'t, 'e, 'p> {
+    text: &'t str,
+    span: Span,
+    verbatim: bool,
+    env: Env<'e>,
+    problems: &'p mut Vec<Problem>,
+    ok: bool,
+}
+
+impl Expander<'_, '_, '_> {
+    /// Where `len` bytes at `offset` of the text are in the file (the whole value when the
+    /// value's source text is not the text itself, e.g. quoted with escapes).
+    fn at(&self, offset: usize, len: usize) -> Span {
+        if self.verbatim {
+            Span::new(self.span.file, self.span.start + offset, len)
+        } else {
+            self.span
+        }
+    }
+
+    /// Expands from byte `pos` to the end of the text, or, `inside` a default, to the `}`
+    /// that closes it. Returns the text and the position after it. With `eval` false (a
+    /// default that is not used) references are checked for syntax only.
+    fn sequence(
+        &mut self,
+        mut pos: usize,
+        depth: usize,
+        inside: bool,
+        eval: bool,
+    ) -> Result<(String, usize), Halt> {
+        let mut out = String::new();
+        loop {
+            let rest = self.text.get(pos..).unwrap_or("");
+            let Some(i) = rest.find(|c| c == '$' || (inside && c == '}')) else {
+                if inside {
+                    return Err(Halt::Unclosed);
+                }
+                out.push_str(rest);
+                return Ok((out, self.text.len()));
+            };
+            out.push_str(rest.get(..i).unwrap_or(""));
+            pos += i;
+            let tail = rest.get(i..).unwrap_or("");
+            if tail.starts_with('}') {
+                return Ok((out, pos + 1));
+            } else if tail.starts_with("$$") {
+                out.push('$');
+                pos += 2;
+            } else if tail.starts_with("${") {
+                let (value, end) = self
+                    .reference(pos, depth + 1, eval)
+                    .ok_or(Halt::Reported)?;
+                out.push_str(&value);
+                pos = end;
+            } else {
+                out.push('$');
+                pos += 1;
+            }
+        }
+    }
+
+    /// The value of the reference starting at `start` (its `$`) and the position after its
+    /// `}`; `None` (reported) when it is unterminated or nested too deep.
+    fn reference(&mut self, start: usize, depth: usize, eval: bool) -> Option<(String, usize)> {
+        if depth > MAX_NESTING {
+            let problem = Problem::new(
+                "interpolation_syntax",
+                self.at(start, 2),
+                format!("`${{` nested more than {MAX_NESTING} levels deep"),
+            )
+            .label("too deep")
+            .help("a default may hold a reference (`${A:-${B:-x}}`), but only a few levels deep");
+            self.problems.push(problem);
+            return None;
+        }
+        let body = start + 2;
+        let rest = self.text.get(body..).unwrap_or("");
+        let close = rest.find('}');
+        let default = rest
+            .find(":-")
+            .filter(|&d| !matches!(close, Some(c) if c < d));
+        let name_end = default.or(close);
+        let Some(name_end) = name_end else {
+            self.unterminated(start);
+            return None;
+        };
+        let name = rest.get(..name_end).unwrap_or("");
+        let valid = is_var_name(name);
+        let value = if valid && eval { (self.env)(name) } else { None };
+        let (fallback, end) = match default {
+            Some(d) => {
+                let use_default = eval && valid && value.is_none();
+                match self.sequence(body + d + 2, depth, true, use_default) {
+                    Ok((text, end)) => (Some(text), end),
+                    Err(Halt::Unclosed) => {
+                        self.unterminated(start);
+                        return None;
+                    }
+                    Err(Halt::Reported) => return None,
+                }
+            }
+            None => (None, body + name_end + 1),
+        };
+        let at = self.at(start, end - start);
+        if !valid {
+            self.fail(bad_name(name, at));
+            return Some((String::new(), end));
+        }
+        if !eval {
+            return Some((String::new(), end));
+        }
+        match (value, fallback) {
+            (Some(value), _) => Some((value, end)),
+            (None, Some(fallback)) => Some((fallback, end)),
+            (None, None) => {
+                self.fail(unset(name, at));
+                Some((String::new(), end))
+            }
+        }
+    }
+
+    fn fail(&mut self, problem: Problem) {
+        self.problems.push(problem);
+        self.ok = false;
+    }
+
+    fn unterminated(&mut self, start: usize) {
+        let at = self.at(start, self.text.len().saturating_sub(start));
+        self.fail(
+            Problem::new("interpolation_syntax", at, "unterminated `${`")
+                .label("no closing `}`")
+                .help("write `${NAME}` or `${NAME:-default}`; write `$$` for a literal `$`"),
         );
     }
-    match (env(name), default) {
-        (Some(value), _) => Ok(value),
-        (None, Some(default)) => Ok(default.to_owned()),
-        (None, None) => Err(Problem::new(
-            "unset_variable",
-            nowhere,
-            format!("environment variable `{name}` is not set"),
-        )
-        .label("unset")
-        .help(format!(
-            "export {name}, or give a default: `${{{name}:-value}}`"
-        ))),
-    }
+}
+
+fn bad_name(name: &str, at: Span) -> Problem {
+    Problem::new("interpolation_syntax", at, format!("`{name}` is not a variable name"))
+        .label("invalid variable name")
+        .help("variable names are letters, digits and `_`, not starting with a digit: `${NAME}` or `${NAME:-default}`")
+}
+
+fn unset(name: &str, at: Span) -> Problem {
+    Problem::new(
+        "unset_variable",
+        at,
+        format!("environment variable `{name}` is not set"),
+    )
+    .label("unset")
+    .help(format!("export {name}, or give a default: `${{{name}:-value}}`"))
 }
 
 pub fn is_var_name(name: &str) -> bool {
@@ -160,6 +257,42 @@ mod tests {
         let problems = run("ab${MISSING}").expect_err("unset");
         assert_eq!(problems[0].rule, "unset_variable");
         assert_eq!(problems[0].span, Span::new(0, 12, 10));
+    }
+
+    #[test]
+    fn a_default_may_hold_references() {
+        assert_eq!(run("${A:-${B:-x}}").as_deref(), Ok("x"));
+        assert_eq!(run("${A:-${REGION:-x}}-1").as_deref(), Ok("eu-de-1"));
+        assert_eq!(run("${REGION:-${B:-x}}").as_deref(), Ok("eu-de"));
+        assert_eq!(run("${A:-a$$b-${B:-}c}d}").as_deref(), Ok("a$b-cd}"));
+        // A default that is not used is checked for syntax, not for unset variables.
+        assert_eq!(run("${REGION:-${MISSING}}").as_deref(), Ok("eu-de"));
+        let problems = run("${A:-${MISSING}}").expect_err("unset");
+        assert_eq!(problems[0].rule, "unset_variable");
+        assert_eq!(problems[0].span, Span::new(0, 15, 10));
+        let problems = run("${REGION:-${1X}}").expect_err("bad name");
+        assert_eq!(problems[0].rule, "interpolation_syntax");
+    }
+
+    #[test]
+    fn an_unterminated_nested_reference_is_reported_once_where_it_opens() {
+        let problems = run("${A:-${B:-x}").expect_err("open");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].rule, "interpolation_syntax");
+        assert_eq!(problems[0].span, Span::new(0, 10, 12));
+        let problems = run("${A:-${B:-x").expect_err("open");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].span, Span::new(0, 15, 6));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let ok = format!("{}x{}", "${A:-".repeat(MAX_NESTING), "}".repeat(MAX_NESTING));
+        assert_eq!(run(&ok).as_deref(), Ok("x"));
+        let deep = format!("{}x{}", "${A:-".repeat(10_000), "}".repeat(10_000));
+        let problems = run(&deep).expect_err("too deep");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("nested"), "{problems:?}");
     }
 
     #[test]

@@ -24,6 +24,17 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+fn a_default_may_hold_a_reference() {
+    let file = PathBuf::from("tests/specs/valid/interpolation.yaml");
+    let loaded = spec::load_with(&[file], &env).unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let cluster = &loaded.desired.clusters["dws-interpolated"];
+    assert_eq!(
+        cluster.subnet_id.as_deref(),
+        Some("d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec")
+    );
+}
+
+#[test]
 fn quickstart_is_the_getting_started_flow() {
     let loaded = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
         .unwrap_or_else(|e| panic!("{}", e.render(100)));
