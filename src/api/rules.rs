@@ -281,12 +281,21 @@ pub fn number_of_cn(cns: i64, nodes: Option<i64>) -> Checked {
     range(Field::NumberOfCn, cns, (NUMBER_OF_CN.0, max))
 }
 
+/// Tag keys and values take ASCII letters, digits, `-` and `_` only. The pages disagree on
+/// which letters: creating_a_cluster.rst and querying_cluster_details.rst say "Unicode
+/// characters … only letters", while creating_a_cluster_v2.rst,
+/// performing_a_check_before_cluster_creation.rst and querying_the_cluster_list_v2.rst say
+/// "only uppercase letters, lowercase letters, digits, underscores (_), and hyphens (-)". The
+/// stricter reading wins: ASCII letters are letters under every page, while `ä` or a Cyrillic
+/// `а` may be refused by some, and an ASCII-only key cannot be a look-alike of a reserved key
+/// (`mаnaged-by` with a Cyrillic `а` is refused here, not mistaken for `managed-by`).
 fn tag_text(c: char) -> bool {
-    c.is_alphanumeric() || c == '-' || c == '_'
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-/// A tag key (§10): 1–36 characters (see [`MAX_TAG_KEY`]); Unicode letters, digits, `-`
-/// and `_` (which also excludes the create page's `=*<>\,|/` and leading or trailing spaces).
+/// A tag key (§10): 1–36 characters (see [`MAX_TAG_KEY`]); ASCII letters, digits, `-` and
+/// `_` (see `tag_text`; this also excludes the pages' `=*<>\,|/` and leading or trailing
+/// spaces).
 pub fn tag_key(key: &str) -> Checked {
     length(Field::TagKey, key, (1, MAX_TAG_KEY))?;
     only(Field::TagKey, key, tag_text)

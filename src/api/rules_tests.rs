@@ -121,7 +121,19 @@ fn tags_and_descriptions_take_the_stricter_limits() {
     assert!(tag_key(&"k".repeat(36)).is_ok());
     assert!(tag_key(&"k".repeat(37)).is_err());
     assert!(tag_key("").is_err());
-    assert!(tag_key("kostenstelle-ä").is_ok());
+    // ASCII only (the stricter pages): a non-ASCII letter, or a look-alike of a reserved key.
+    assert_eq!(
+        kind(tag_key("kostenstelle-ä")),
+        Some(Kind::Chars { found: "ä".into() })
+    );
+    assert_eq!(
+        kind(tag_key("m\u{430}naged-by")),
+        Some(Kind::Chars {
+            found: "\u{430}".into()
+        })
+    );
+    assert!(tag_value("te\u{3c3}t").is_err());
+    assert!(tag_key("Kostenstelle_1-a").is_ok());
     assert_eq!(
         kind(tag_key("a b")),
         Some(Kind::Chars { found: " ".into() })
@@ -169,6 +181,7 @@ const STRINGS: &[&str] = &[
     "user",
     "kostenstelle",
     "kostenstelle-ä",
+    "m\u{430}naged-by",
     "a=b",
     "before the upgrade, v2",
     "a <b>",

@@ -116,9 +116,7 @@ impl Expander<'_, '_, '_> {
                 out.push('$');
                 pos += 2;
             } else if tail.starts_with("${") {
-                let (value, end) = self
-                    .reference(pos, depth + 1, eval)
-                    .ok_or(Halt::Reported)?;
+                let (value, end) = self.reference(pos, depth + 1, eval).ok_or(Halt::Reported)?;
                 out.push_str(&value);
                 pos = end;
             } else {
@@ -155,7 +153,11 @@ impl Expander<'_, '_, '_> {
         };
         let name = rest.get(..name_end).unwrap_or("");
         let valid = is_var_name(name);
-        let value = if valid && eval { (self.env)(name) } else { None };
+        let value = if valid && eval {
+            (self.env)(name)
+        } else {
+            None
+        };
         let (fallback, end) = match default {
             Some(d) => {
                 let use_default = eval && valid && value.is_none();
@@ -216,7 +218,9 @@ fn unset(name: &str, at: Span) -> Problem {
         format!("environment variable `{name}` is not set"),
     )
     .label("unset")
-    .help(format!("export {name}, or give a default: `${{{name}:-value}}`"))
+    .help(format!(
+        "export {name}, or give a default: `${{{name}:-value}}`"
+    ))
 }
 
 pub fn is_var_name(name: &str) -> bool {
@@ -287,7 +291,11 @@ mod tests {
 
     #[test]
     fn nesting_is_bounded() {
-        let ok = format!("{}x{}", "${A:-".repeat(MAX_NESTING), "}".repeat(MAX_NESTING));
+        let ok = format!(
+            "{}x{}",
+            "${A:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
         assert_eq!(run(&ok).as_deref(), Ok("x"));
         let deep = format!("{}x{}", "${A:-".repeat(10_000), "}".repeat(10_000));
         let problems = run(&deep).expect_err("too deep");

@@ -186,36 +186,110 @@ pub fn description(v: &Spanned<String>) -> Option<Problem> {
     })
 }
 
+/// A tag key: the API's rule (ASCII letters, digits, `-`, `_`; see [`api::tag_key`]), then
+/// dwsctl's reserved keys, compared after [`fold`] so that a look-alike is refused too.
 pub fn tag_key(name: &str, span: Span) -> Option<Problem> {
-    if crate::plan::model::RESERVED_TAG_KEYS.contains(&name) {
-        return Some(Problem::new("tag_reserved", span, format!("tag `{name}` is set by dwsctl itself"))
-            .label("reserved tag")
-            .help("remove it: dwsctl manages this tag (use `adopt: true` to take over a cluster, `password_version` for the password label)"));
+    if let Some(violation) = api::tag_key(name).err() {
+        return Some(tag_key_violation(name, span, &violation));
     }
-    let violation = api::tag_key(name).err()?;
+    let reserved = reserved_tag(name)?;
+    let message = if name == reserved || name.starts_with(RESERVED_TAG_PREFIX) {
+        format!("tag `{name}` is set by dwsctl itself")
+    } else if reserved == RESERVED_TAG_PREFIX {
+        format!("tag `{name}` looks like a `{reserved}…` key, which dwsctl sets itself")
+    } else {
+        format!("tag `{name}` looks like `{reserved}`, which dwsctl sets itself")
+    };
+    Some(Problem::new("tag_reserved", span, message)
+        .label("reserved tag")
+        .help("remove it or choose another key: dwsctl manages `managed-by` and every `dwsctl-…` key (use `adopt: true` to take over a cluster, `password_version` for the password label)"))
+}
+
+/// The reserved key (or prefix) `name` is, or looks like: the keys dwsctl sets
+/// ([`RESERVED_TAG_KEYS`](crate::plan::model::RESERVED_TAG_KEYS)), and every key that starts
+/// with `dwsctl-` (dwsctl's own bookkeeping, present and future).
+pub fn reserved_tag(name: &str) -> Option<&'static str> {
+    use crate::plan::model::RESERVED_TAG_KEYS;
+    let folded = fold(name);
+    if let Some(key) = RESERVED_TAG_KEYS.iter().find(|k| fold(k) == folded) {
+        Some(key)
+    } else if folded.starts_with(&fold(RESERVED_TAG_PREFIX)) {
+        Some(RESERVED_TAG_PREFIX)
+    } else {
+        None
+    }
+}
+
+/// Tag keys starting with this belong to dwsctl.
+pub const RESERVED_TAG_PREFIX: &str = "dwsctl-";
+
+/// A skeleton of an ASCII tag key for comparing it with the reserved ones: case, `_` for `-`,
+/// and the ASCII look-alikes a reader confuses (`0`/`o`, `1`/`i`/`l`, `rn`/`m`, `vv`/`w`).
+/// Non-ASCII look-alikes never get here: the API's character rule refuses them first.
+pub fn fold(key: &str) -> String {
+    key.to_ascii_lowercase()
+        .replace('_', "-")
+        .replace('0', "o")
+        .replace(['1', 'i'], "l")
+        .replace("rn", "m")
+        .replace("vv", "w")
+}
+
+fn tag_key_violation(name: &str, span: Span, violation: &RuleViolation) -> Problem {
     let (message, label, help) = match &violation.kind {
         Kind::Length { len, min, max } => (
             format!("tag key `{name}` has {len} characters"),
             format!("must be {min}–{max} characters"),
             "shorten the key".to_owned(),
         ),
-        _ => (
-            format!("tag key `{name}` has characters other than letters, digits, `-` and `_`"),
-            "invalid character".to_owned(),
+        Kind::Chars { found } => (
             format!(
-                "for example `{}`",
-                name.replace(
-                    |c: char| !(c.is_alphanumeric() || c == '-' || c == '_'),
-                    "-"
-                )
+                "tag key `{name}` has characters other than ASCII letters, digits, `-` and `_`: {}",
+                describe_chars(found)
             ),
+            "invalid character".to_owned(),
+            chars_help(name, found),
         ),
+        _ => (violation.message(), "invalid".to_owned(), String::new()),
     };
-    Some(
-        Problem::new(violation.rule(), span, message)
-            .label(label)
-            .help(help),
-    )
+    Problem::new(violation.rule(), span, message)
+        .label(label)
+        .help(help)
+}
+
+/// The refused characters, each once, with its code point when it is not ASCII (a Cyrillic
+/// `а` looks exactly like a Latin `a`).
+fn describe_chars(found: &str) -> String {
+    let mut seen = Vec::new();
+    for c in found.chars() {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    seen.iter()
+        .map(|&c| match c {
+            ' ' => "` ` (space)".to_owned(),
+            c if c.is_ascii_graphic() => format!("`{c}`"),
+            c => format!("`{}` (U+{:04X})", c.escape_debug(), u32::from(c)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn chars_help(name: &str, found: &str) -> String {
+    let example = name.replace(
+        |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "-",
+    );
+    if found.chars().any(|c| c.is_alphanumeric() && !c.is_ascii()) {
+        "a non-ASCII letter can look exactly like an ASCII one; retype the key with ASCII letters only".to_owned()
+    } else {
+        let example = name.replace(
+            |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "-",
+        );
+        format!("for example `{example}`")
+    }
 }
 
 /// Tag values, and the password version (kept in a tag value).
@@ -229,16 +303,18 @@ pub fn tag_value(rule: &'static str, what: &str, v: &Spanned<String>) -> Option<
                     "shorten it: tag values are at most {max} characters"
                 ))
         }
-        _ => Problem::new(
+        Kind::Chars { found } => Problem::new(
             rule,
             v.span,
             format!(
-                "{what} `{}` has characters other than letters, digits, `-` and `_`",
-                v.value
+                "{what} `{}` has characters other than ASCII letters, digits, `-` and `_`: {}",
+                v.value,
+                describe_chars(&found)
             ),
         )
         .label("invalid character")
-        .help("use letters, digits, `-` and `_` only (tag values are stored by the cloud)"),
+        .help("use ASCII letters, digits, `-` and `_` only (tag values are stored by the cloud)"),
+        _ => Problem::new(rule, v.span, violation.message()),
     })
 }
 
@@ -289,6 +365,28 @@ mod tests {
             tag_key("managed-by", at).map(|p| p.rule),
             Some("tag_reserved")
         );
+        // Look-alikes: a Cyrillic `а` breaks the API's character rule; ASCII ones are folded.
+        let cyrillic = tag_key("m\u{430}naged-by", at).expect("refused");
+        assert_eq!(cyrillic.rule, "tag_key");
+        assert!(cyrillic.message.contains("U+0430"), "{}", cyrillic.message);
+        for key in [
+            "Managed-By",
+            "managed_by",
+            "rnanaged-by",
+            "dwsctl-lease",
+            "DWSCTL_x",
+            "dwsct1-x",
+        ] {
+            assert_eq!(
+                tag_key(key, at).map(|p| p.rule),
+                Some("tag_reserved"),
+                "{key}"
+            );
+        }
+        for key in ["managed", "owner", "dws-team", "mgmt-by"] {
+            assert!(tag_key(key, at).is_none(), "{key}");
+        }
+        assert!(tag_value("tag_value", "v", &s("\u{1b}[2J")).is_some());
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(43))).is_none());
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(44))).is_some());
         assert!(tag_value("tag_value", "v", &s("a=b")).is_some());

@@ -135,6 +135,8 @@ fn cases() -> Vec<(&'static str, Values)> {
         "k".repeat(37),
         "a/b".into(),
         "kostenstelle-ä".into(),
+        // A Cyrillic `а`: a look-alike of the reserved `managed-by`, refused by both sides.
+        "m\u{430}naged-by".into(),
     ] {
         cases.push((
             "tag_key",
@@ -144,7 +146,13 @@ fn cases() -> Vec<(&'static str, Values)> {
             },
         ));
     }
-    for value in [String::new(), "v".repeat(43), "v".repeat(44), "a=b".into()] {
+    for value in [
+        String::new(),
+        "v".repeat(43),
+        "v".repeat(44),
+        "a=b".into(),
+        "data-équipe".into(),
+    ] {
         cases.push((
             "tag_value",
             Values {
