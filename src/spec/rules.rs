@@ -277,10 +277,6 @@ fn describe_chars(found: &str) -> String {
 }
 
 fn chars_help(name: &str, found: &str) -> String {
-    let example = name.replace(
-        |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        "-",
-    );
     if found.chars().any(|c| c.is_alphanumeric() && !c.is_ascii()) {
         "a non-ASCII letter can look exactly like an ASCII one; retype the key with ASCII letters only".to_owned()
     } else {
