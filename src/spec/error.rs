@@ -45,11 +45,37 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// A value quoted in a headline (between backticks) longer than this many characters is
+/// shortened: the snippet under the headline shows it in place, and a 1,100-character name
+/// would otherwise fill the screen.
+pub const MAX_QUOTED: usize = 100;
+
+/// `message` with each backtick-quoted part over [`MAX_QUOTED`] characters cut to its start
+/// and `…`.
+fn clip_quoted(message: String) -> String {
+    if message.chars().count() <= MAX_QUOTED {
+        return message;
+    }
+    let mut out = String::with_capacity(MAX_QUOTED * 2);
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && part.chars().count() > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED / 2));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 impl Problem {
     pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
         Self {
             rule,
-            message: message.into(),
+            message: clip_quoted(message.into()),
             span,
             label: String::new(),
             help: None,
@@ -417,6 +443,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "the spec has 250 errors (the first 100 are shown)"
+        );
+    }
+
+    #[test]
+    fn long_quoted_values_are_shortened_in_headlines() {
+        let name = "d".repeat(1100);
+        let p = Problem::new(
+            "x",
+            Span::new(0, 0, 1),
+            format!("name `{name}` has 1100 characters"),
+        );
+        assert_eq!(
+            p.message,
+            format!("name `{}…` has 1100 characters", "d".repeat(MAX_QUOTED / 2))
+        );
+        let exact = format!("name `{}` is fine", "d".repeat(MAX_QUOTED));
+        assert_eq!(
+            Problem::new("x", Span::new(0, 0, 1), exact.clone()).message,
+            exact
         );
     }
 

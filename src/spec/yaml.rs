@@ -15,6 +15,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::error::{FileId, Problem, Span};
 
+mod long_keys;
+use long_keys::LongKey;
+
 /// Deepest nesting accepted; a spec needs five levels.
 pub const MAX_DEPTH: usize = 32;
 /// Most nodes accepted in one file.
@@ -189,16 +192,47 @@ struct Builder<'a> {
     lines: Vec<usize>,
     nodes: usize,
     documents: usize,
+    /// Keys longer than YAML's implicit-key limit, by offset, read as a placeholder (see
+    /// [`long_keys`]), and how many of them were put back.
+    long_keys: &'a HashMap<usize, LongKey>,
+    restored: usize,
 }
 
 /// Parses one file. Returns `None` (with at least one problem) when the file cannot be
 /// read as a spec at all; duplicate keys are reported but the tree is still returned.
 pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Node> {
-    let mut parser = Parser::new_from_str(text);
+    let long = long_keys::find(text);
+    if long.is_empty() {
+        return parse_as(file, text, text, &long, problems).0;
+    }
+    let shadow = long_keys::shadow(text, &long);
+    let mut attempt = Vec::new();
+    let (root, restored) = parse_as(file, text, &shadow, &long, &mut attempt);
+    if restored == long.len() {
+        problems.extend(attempt);
+        return root;
+    }
+    // A shadowed line was not a key after all (e.g. inside a block scalar): read the file as
+    // it is.
+    parse_as(file, text, text, &HashMap::new(), problems).0
+}
+
+/// Parses `parsed` (the text, or its shadow with long keys replaced: the same bytes
+/// elsewhere) into nodes that point into `text`; also returns how many long keys were put
+/// back.
+fn parse_as(
+    file: FileId,
+    text: &str,
+    parsed: &str,
+    long_keys: &HashMap<usize, LongKey>,
+    problems: &mut Vec<Problem>,
+) -> (Option<Node>, usize) {
+    let mut parser = Parser::new_from_str(parsed);
     let mut b = Builder {
         file,
         text,
-        offsets: Offsets::new(text),
+        // The parser counts characters of what it parses.
+        offsets: Offsets::new(parsed),
         stack: Vec::new(),
         root: None,
         lines: std::iter::once(0)
@@ -206,6 +240,8 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<No
             .collect(),
         nodes: 0,
         documents: 0,
+        long_keys,
+        restored: 0,
     };
     loop {
         let (event, mark) = match parser.next_token() {
@@ -219,22 +255,27 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<No
                             .label("too deep")
                             .help("a spec needs only a few levels: clusters → cluster → field"),
                     );
-                    return None;
+                    return (None, b.restored);
                 }
+                // A key the shadowing does not reach (e.g. in a `{…}` mapping) may still run
+                // past YAML's implicit-key limit.
+                let help = if err.marker().col() > 1024 {
+                    "fix the YAML syntax at this position; a key written without `? ` is limited to 1024 characters"
+                } else {
+                    "fix the YAML syntax (indentation, quotes, brackets) at this position"
+                };
                 problems.push(
                     Problem::new("yaml_syntax", span, format!("invalid YAML: {}", err.info()))
                         .label("here")
-                        .help(
-                            "fix the YAML syntax (indentation, quotes, brackets) at this position",
-                        ),
+                        .help(help),
                 );
-                return None;
+                return (None, b.restored);
             }
         };
         match b.event(event, &mark, problems) {
             Step::Continue => {}
             Step::Done => break,
-            Step::Fail => return None,
+            Step::Fail => return (None, b.restored),
         }
     }
     if b.root.is_none() {
@@ -247,7 +288,7 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<No
             .help("start from examples/quickstart.yaml: `version: 1` and a `clusters:` mapping"),
         );
     }
-    b.root
+    (b.root, b.restored)
 }
 
 enum Step {
@@ -415,7 +456,12 @@ impl Builder<'_> {
                     key_span,
                     value: node,
                 }),
-                None => match key(&self.lines, seen, node, problems) {
+                None => match key(
+                    &self.lines,
+                    seen,
+                    restore(node, self.long_keys, &mut self.restored),
+                    problems,
+                ) {
                     Some(k) => {
                         seen.entry(k.0.clone()).or_insert(k.1.start);
                         *pending = Some(k);
@@ -445,6 +491,27 @@ impl Builder<'_> {
             _ => return self.line_span(at),
         };
         Span::new(at.file, at.start, len)
+    }
+}
+
+/// The long key a placeholder stands for (see [`long_keys`]), or the node as it is.
+fn restore(node: Node, long_keys: &HashMap<usize, LongKey>, restored: &mut usize) -> Node {
+    let original = match &node.kind {
+        NodeKind::Scalar(s) if s.plain && s.text == long_keys::PLACEHOLDER => {
+            long_keys.get(&node.span.start)
+        }
+        _ => None,
+    };
+    let Some(original) = original else {
+        return node;
+    };
+    *restored += 1;
+    Node {
+        kind: NodeKind::Scalar(Scalar {
+            text: original.text.clone(),
+            plain: false,
+        }),
+        span: Span::new(node.span.file, node.span.start, original.len),
     }
 }
 
@@ -577,6 +644,55 @@ mod tests {
         assert_eq!(parse_err("a: [1, 2\n"), vec!["yaml_syntax"]);
         let deep = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
         assert_eq!(parse_err(&deep), vec!["nesting_too_deep"]);
+    }
+
+    #[test]
+    fn keys_over_the_implicit_key_limit_are_read_at_their_place() {
+        let long = "k".repeat(1100);
+        let text = format!("a:\n  - {long}: 1\n    \"{long}\\u00e9\" :  2\nb: 3\n");
+        let root = parse_ok(&text);
+        let item = &root.get("a").and_then(|a| match &a.kind {
+            NodeKind::Seq(items) => items.first().cloned(),
+            _ => None,
+        });
+        let entries = item
+            .as_ref()
+            .and_then(Node::entries)
+            .expect("mapping")
+            .to_vec();
+        assert_eq!(entries[0].key, long);
+        assert_eq!(&text[entries[0].key_span.start..][..1100], long);
+        assert_eq!(entries[0].key_span.len, 1100);
+        assert_eq!(entries[1].key, format!("{long}é"));
+        assert_eq!(entries[1].key_span.len, 1100 + 8);
+        assert_eq!(spanned(&text, &entries[1].value), "2");
+        assert_eq!(spanned(&text, root.get("b").expect("b")), "3");
+        // Two long keys that are equal are still duplicates.
+        assert_eq!(
+            parse_err(&format!("{long}: 1\n'{long}': 2\n")),
+            vec!["duplicate_key"]
+        );
+    }
+
+    #[test]
+    fn a_long_line_inside_a_block_scalar_is_text_not_a_key() {
+        let long = "t".repeat(1100);
+        let text = format!("a: |\n  {long}: not a key\nb: 1\n");
+        let root = parse_ok(&text);
+        match &root.get("a").expect("a").kind {
+            NodeKind::Scalar(s) => assert_eq!(s.text, format!("{long}: not a key\n")),
+            other => panic!("{other:?}"),
+        }
+        // Flow mappings have no such limit in the scanner.
+        parse_ok(&format!("a: {{{long}: 1}}\n"));
+        // With a block scalar line shadowed in vain, the file is read as it is, and a real long
+        // key then fails with a hint at the limit.
+        let both = format!("{text}{long}: 2\n");
+        let mut problems = Vec::new();
+        assert!(parse(0, &both, &mut problems).is_none());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let help = problems[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("1024 characters"), "{help}");
     }
 
     #[test]
