@@ -29,8 +29,9 @@ use super::poller::Poller;
 use crate::api::wire::{Cluster, Tag};
 use crate::plan::{Action, Step, LEASE_TAG_KEY};
 
-/// How many writes whose lease never showed in a listing before the step goes on without.
-const MAX_WRITES: u32 = 3;
+/// How many writes whose lease never showed in a listing before the step goes on without
+/// (losing to another run's write does not count: that run is then waited for).
+const MAX_UNSEEN_WRITES: u32 = 3;
 
 /// A clock in Unix milliseconds that advances with tokio's clock (so that paused-clock tests
 /// see leases expire) and starts at the wall clock (so that runs on different machines agree).
@@ -142,7 +143,8 @@ pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> Ste
     let term = ctx.options.real(ctx.options.lease_term);
     let waited: Mutex<Option<String>> = Mutex::new(None);
     let mut after = ctx.poller.ticks_started();
-    for _ in 0..MAX_WRITES {
+    let mut unseen = 0;
+    while unseen < MAX_UNSEEN_WRITES {
         let left = ctx
             .options
             .cloud(limit.saturating_duration_since(Instant::now()));
@@ -225,8 +227,13 @@ pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> Ste
                     waited_for,
                 });
             }
-            // Another run wrote last (it holds the lease) or the listing lags: look again.
-            _ => after = confirm.seq,
+            // Another run wrote last: it holds the lease; wait for it.
+            Some(_) => after = confirm.seq,
+            // Not listed yet (a lagging list) or deleted at once: write again.
+            None => {
+                unseen += 1;
+                after = confirm.seq;
+            }
         }
     }
     unleased(

@@ -75,10 +75,12 @@ fn spawn_run(
 
 /// Two runs of one plan started at the same moment; returns both reports and progress.
 async fn two_runs(cloud: &FakeCloud, plan: &Plan) -> Vec<(Report, Vec<String>)> {
-    let runs = [
-        spawn_run(cloud, plan.clone()),
-        spawn_run(cloud, plan.clone()),
-    ];
+    runs(cloud, plan, 2).await
+}
+
+/// `n` runs of one plan started at the same moment.
+async fn runs(cloud: &FakeCloud, plan: &Plan, n: usize) -> Vec<(Report, Vec<String>)> {
+    let runs: Vec<_> = (0..n).map(|_| spawn_run(cloud, plan.clone())).collect();
     let mut out = Vec::new();
     for (handle, recorder) in runs {
         let report = handle.await.expect("join").expect("executes");
@@ -152,4 +154,21 @@ async fn a_killed_runs_lease_expires_and_the_next_run_goes_on() {
         .progress()
         .iter()
         .any(|p| p.contains("0123456789ab")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_runs_at_once_still_send_one_call_and_all_succeed() {
+    let cloud = FakeCloud::new();
+    cloud.seed_cluster("dws-demo", 3, &[]);
+    let runs = runs(&cloud, &scale(Action::ScaleOut { count: 3, from: 3 }), 3).await;
+    assert_eq!(cloud.count("resize:"), 1, "{:?}", cloud.calls());
+    assert_eq!(cloud.nodes("dws-demo"), Some(6));
+    let in_place = runs
+        .iter()
+        .filter(|(r, _)| {
+            assert_eq!(r.status(), RunStatus::Complete, "{r:?}");
+            matches!(r.steps[0].outcome, Outcome::AlreadyDone { .. })
+        })
+        .count();
+    assert_eq!(in_place, 2);
 }
