@@ -90,6 +90,7 @@ async fn connect_sim(
     let handle = sim::spawn(sim::Config {
         state_file: Some(state_file.to_path_buf()),
         time_scale,
+        profile: global.sim_profile.unwrap_or_default(),
         ..sim::Config::default()
     })
     .await?;

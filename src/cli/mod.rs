@@ -90,6 +90,9 @@ pub struct GlobalArgs {
     /// Simulator time scale for --sim (simulated seconds per real second).
     #[arg(long, global = true, value_name = "X", env = "DWSCTL_SIM_TIME_SCALE")]
     pub sim_time_scale: Option<f64>,
+    /// The cloud the --sim simulator answers as (otc, huawei).
+    #[arg(long, global = true, value_enum, value_name = "PROFILE")]
+    pub sim_profile: Option<crate::sim::Profile>,
     /// DWS endpoint, e.g. https://dws.eu-de.otc.t-systems.com (default: from the region or
     /// the token's service catalog).
     #[arg(long, global = true, env = "DWS_ENDPOINT", value_name = "URL")]

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Most nodes all clusters of the project may have together.
     #[arg(long, value_name = "N", default_value_t = sim::DEFAULT_NODE_QUOTA)]
     pub node_quota: u32,
+    /// The cloud to answer as: otc, or huawei where Huawei Cloud differs.
+    #[arg(long, value_enum, default_value = "otc")]
+    pub profile: sim::Profile,
 }
 
 /// The environment that points `dwsctl plan`/`apply` at a simulator at `base`: password
@@ -124,6 +127,7 @@ async fn run_serve(args: ServeArgs) -> CmdResult {
             PolicyArg::Lenient => PasswordPolicy::Lenient,
         },
         node_quota: args.node_quota,
+        profile: args.profile,
         ..Config::default()
     };
     let handle = sim::spawn(config).await?;

@@ -72,9 +72,18 @@ fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr
 
 /// Looks a cluster up and checks that it is idle and AVAILABLE.
 fn find_idle<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
+    find_idle_for(inner, id, None)
+}
+
+/// [`find_idle`] for an operation that retries the failure `retry`.
+fn find_idle_for<'a>(
+    inner: &'a mut Inner,
+    id: &str,
+    retry: Option<FailureKind>,
+) -> Result<&'a mut ClusterRec, ApiErr> {
     let now = inner.clock.now();
     let cluster = find(inner, id)?;
-    match cluster.busy_reason(now) {
+    match cluster.busy_reason_for(now, retry) {
         Some(reason) => Err(busy(&reason)),
         None => Ok(cluster),
     }
@@ -397,7 +406,7 @@ fn start_task(
     secs: (f64, f64),
     fails: bool,
 ) -> Result<(), ApiErr> {
-    find_idle(inner, id)?;
+    find_idle_for(inner, id, kind.failure())?;
     let now = inner.clock.now();
     let duration = inner.world.duration(secs.0, secs.1);
     let started_wall = format_local(inner.clock.wall_at(now));

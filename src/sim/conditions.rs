@@ -37,6 +37,14 @@ impl FailureKind {
         }
     }
 
+    /// Whether the cluster is unavailable after this failure (`UNAVAILABLE`, Huawei's
+    /// `FAILED`): a failed delete (OTC has no `DELETE_FAILED`) and a failed restart leave
+    /// a cluster that does not serve; only a retry of the same operation, or a delete, is
+    /// accepted then.
+    pub fn leaves_unavailable(self) -> bool {
+        matches!(self, FailureKind::Delete | FailureKind::Reboot)
+    }
+
     /// The `failed_reasons` the cluster shows.
     pub fn reasons(self) -> FailedReasons {
         let (code, what) = match self {

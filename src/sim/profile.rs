@@ -22,12 +22,14 @@ use serde::{Deserialize, Serialize};
 
 use super::reply::ApiErr;
 
-/// The cloud the simulator answers as.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The cloud the simulator answers as (`--profile`, `--sim-profile`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
+    /// Open Telekom Cloud, as its API reference documents it.
     #[default]
     Otc,
+    /// Huawei Cloud, where it differs (dws-api.md Corrections).
     Huawei,
 }
 

@@ -421,6 +421,12 @@ impl ClusterRec {
 
     /// Why another operation cannot start now (`None` when idle and AVAILABLE).
     pub fn busy_reason(&self, now: f64) -> Option<String> {
+        self.busy_reason_for(now, None)
+    }
+
+    /// Why an operation cannot start now, where `retry` is the failure it would retry (a
+    /// restart after `REBOOT_FAILURE` is the documented way forward, not a conflict).
+    pub fn busy_reason_for(&self, now: f64, retry: Option<FailureKind>) -> Option<String> {
         match self.phase(now) {
             Phase::Creating => return Some("The cluster is being created.".to_owned()),
             Phase::Failed(_) => return Some("The cluster failed to be created.".to_owned()),
@@ -432,12 +438,18 @@ impl ClusterRec {
         if let Some(reason) = self.condition.as_ref().and_then(Condition::busy_reason) {
             return Some(reason);
         }
-        if self
+        if let Some(f) = self
             .failure
             .as_ref()
-            .is_some_and(|f| f.kind == FailureKind::Delete)
+            .filter(|f| f.kind.leaves_unavailable() && Some(f.kind) != retry)
         {
-            return Some("The cluster is unavailable: its deletion failed.".to_owned());
+            return Some(format!(
+                "The cluster is unavailable: {}",
+                f.reasons
+                    .error_msg
+                    .as_deref()
+                    .unwrap_or("its last operation failed.")
+            ));
         }
         self.task
             .as_ref()

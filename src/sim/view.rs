@@ -110,6 +110,7 @@ fn status(
             Some(f) if f.kind == FailureKind::Delete => {
                 (profile.delete_failed_status(), Some(f.reasons.clone()))
             }
+            Some(f) if f.kind.leaves_unavailable() => ("UNAVAILABLE", Some(f.reasons.clone())),
             Some(f) => ("AVAILABLE", Some(f.reasons.clone())),
             None => ("AVAILABLE", None),
         },

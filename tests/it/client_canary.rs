@@ -281,6 +281,7 @@ async fn configuration_errors_and_debug_output_hold_no_secret() {
     let global = dwsctl::cli::GlobalArgs {
         sim: None,
         sim_time_scale: None,
+        sim_profile: None,
         endpoint: Some("http://dws.example.com".into()),
         region: None,
         ca_file: None,

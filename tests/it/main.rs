@@ -23,6 +23,7 @@ mod sim_cli;
 mod sim_faults;
 mod sim_flow;
 mod sim_persist;
+mod sim_profiles;
 mod sim_props;
 mod sim_realism;
 mod sim_support;

@@ -159,3 +159,60 @@ clusters:
     user_name: dbadmin
     password: {from_env: DWS_ADMIN_PASSWORD}
 ";
+
+#[tokio::test]
+async fn sim_serve_profile_huawei_answers_as_huawei_and_an_unknown_profile_is_refused() {
+    let refused = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--profile",
+            "aws",
+        ])
+        .output()
+        .expect("run dwsctl");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("otc") && stderr.contains("huawei"),
+        "{stderr}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--profile",
+            "huawei",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dwsctl");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let base = first.rsplit(' ').next().unwrap_or_default().to_owned();
+    let http = reqwest::Client::new();
+    let token = crate::sim_support::token(&http, &base).await;
+    let resp = http
+        .get(format!(
+            "{base}/v1.0/{}/clusters/0b4a3f8e-0000-4000-8000-000000000001",
+            dwsctl::sim::DEFAULT_PROJECT_ID
+        ))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .expect("detail call");
+    assert_eq!(resp.status(), 403, "Huawei's answer for an unknown cluster");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    assert_eq!(child.wait().expect("exit").code(), Some(0));
+}

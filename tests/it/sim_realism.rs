@@ -88,21 +88,32 @@ async fn a_failing_resize_ends_in_resize_failure_with_the_node_count_rolled_back
 }
 
 #[tokio::test]
-async fn failing_restart_and_shrink_leave_their_failure_values() {
+async fn a_failing_restart_leaves_an_unavailable_cluster_that_a_new_restart_repairs() {
     let sim = start().await;
     let id = sim.create_available("restart-fails").await;
     fail_next(&sim, RESTART).await;
-    let (status, _) = sim
-        .post(&format!("clusters/{id}/restart"), json!({"restart": {}}))
-        .await;
-    assert_eq!(status, 200);
+    let path = format!("clusters/{id}/restart");
+    let restart = || sim.post(&path, json!({"restart": {}}));
+    assert_eq!(restart().await.0, 200);
     sim.advance(3600.0).await;
     let c = cluster(&sim, &id).await;
+    assert_eq!(c["status"], "UNAVAILABLE");
     assert_eq!(c["task_status"], "REBOOT_FAILURE");
     assert_eq!(c["failed_reasons"]["error_code"], "DWS.6002");
+    assert_error(&resize(&sim, &id, 3).await, 403, "DWS.7023", "unavailable");
+    assert_eq!(restart().await.0, 200, "a restart retries the failed one");
+    sim.advance(3600.0).await;
+    let c = cluster(&sim, &id).await;
+    assert_eq!(c["status"], "AVAILABLE");
+    assert_eq!(c["task_status"], Value::Null);
+    assert_eq!(c["failed_reasons"], Value::Null);
+}
 
-    let (status, _) = resize(&sim, &id, 3).await;
-    assert_eq!(status, 200, "a failed restart does not block the cluster");
+#[tokio::test]
+async fn a_failing_shrink_leaves_its_failure_value_and_every_node() {
+    let sim = start().await;
+    let id = sim.create_available("shrink-fails").await;
+    assert_eq!(resize(&sim, &id, 3).await.0, 200);
     sim.advance(3600.0).await;
     fail_next(&sim, SHRINK).await;
     let (status, body) = sim
@@ -114,7 +125,9 @@ async fn failing_restart_and_shrink_leave_their_failure_values() {
     assert_eq!((status, &body["error_code"]), (200, &json!("DWS.0000")));
     sim.advance(3600.0).await;
     let c = cluster(&sim, &id).await;
+    assert_eq!(c["status"], "AVAILABLE");
     assert_eq!(c["task_status"], "CLUSTER_SHRINK_FAILED");
+    assert_eq!(c["failed_reasons"]["error_code"], "DWS.6001");
     assert_eq!(c["number_of_node"], 6, "a failed scale-in removes no node");
 }
 
