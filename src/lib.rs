@@ -21,3 +21,4 @@ pub mod render;
 pub mod secret;
 pub mod sim;
 pub mod spec;
+pub mod term;

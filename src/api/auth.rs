@@ -208,7 +208,7 @@ fn token_from_answer(
         if answer.status == 401 {
             return Err(ApiError::Unauthorized {
                 call: TOKEN_CALL,
-                code: error.code().map(str::to_owned),
+                code: error.code().map(|c| crate::term::escape(c).into_owned()),
                 message: error.message().map(|m| transport.redactor.scrub(m)),
                 help: unauthorized_help("password"),
             });

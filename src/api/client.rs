@@ -423,7 +423,7 @@ impl Client {
             let error = transport.error_body(&answer.body);
             return Err(ApiError::Unauthorized {
                 call,
-                code: error.code().map(str::to_owned),
+                code: error.code().map(|c| crate::term::escape(c).into_owned()),
                 message: error.message().map(|m| transport.redactor.scrub(m)),
                 help: super::error::unauthorized_help(method),
             });

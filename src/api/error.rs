@@ -3,12 +3,12 @@
 //! Every error names the call (method and route *template*, so ids do not make messages
 //! unique and nothing secret can hide in a path), the HTTP status and the DWS error code and
 //! message when there is one, and says what the user can do. Bodies shown in errors are
-//! redacted first (see [`Redactor`]): a server that echoes a password must not make us print it.
+//! redacted and escaped first (see [`Redactor`]): a server that echoes a password must not make us print it.
 
 use std::fmt;
-use std::sync::RwLock;
 
 use super::config::ConfigError;
+pub use super::redact::{Redactor, REDACTED};
 
 /// An HTTP method dwsctl uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,103 +340,6 @@ pub fn unreachable_help(host: &str) -> String {
     )
 }
 
-/// Removes secrets from text before it can appear in an error: values dwsctl knows are secret
-/// (passwords, tokens, secret keys) and JSON fields whose name says they hold one.
-#[derive(Default)]
-pub struct Redactor {
-    values: RwLock<Vec<String>>,
-}
-
-impl fmt::Debug for Redactor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Redactor(..)")
-    }
-}
-
-/// The marker that replaces a secret.
-pub const REDACTED: &str = "(sensitive)";
-
-/// JSON field names whose values are never shown.
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    [
-        "password",
-        "pwd",
-        "token",
-        "secret",
-        "authorization",
-        "credential",
-    ]
-    .iter()
-    .any(|word| key.contains(word))
-        || matches!(key.as_str(), "sk" | "ak_sk")
-}
-
-impl Redactor {
-    /// Registers a value that must never be shown (ignored when too short to be a secret).
-    pub fn add(&self, value: &str) {
-        if value.len() < 4 {
-            return;
-        }
-        if let Ok(mut values) = self.values.write() {
-            if !values.iter().any(|v| v == value) {
-                values.push(value.to_owned());
-            }
-        }
-    }
-
-    /// `text` with every registered secret replaced by `(sensitive)`.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        if let Ok(values) = self.values.read() {
-            for value in values.iter() {
-                if out.contains(value.as_str()) {
-                    out = out.replace(value.as_str(), REDACTED);
-                }
-            }
-        }
-        out
-    }
-
-    /// A body as shown in errors: JSON pretty-printed with secret fields blanked, anything
-    /// else as text; registered secrets scrubbed; at most `MAX_BODY` characters.
-    pub fn show_body(&self, body: &[u8]) -> String {
-        const MAX_BODY: usize = 4000;
-        let text = match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(mut value) => {
-                blank_secret_fields(&mut value);
-                serde_json::to_string_pretty(&value)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned())
-            }
-            Err(_) if body.is_empty() => "(empty)".to_owned(),
-            Err(_) => String::from_utf8_lossy(body).into_owned(),
-        };
-        let text = self.scrub(&text);
-        if text.chars().count() > MAX_BODY {
-            let cut: String = text.chars().take(MAX_BODY).collect();
-            format!("{cut}\n... (truncated)")
-        } else {
-            text
-        }
-    }
-}
-
-fn blank_secret_fields(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, field) in map.iter_mut() {
-                if is_secret_key(key) && !field.is_null() {
-                    *field = serde_json::Value::String(REDACTED.to_owned());
-                } else {
-                    blank_secret_fields(field);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(blank_secret_fields),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,29 +398,5 @@ mod tests {
         assert!(help_for(404, None, &LIST, "password").contains("DWS_ENDPOINT"));
         assert!(help_for(429, None, &LIST, "password").contains("throttled"));
         assert!(help_for(409, Some("DWS.0011"), &CREATE, "password").contains("another operation"));
-    }
-
-    #[test]
-    fn redactor_blanks_secret_fields_and_known_values() {
-        let redactor = Redactor::default();
-        redactor.add("canary-value-123");
-        let body =
-            br#"{"user_pwd":"x1","nested":{"new_password":"x2"},"msg":"echo canary-value-123"}"#;
-        let shown = redactor.show_body(body);
-        assert!(!shown.contains("x1") && !shown.contains("x2"));
-        assert!(!shown.contains("canary-value-123"));
-        assert!(shown.contains("\"msg\": \"echo (sensitive)\""));
-    }
-
-    #[test]
-    fn non_json_bodies_are_shown_as_text_and_truncated() {
-        let redactor = Redactor::default();
-        assert_eq!(
-            redactor.show_body(b"<html>bad gateway</html>"),
-            "<html>bad gateway</html>"
-        );
-        assert_eq!(redactor.show_body(b""), "(empty)");
-        let long = "x".repeat(5000);
-        assert!(redactor.show_body(long.as_bytes()).ends_with("(truncated)"));
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod endpoints;
 pub mod error;
 pub mod live;
+pub mod redact;
 pub mod retry;
 pub mod routes;
 pub mod rules;

@@ -240,7 +240,7 @@ impl Transport {
     /// The error for an answer with an error status.
     pub fn status_error(&self, call: Call, answer: &Answer, auth_method: &str) -> ApiError {
         let error = self.error_body(&answer.body);
-        let code = error.code().map(str::to_owned);
+        let code = error.code().map(|c| crate::term::escape(c).into_owned());
         let message = error.message().map(|m| self.redactor.scrub(m)).or_else(|| {
             (!answer.body.is_empty() && error == ErrorBody::default())
                 .then(|| self.redactor.show_body(&answer.body))

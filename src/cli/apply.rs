@@ -18,6 +18,7 @@ use crate::exec::progress::{Bars, JsonLines, Lines};
 use crate::exec::{self, ExecError, Options, Outcome, Report, RunStatus, Timeouts};
 use crate::plan::{self, Action, Plan};
 use crate::render;
+use crate::term::escape;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -275,14 +276,17 @@ fn print_report(report: &Report) {
             other => print_status(&format!(
                 "  {} {}: {}",
                 other.label(),
-                step.step,
-                other.detail().unwrap_or_default()
+                escape(&step.step.0),
+                escape(other.detail().unwrap_or_default())
             )),
         }
     }
     let running: Vec<String> = report
         .still_running()
-        .map(|s| format!("  … {}: {}", s.step, s.outcome.detail().unwrap_or_default()))
+        .map(|s| {
+            let detail = s.outcome.detail().unwrap_or_default();
+            format!("  … {}: {}", escape(&s.step.0), escape(detail))
+        })
         .collect();
     if !running.is_empty() {
         print_status(

@@ -186,22 +186,37 @@ async fn run(cli: Cli) -> CmdResult {
     }
 }
 
-/// Prints an error report to stderr (the one place errors are printed).
+// Everything printed passes through `term`: values from outside were escaped where their
+// line was built; this is the net under that, keeping only dwsctl's own layout.
+
+/// Prints an error report to stderr (the one place errors are printed). On a terminal
+/// miette colours the report, so its colour codes (and only those) are kept.
 #[allow(clippy::print_stderr)]
 pub fn print_report(report: &miette::Report) {
-    eprintln!("{report:?}");
+    let text = format!("{report:?}");
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("{}", crate::term::escape_text_keeping_sgr(&text));
+    } else {
+        eprintln!("{}", crate::term::escape_text(&text));
+    }
 }
 
 /// Writes data to stdout (plans, JSON, schemas): the one place data is printed.
 #[allow(clippy::print_stdout)]
 pub fn print_data(text: &str) {
-    print!("{text}");
+    print!("{}", crate::term::escape_text(text));
+}
+
+/// [`print_data`] for text coloured on request (`plan --color`): colour codes are kept.
+#[allow(clippy::print_stdout)]
+pub fn print_painted(text: &str) {
+    print!("{}", crate::term::escape_text_keeping_sgr(text));
 }
 
 /// Writes a line of progress or a warning to stderr.
 #[allow(clippy::print_stderr)]
 pub fn print_status(line: &str) {
-    eprintln!("{line}");
+    eprintln!("{}", crate::term::escape_text(line));
 }
 
 /// The error a command returns before it is written.

@@ -44,7 +44,12 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
         print_data(&render::json(&plan));
     } else {
         let color = args.color && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        print_data(&render::text(&plan, &render::TextOptions { color }));
+        let text = render::text(&plan, &render::TextOptions { color });
+        if color {
+            super::print_painted(&text);
+        } else {
+            print_data(&text);
+        }
     }
     if plan.has_blocked() {
         print_status("apply refuses this plan while a step is blocked; see each step's procedure");

@@ -13,6 +13,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::events::{Event, Events};
 use crate::plan::StepId;
+use crate::term::escape;
 
 /// A line printer (stdout for data, stderr for status).
 pub type Sink = Box<dyn Fn(&str) + Send + Sync>;
@@ -97,13 +98,17 @@ impl Lines {
         }
     }
 
+    /// One line; the step id and the text can hold names, statuses and reasons from the
+    /// cloud, so both are escaped.
     fn print(&self, step: &StepId, text: &str) {
         let clock = time::OffsetDateTime::now_utc();
         (self.sink)(&format!(
-            "{:02}:{:02}:{:02} {step}: {text}",
+            "{:02}:{:02}:{:02} {}: {}",
             clock.hour(),
             clock.minute(),
-            clock.second()
+            clock.second(),
+            escape(&step.0),
+            escape(text)
         ));
     }
 }
@@ -227,7 +232,7 @@ impl Events for Bars {
             Event::StepStarted { step, action, .. } => {
                 let bar = self.multi.add(ProgressBar::new(100));
                 bar.set_style(Self::style());
-                bar.set_prefix(step.0.clone());
+                bar.set_prefix(escape(&step.0).into_owned());
                 bar.set_message((*action).to_owned());
                 bar.enable_steady_tick(Duration::from_millis(500));
                 bars.insert(step.clone(), bar);
@@ -241,7 +246,7 @@ impl Events for Bars {
                     if let Some(p) = percent {
                         bar.set_position(u64::from(*p));
                     }
-                    bar.set_message(status.clone());
+                    bar.set_message(escape(status).into_owned());
                 }
             }
             Event::StepDone { step, .. } => {
@@ -253,9 +258,11 @@ impl Events for Bars {
             Event::StepAlreadyDone { step, detail } => match bars.get(step) {
                 Some(bar) => {
                     bar.set_position(100);
+                    let detail = escape(detail);
                     bar.finish_with_message(format!("done (already in place): {detail}"));
                 }
                 None => {
+                    let (step, detail) = (escape(&step.0), escape(detail));
                     let _ = self
                         .multi
                         .println(format!("{step}: done (already in place): {detail}"));
@@ -263,18 +270,24 @@ impl Events for Bars {
             },
             Event::StepFailed { step, reason, .. } => {
                 if let Some(bar) = bars.get(step) {
-                    bar.abandon_with_message(format!("FAILED: {reason}"));
+                    bar.abandon_with_message(format!("FAILED: {}", escape(reason)));
                 }
             }
             Event::StepStale { step, reason } => {
-                let _ = self.multi.println(format!("{step}: STALE: {reason}"));
+                let step = escape(&step.0);
+                let _ = self
+                    .multi
+                    .println(format!("{step}: STALE: {}", escape(reason)));
             }
             Event::StepSkipped { step, reason } => {
-                let _ = self.multi.println(format!("{step}: skipped: {reason}"));
+                let step = escape(&step.0);
+                let _ = self
+                    .multi
+                    .println(format!("{step}: skipped: {}", escape(reason)));
             }
             Event::StepStillRunning { step, detail } => {
                 if let Some(bar) = bars.get(step) {
-                    bar.abandon_with_message(format!("still running: {detail}"));
+                    bar.abandon_with_message(format!("still running: {}", escape(detail)));
                 }
             }
             Event::Summary { .. } => {}
@@ -360,6 +373,30 @@ mod tests {
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(
             lines[2].ends_with("cluster.a.create: still waiting: CREATING 20% (0s)"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn lines_escape_what_the_cloud_said() {
+        let (sink, lines) = capture();
+        let out = Lines::with_heartbeat(sink, Duration::ZERO);
+        let step = StepId("cluster.x\u{1b}[2J.create".into());
+        out.emit(&Event::StepStarted {
+            step: step.clone(),
+            action: "create",
+            target: "cluster".into(),
+        });
+        out.emit(&Event::StepFailed {
+            step,
+            reason: "DWS.0001: bad\n\u{1b}[1AApply complete!\u{202e}".into(),
+            elapsed_s: 1.0,
+        });
+        let lines = lines.lock().expect("lines").clone();
+        assert!(
+            lines[1].ends_with(
+                "cluster.x\\u001b[2J.create: FAILED: DWS.0001: bad\\n\\u001b[1AApply complete!\\u202e"
+            ),
             "{lines:?}"
         );
     }

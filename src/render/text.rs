@@ -3,7 +3,9 @@
 //! field-level `old -> new`, a reason per step, and a summary line.
 //!
 //! The symbols carry the meaning; colour only decorates them and is off unless asked for, so
-//! the output reads the same under `NO_COLOR`, in CI logs and in snapshot tests.
+//! the output reads the same under `NO_COLOR`, in CI logs and in snapshot tests. Step ids,
+//! reasons and values can hold names and statuses from the live listing: each is escaped
+//! ([`crate::term::escape`]) before it is laid into a line.
 
 use std::fmt::Write as _;
 
@@ -11,6 +13,7 @@ use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use crate::plan::{Action, FieldChange, Kind, Plan, Step, Target};
+use crate::term::escape;
 
 /// How to render text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,12 +113,12 @@ fn write_step(out: &mut String, step: &Step, options: &TextOptions) {
         out,
         "  {} {}  [{}]",
         paint(symbol(kind), kind, options),
-        describe(&step.action),
-        step.id
+        escape(&describe(&step.action)),
+        escape(&step.id.0)
     );
     write_wrapped(out, "reason: ", &step.reason);
     if !step.depends_on.is_empty() {
-        let after: Vec<&str> = step.depends_on.iter().map(|d| d.0.as_str()).collect();
+        let after: Vec<_> = step.depends_on.iter().map(|d| escape(&d.0)).collect();
         let _ = writeln!(out, "      after: {}", after.join(", "));
     }
     let width = step
@@ -140,7 +143,7 @@ const INDENT: &str = "      ";
 fn write_wrapped(out: &mut String, label: &str, text: &str) {
     let mut line = format!("{INDENT}{label}");
     let mut empty = true;
-    for word in text.split_whitespace() {
+    for word in escape(text).split_whitespace() {
         if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
             out.push_str(&line);
             out.push('\n');
@@ -196,7 +199,7 @@ fn write_change(
                 let _ = writeln!(
                     out,
                     "          {sym} {}",
-                    line.value().trim_end_matches('\n')
+                    escape(line.value().trim_end_matches('\n'))
                 );
             }
         }
@@ -225,5 +228,5 @@ fn write_change(
 
 /// A value as compact JSON (strings quoted, so that `""` and `null` stay distinguishable).
 fn value(v: &Value) -> String {
-    v.to_string()
+    escape(&v.to_string()).into_owned()
 }

@@ -130,3 +130,34 @@ fn the_same_inputs_give_byte_identical_plans() {
         assert_eq!(render_json(&diff(&d, &l, "digest")), first);
     }
 }
+
+#[test]
+fn names_statuses_and_values_from_the_cloud_are_escaped_in_the_text_plan() {
+    const HOSTILE: &str = "\u{1b}[2J\u{1b}[H\nApply complete! 3 done.\u{9b}1m\u{202e}";
+    let mut busy = live_cluster("dws-demo", 3);
+    busy.status = format!("RESIZING{HOSTILE}");
+    busy.task_status = Some(format!("GROWING{HOSTILE}"));
+    busy.vpc_id = Some(format!("vpc{HOSTILE}"));
+    let stranger = live_cluster(&format!("owned{HOSTILE}"), 3);
+    let d = desired(vec![desired_cluster("dws-demo", 6)]);
+    let plan = diff(&d, &live(vec![busy, stranger], vec![]), "digest");
+    let out = text(&plan, &TextOptions { color: true });
+    assert!(
+        out.contains("\\u001b[2J"),
+        "the hostile text is shown, escaped:\n{out}"
+    );
+    for line in out.lines() {
+        assert!(!line.trim_start().starts_with("Apply complete"), "{out}");
+        let without_colour = line
+            .replace("\u{1b}[31m", "")
+            .replace("\u{1b}[32m", "")
+            .replace("\u{1b}[33m", "")
+            .replace("\u{1b}[36m", "")
+            .replace("\u{1b}[1;31m", "")
+            .replace("\u{1b}[0m", "");
+        assert!(
+            !without_colour.chars().any(crate::term::is_unsafe),
+            "{line:?}"
+        );
+    }
+}
