@@ -217,4 +217,18 @@ clouds:
             ]
         );
     }
+
+    #[test]
+    fn an_oversized_clouds_yaml_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clouds.yaml");
+        let big = format!("{FILE}#{}\n", "x".repeat(2 * 1024 * 1024));
+        std::fs::write(&path, big).expect("write");
+        let named = path.display().to_string();
+        let env = move |name: &str| (name == "OS_CLIENT_CONFIG_FILE").then(|| named.clone());
+        let err = load_profile("otc-prod", &env).expect_err("too large");
+        let text = err.to_string();
+        assert!(text.contains("clouds.yaml"), "{text}");
+        assert!(text.contains("larger than 1 MiB"), "{text}");
+    }
 }
