@@ -96,45 +96,73 @@ impl Redactor {
         crate::term::escape(&self.redact(text)).into_owned()
     }
 
-    /// A body as shown in errors: JSON pretty-printed with secret fields blanked and every
-    /// string redacted at its own level of escaping, anything else as text; secrets redacted
-    /// and control characters escaped; at most `MAX_BODY` characters.
+    /// A body as shown in errors: JSON pretty-printed with secret fields blanked, anything
+    /// else as text; secrets redacted (an echo nested in a JSON string is matched in its
+    /// twice-escaped form) and control characters escaped; at most `MAX_BODY` characters.
+    /// A success body can be 64 MiB, so only a prefix is printed and searched.
     pub fn show_body(&self, body: &[u8]) -> String {
         const MAX_BODY: usize = 4000;
+        // Twice what is shown: a secret cut at this edge is cut off again below.
+        const SEARCHED: usize = 2 * MAX_BODY;
         let text = match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(mut value) => {
-                self.redact_json(&mut value);
-                serde_json::to_string_pretty(&value)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned())
+                blank_secret_fields(&mut value);
+                let mut prefix = Prefix(Vec::new(), SEARCHED * 4);
+                // Stops with an error once the prefix is full; what was written is kept.
+                let _ = serde_json::to_writer_pretty(&mut prefix, &value);
+                String::from_utf8_lossy(&prefix.0).into_owned()
             }
             Err(_) if body.is_empty() => "(empty)".to_owned(),
-            Err(_) => String::from_utf8_lossy(body).into_owned(),
+            Err(_) => {
+                let end = body.len().min(SEARCHED * 4);
+                String::from_utf8_lossy(body.get(..end).unwrap_or_default()).into_owned()
+            }
         };
-        let text = crate::term::escape_text(&self.redact(&text)).into_owned();
-        if text.chars().count() > MAX_BODY {
-            let cut: String = text.chars().take(MAX_BODY).collect();
+        let long = text.chars().nth(MAX_BODY).is_some();
+        let head: String = text.chars().take(SEARCHED).collect();
+        let shown = crate::term::escape_text(&self.redact(&head)).into_owned();
+        if long || shown.chars().count() > MAX_BODY {
+            let cut: String = shown.chars().take(MAX_BODY).collect();
             format!("{cut}\n... (truncated)")
         } else {
-            text
+            shown
         }
     }
+}
 
-    fn redact_json(&self, value: &mut serde_json::Value) {
-        use serde_json::Value;
-        match value {
-            Value::Object(map) => {
-                for (key, field) in map.iter_mut() {
-                    if is_secret_key(key) && !field.is_null() {
-                        *field = Value::String(REDACTED.to_owned());
-                    } else {
-                        self.redact_json(field);
-                    }
+/// A writer that keeps the first `.1` bytes and then refuses more.
+struct Prefix(Vec<u8>, usize);
+
+impl std::io::Write for Prefix {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.1.saturating_sub(self.0.len());
+        if room == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        let n = buf.len().min(room);
+        self.0.extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn blank_secret_fields(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if is_secret_key(key) && !field.is_null() {
+                    *field = Value::String(REDACTED.to_owned());
+                } else {
+                    blank_secret_fields(field);
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|item| self.redact_json(item)),
-            Value::String(text) => *text = self.redact(text),
-            _ => {}
         }
+        Value::Array(items) => items.iter_mut().for_each(blank_secret_fields),
+        _ => {}
     }
 }
 

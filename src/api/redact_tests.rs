@@ -204,3 +204,18 @@ fn scrub_escapes_what_it_keeps() {
         "bad (sensitive)\\n\\u001b[2JApply complete!"
     );
 }
+
+#[test]
+fn a_huge_body_is_shown_as_a_redacted_prefix() {
+    let r = redactor();
+    let items: Vec<String> = (0..100_000).map(|i| format!("{i} {CANARY}")).collect();
+    let body = serde_json::to_vec(&serde_json::json!({ "clusters": items })).expect("json");
+    assert!(body.len() > 3_000_000);
+    let shown = r.show_body(&body);
+    assert!(shown.ends_with("... (truncated)"), "{shown}");
+    assert!(shown.chars().count() < 4100);
+    assert!(
+        shown.contains("(sensitive)") && !shown.contains("nary"),
+        "{shown}"
+    );
+}
