@@ -10,6 +10,7 @@ pub mod body;
 pub mod client;
 pub mod clouds;
 pub mod config;
+pub mod cron;
 pub mod endpoints;
 pub mod error;
 pub mod live;

@@ -22,6 +22,10 @@ pub enum Field {
     NumberOfCn,
     TagKey,
     TagValue,
+    KeepDays,
+    PolicyName,
+    PolicySchedule,
+    PolicyType,
 }
 
 impl Field {
@@ -38,6 +42,10 @@ impl Field {
             Field::NumberOfCn => "number_of_cn",
             Field::TagKey => "tag_key",
             Field::TagValue => "tag_value",
+            Field::KeepDays => "keep_days",
+            Field::PolicyName => "policy_name",
+            Field::PolicySchedule => "policy_schedule",
+            Field::PolicyType => "policy_type",
         }
     }
 }
@@ -59,6 +67,10 @@ pub enum Kind {
     TooFewClasses,
     /// The password contains the user name, or the user name spelled backwards.
     ContainsUserName,
+    /// Not one of the values the API takes (a policy's `type`).
+    NotOneOf { allowed: &'static [&'static str] },
+    /// Not a schedule in the API's cron form; says why.
+    Schedule { why: String },
 }
 
 /// One broken rule: which value, and how.
@@ -100,6 +112,8 @@ impl RuleViolation {
             Kind::Range { value, min, max } => format!("{what} is {value}, outside {min} to {max}"),
             Kind::TooFewClasses => format!("{what} has fewer than three character classes"),
             Kind::ContainsUserName => format!("{what} contains the user name"),
+            Kind::NotOneOf { allowed } => format!("{what} is not one of {}", allowed.join(", ")),
+            Kind::Schedule { why } => format!("{what} {why}"),
         }
     }
 }
@@ -306,6 +320,56 @@ pub fn tag_key(key: &str) -> Checked {
 pub fn tag_value(value: &str) -> Checked {
     length(Field::TagValue, value, (0, MAX_TAG_VALUE))?;
     only(Field::TagValue, value, tag_text)
+}
+
+/// Retention of automated snapshots in days (adding_a_snapshot_policy.rst `keep_day`: 1 to
+/// 31; the query page's "greater than or equal to 0" describes what it reports).
+pub const KEEP_DAYS: (i64, i64) = (1, 31);
+/// Snapshot policy names: 4–92 characters (adding_a_snapshot_policy.rst `policy_name`).
+pub const POLICY_NAME_LEN: (usize, usize) = (4, 92);
+/// Cluster-level policies per cluster (querying_a_snapshot_policy.rst
+/// `backup_strategy_cluster_type_limit_num`, 10 in its example; the only figure the reference
+/// gives, so the limit a spec is held to offline).
+pub const MAX_POLICIES: usize = 10;
+/// Backup types (adding_a_snapshot_policy.rst `backup_type`).
+pub const POLICY_TYPES: &[&str] = &["full", "increment"];
+
+/// Days automated snapshots are kept.
+pub fn keep_days(days: i64) -> Checked {
+    range(Field::KeepDays, days, KEEP_DAYS)
+}
+
+/// A snapshot policy's name (adding_a_snapshot_policy.rst): 4–92 characters, a letter first,
+/// then letters, digits, `-` and `_` (ASCII, as for cluster names). Names are unique per
+/// cluster ignoring case; that check needs the other names and is the caller's.
+pub fn policy_name(name: &str) -> Checked {
+    let field = Field::PolicyName;
+    length(field, name, POLICY_NAME_LEN)?;
+    if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return Err(RuleViolation::new(field, Kind::FirstChar));
+    }
+    only(field, name, |c| {
+        c.is_ascii_alphanumeric() || c == '-' || c == '_'
+    })
+}
+
+/// A policy's schedule (`backup_strategy`), in the cron form of [`super::cron`].
+pub fn policy_schedule(expr: &str) -> Checked {
+    super::cron::check(expr)
+        .map_err(|why| RuleViolation::new(Field::PolicySchedule, Kind::Schedule { why }))
+}
+
+/// A policy's backup type: `full` or `increment`.
+pub fn policy_type(kind: &str) -> Checked {
+    if POLICY_TYPES.contains(&kind) {
+        Ok(())
+    } else {
+        let allowed = POLICY_TYPES;
+        Err(RuleViolation::new(
+            Field::PolicyType,
+            Kind::NotOneOf { allowed },
+        ))
+    }
 }
 
 /// Words the database reserves; an administrator cannot be named after one (§5: "not a

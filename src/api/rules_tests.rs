@@ -280,3 +280,47 @@ fn simulator_and_spec_validator_agree_on_every_number_rule() {
         }
     }
 }
+
+#[test]
+fn snapshot_policies_follow_the_policy_pages() {
+    assert_eq!(keep_days(1), Ok(()));
+    assert_eq!(keep_days(31), Ok(()));
+    assert!(matches!(
+        kind(keep_days(0)),
+        Some(Kind::Range {
+            min: 1,
+            max: 31,
+            ..
+        })
+    ));
+    assert!(keep_days(32).is_err());
+    assert_eq!(policy_name("apie-default-full-strategy"), Ok(()));
+    assert!(policy_name(&"p".repeat(92)).is_ok());
+    assert!(matches!(
+        kind(policy_name(&"p".repeat(93))),
+        Some(Kind::Length { .. })
+    ));
+    assert!(matches!(
+        kind(policy_name("abc")),
+        Some(Kind::Length { .. })
+    ));
+    assert_eq!(kind(policy_name("2am-full")), Some(Kind::FirstChar));
+    assert_eq!(
+        kind(policy_name("night.ly")),
+        Some(Kind::Chars { found: ".".into() })
+    );
+    assert_eq!(policy_schedule("0 7 2/8 ? * 2,3,4,5,6,7"), Ok(()));
+    assert!(matches!(
+        kind(policy_schedule("0 2 * * *")),
+        Some(Kind::Schedule { .. })
+    ));
+    assert_eq!(policy_type("increment"), Ok(()));
+    assert!(matches!(
+        kind(policy_type("incremental")),
+        Some(Kind::NotOneOf { .. })
+    ));
+    assert_eq!(
+        policy_type("FULL").map_err(|v| v.rule()),
+        Err("policy_type")
+    );
+}

@@ -48,6 +48,21 @@ impl<'a> Builder<'a> {
             );
             return;
         }
+        if desired.automated_snapshots.is_some() && desired.presence == Presence::Present {
+            // Parsed and validated, but no step applies it yet: say so rather than let a plan
+            // look complete while the policy is ignored (issue 13).
+            self.block(
+                cluster_target(&desired.name),
+                procedure::blocked(
+                    rule::NOT_YET_SUPPORTED,
+                    "automated_snapshots is parsed but not yet applied",
+                    "This dwsctl checks the `automated_snapshots` block but cannot apply it yet. \
+                     Remove the block to plan this cluster, and set the policy in the console or \
+                     with the snapshot-policies API meanwhile.",
+                ),
+                Vec::new(),
+            );
+        }
         match (desired.presence, matches.first().copied()) {
             (Presence::Present, None) => {
                 if self.create(desired) {

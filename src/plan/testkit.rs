@@ -94,6 +94,7 @@ pub fn desired_cluster(name: &str, nodes: u32) -> DesiredCluster {
         tags: BTreeMap::new(),
         snapshots: IndexMap::new(),
         delete_policy: DeletePolicy::default(),
+        automated_snapshots: None,
     }
 }
 

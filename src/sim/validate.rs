@@ -57,6 +57,10 @@ pub fn api_error(v: &RuleViolation, named: &str) -> ApiErr {
         Field::Password => password_error(&v.kind),
         Field::Port | Field::NumberOfNode | Field::NumberOfCn => range_error(v),
         Field::TagKey | Field::TagValue => tag_error(v, named),
+        // Snapshot policies (the policy API is not simulated yet): the generic parameter error.
+        Field::KeepDays | Field::PolicyName | Field::PolicySchedule | Field::PolicyType => {
+            ApiErr::bad_param(v.message())
+        }
     }
 }
 

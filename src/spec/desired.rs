@@ -107,6 +107,29 @@ pub struct DesiredCluster {
     /// Manual snapshots of this cluster, in spec order.
     pub snapshots: IndexMap<String, DesiredSnapshot>,
     pub delete_policy: DeletePolicy,
+    /// The automated-snapshot policy the spec declares; `None` leaves the cluster's alone.
+    /// Parsed and validated, not applied yet: the planner blocks a cluster that has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated_snapshots: Option<AutomatedSnapshots>,
+}
+
+/// `automated_snapshots` of a cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutomatedSnapshots {
+    pub enabled: Option<bool>,
+    /// The API's `keep_day`.
+    pub keep_days: Option<u32>,
+    /// Policies by name, in spec order.
+    pub policies: IndexMap<String, SnapshotPolicy>,
+}
+
+/// One automated-snapshot policy (the API's `backup_strategies[]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotPolicy {
+    /// `backup_strategy`: the cron form, e.g. `0 0 2 ? * 1`.
+    pub schedule: String,
+    /// `backup_type`: `full` or `increment`.
+    pub r#type: String,
 }
 
 /// A manual snapshot of a cluster.

@@ -23,8 +23,8 @@ pub mod yaml;
 use std::path::PathBuf;
 
 pub use desired::{
-    DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership, Presence,
-    PublicIpSpec,
+    AutomatedSnapshots, DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership,
+    Presence, PublicIpSpec, SnapshotPolicy,
 };
 pub use error::{SpecDiagnostic, SpecError};
 

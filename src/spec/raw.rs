@@ -108,12 +108,51 @@ pub struct RawCommon {
     pub number_of_cn: Option<Spanned<i64>>,
     /// Enterprise project id (default `0`). Cannot change in place.
     pub enterprise_project_id: Option<Spanned<String>>,
-    /// Tags: key ≤ 36 and value ≤ 43 characters (letters, digits, `-`, `_`, `.`), at most 7
+    /// Tags: key ≤ 36 and value ≤ 43 characters (ASCII letters, digits, `-`, `_`), at most 7
     /// (dwsctl keeps three of the cloud's 10 for its own). Change in place.
     #[schemars(with = "Option<BTreeMap<String, Option<StringOrInteger>>>")]
     pub tags: Option<Vec<Named<Spanned<String>>>>,
     /// How the cluster is deleted when it is marked `state: absent`.
     pub delete_policy: Option<RawDeletePolicy>,
+    /// The automated-snapshot policy. Absent: dwsctl leaves the cluster's policy alone.
+    /// Checked by `validate`; `plan` does not apply it yet (a blocked step says so).
+    pub automated_snapshots: Option<Spanned<RawAutomatedSnapshots>>,
+}
+
+/// `automated_snapshots`.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawAutomatedSnapshots {
+    /// Whether automated snapshots run.
+    pub enabled: Option<Spanned<bool>>,
+    /// Days an automated snapshot is kept, 1–31 (the API's `keep_day`).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 31))]
+    pub keep_days: Option<Spanned<i64>>,
+    /// Policies keyed by name (4–92 characters, a letter first; letters, digits, `-`, `_`;
+    /// unique ignoring case), at most 10.
+    #[schemars(with = "Option<IndexMap<String, RawSnapshotPolicy>>")]
+    pub policies: Vec<Named<RawSnapshotPolicy>>,
+}
+
+/// One automated-snapshot policy.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSnapshotPolicy {
+    /// When it runs, in the API's cron form: second minute hour day-of-month month
+    /// day-of-week, with `?` in one day field, e.g. `0 0 2 ? * 1` (02:00 on Sundays).
+    #[schemars(with = "String")]
+    pub schedule: Option<Spanned<String>>,
+    /// `full` or `increment`.
+    #[schemars(with = "PolicyType")]
+    pub r#type: Option<Spanned<String>>,
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum PolicyType {
+    Full,
+    Increment,
 }
 
 /// A cluster.
@@ -285,11 +324,14 @@ pub mod keys {
         "enterprise_project_id",
         "tags",
         "delete_policy",
+        "automated_snapshots",
     ];
     pub const CLUSTER_ONLY: &[&str] = &["state", "adopt", "restore_from", "snapshots"];
     pub const PUBLIC_IP: &[&str] = &["public_bind_type", "eip_id"];
     pub const DELETE_POLICY: &[&str] = &["final_snapshot", "keep_last_manual_snapshot"];
     pub const SNAPSHOT: &[&str] = &["description", "state"];
+    pub const AUTOMATED_SNAPSHOTS: &[&str] = &["enabled", "keep_days", "policies"];
+    pub const SNAPSHOT_POLICY: &[&str] = &["schedule", "type"];
     pub const RESTORE_FROM: &[&str] = &["snapshot", "external"];
     pub const PASSWORD: &[&str] = &["from_env", "from_file"];
     /// Fields a restored cluster takes from its snapshot, so `defaults:` does not apply

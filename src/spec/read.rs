@@ -7,8 +7,8 @@
 use super::error::{Problem, Span};
 use super::merge::merge;
 use super::raw::{
-    keys, Named, RawCluster, RawCommon, RawDefaults, RawDeletePolicy, RawPublicIp, RawRestoreFrom,
-    RawSnapshot, RawSpec, RawState, Spanned,
+    keys, Named, RawAutomatedSnapshots, RawCluster, RawCommon, RawDefaults, RawDeletePolicy,
+    RawPublicIp, RawRestoreFrom, RawSnapshot, RawSnapshotPolicy, RawSpec, RawState, Spanned,
 };
 use super::yaml::{Entry, Node, NodeKind};
 use crate::secret::SecretRef;
@@ -166,6 +166,43 @@ impl Reader<'_> {
                 .and_then(|n| self.string(n, "enterprise_project_id")),
             tags: get("tags").and_then(|n| self.tags(n)),
             delete_policy: get("delete_policy").and_then(|n| self.delete_policy(n)),
+            automated_snapshots: get("automated_snapshots")
+                .and_then(|n| self.automated_snapshots(n)),
+        }
+    }
+
+    fn automated_snapshots(&mut self, node: &Node) -> Option<Spanned<RawAutomatedSnapshots>> {
+        let entries = self.optional_map(node, "automated_snapshots")?;
+        let context = "in `automated_snapshots`";
+        self.check_keys(entries, keys::AUTOMATED_SNAPSHOTS, &[], context);
+        let mut block = RawAutomatedSnapshots {
+            enabled: node.get("enabled").and_then(|n| self.boolean(n, "enabled")),
+            keep_days: node.get("keep_days").and_then(|n| self.int(n, "keep_days")),
+            policies: Vec::new(),
+        };
+        if let Some(policies) = node.get("policies") {
+            if let Some(entries) = self.optional_map(policies, "policies") {
+                block.policies = entries.iter().map(|e| self.snapshot_policy(e)).collect();
+            }
+        }
+        Some(Spanned::new(block, node.span))
+    }
+
+    fn snapshot_policy(&mut self, entry: &Entry) -> Named<RawSnapshotPolicy> {
+        let node = &entry.value;
+        let mut policy = RawSnapshotPolicy::default();
+        if let Some(entries) = self.map(node, &format!("policy `{}`", entry.key)) {
+            let context = format!("in policy `{}`", entry.key);
+            self.check_keys(entries, keys::SNAPSHOT_POLICY, &[], &context);
+            policy.schedule = node
+                .get("schedule")
+                .and_then(|n| self.string(n, "schedule"));
+            policy.r#type = node.get("type").and_then(|n| self.string(n, "type"));
+        }
+        Named {
+            name: entry.key.clone(),
+            span: entry.key_span,
+            value: policy,
         }
     }
 

@@ -10,10 +10,10 @@ use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 
 use super::desired::{
-    DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership, Presence,
-    PublicIpSpec,
+    AutomatedSnapshots, DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership,
+    Presence, PublicIpSpec, SnapshotPolicy,
 };
-use super::raw::{Named, RawCluster, RawSpec, RawState, Spanned};
+use super::raw::{Named, RawAutomatedSnapshots, RawCluster, RawSpec, RawState, Spanned};
 use crate::secret::SecretRef;
 
 /// Resolves the spec. `files` are the spec files in `-f` order: a `from_file` password path
@@ -108,6 +108,28 @@ fn cluster(c: &Named<RawCluster>, files: &[PathBuf]) -> DesiredCluster {
             final_snapshot,
             keep_last_manual_snapshot: keep,
         },
+        automated_snapshots: k
+            .automated_snapshots
+            .as_ref()
+            .map(|b| automated_snapshots(&b.value)),
+    }
+}
+
+fn automated_snapshots(b: &RawAutomatedSnapshots) -> AutomatedSnapshots {
+    AutomatedSnapshots {
+        enabled: b.enabled.as_ref().map(|e| e.value),
+        keep_days: count(&b.keep_days),
+        policies: b
+            .policies
+            .iter()
+            .map(|p| {
+                let policy = SnapshotPolicy {
+                    schedule: text(&p.value.schedule).unwrap_or_default(),
+                    r#type: text(&p.value.r#type).unwrap_or_default(),
+                };
+                (p.name.clone(), policy)
+            })
+            .collect(),
     }
 }
 

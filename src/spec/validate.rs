@@ -88,6 +88,9 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
     if let Some(d) = &c.delete_policy {
         push(delete_policy(d));
     }
+    if let Some(block) = &c.automated_snapshots {
+        policy::automated_snapshots(block, problems);
+    }
 }
 
 fn numbers(c: &RawCommon, problems: &mut Vec<Problem>) {
@@ -368,3 +371,4 @@ fn restore_node_type(c: &Named<RawCluster>, source: &Named<RawCluster>) -> Optio
 
 mod cycles;
 use cycles::cycles;
+mod policy;

@@ -35,6 +35,22 @@ fn a_default_may_hold_a_reference() {
 }
 
 #[test]
+fn automated_snapshots_merge_with_defaults_and_resolve() {
+    let file = PathBuf::from("tests/specs/valid/automated-snapshots.yaml");
+    let loaded = spec::load_with(&[file], &env).unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let block = loaded.desired.clusters["dws-backed-up"]
+        .automated_snapshots
+        .clone()
+        .expect("block");
+    assert_eq!(block.enabled, Some(true));
+    assert_eq!(block.keep_days, Some(7));
+    let names: Vec<&str> = block.policies.keys().map(String::as_str).collect();
+    assert_eq!(names, vec!["nightly", "workdays-increment"]);
+    assert_eq!(block.policies["nightly"].schedule, "0 0 2 ? * *");
+    assert_eq!(block.policies["workdays-increment"].r#type, "increment");
+}
+
+#[test]
 fn quickstart_is_the_getting_started_flow() {
     let loaded = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
         .unwrap_or_else(|e| panic!("{}", e.render(100)));

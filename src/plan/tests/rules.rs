@@ -262,3 +262,27 @@ fn restore_from_a_snapshot_nobody_has_is_blocked() {
     };
     insta::assert_snapshot!(show(&desired(vec![d]), &live(vec![], vec![])));
 }
+
+#[test]
+fn automated_snapshots_block_is_reported_as_not_yet_applied() {
+    let (mut d, l) = one("dws-demo");
+    d.automated_snapshots = Some(crate::spec::AutomatedSnapshots {
+        enabled: Some(true),
+        keep_days: Some(7),
+        policies: Default::default(),
+    });
+    let plan = diff(&desired(vec![d]), &live(vec![l], vec![]), "digest");
+    let blocked: Vec<_> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Blocked(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(blocked.len(), 1, "{plan:?}");
+    assert_eq!(blocked[0].rule, "not_yet_supported");
+    assert!(blocked[0]
+        .reason
+        .contains("automated_snapshots is parsed but not yet applied"));
+}
