@@ -33,6 +33,9 @@ use crate::plan::{Action, Step, LEASE_TAG_KEY};
 /// (losing to another run's write does not count: that run is then waited for).
 const MAX_UNSEEN_WRITES: u32 = 3;
 
+/// The shortest lease in real time, however fast the (simulated) cloud runs.
+const MIN_REAL_TERM: Duration = Duration::from_secs(1);
+
 /// A clock in Unix milliseconds that advances with tokio's clock (so that paused-clock tests
 /// see leases expire) and starts at the wall clock (so that runs on different machines agree).
 #[derive(Clone, Copy, Debug)]
@@ -140,7 +143,8 @@ fn tag(value: &LeaseValue) -> Tag {
 pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> StepResult<Lease> {
     let name = step.target.cluster();
     let me = ctx.run_id.as_str();
-    let term = ctx.options.real(ctx.options.lease_term);
+    // A simulator at a high time scale would otherwise make it a few milliseconds long.
+    let term = ctx.options.real(ctx.options.lease_term).max(MIN_REAL_TERM);
     let waited: Mutex<Option<String>> = Mutex::new(None);
     let mut after = ctx.poller.ticks_started();
     let mut unseen = 0;

@@ -172,3 +172,25 @@ async fn three_runs_at_once_still_send_one_call_and_all_succeed() {
         .count();
     assert_eq!(in_place, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn two_runs_resetting_one_password_send_one_reset() {
+    let cloud = FakeCloud::new();
+    cloud.seed_cluster("dws-demo", 3, &[]);
+    std::env::set_var("DWSCTL_LEASE_TEST_PASSWORD", "Secret-pw-123!");
+    let reset = plan(vec![step(
+        "cluster.dws-demo.reset_password",
+        target("dws-demo"),
+        Action::ResetPassword {
+            password: crate::secret::SecretRef::FromEnv("DWSCTL_LEASE_TEST_PASSWORD".into()),
+            password_version: "v2".into(),
+        },
+        &[],
+    )]);
+    let runs = two_runs(&cloud, &reset).await;
+    // The API refuses a reset to the current password: a second reset would fail that run.
+    assert_eq!(cloud.count("reset_password:"), 1, "{:?}", cloud.calls());
+    for (report, _) in &runs {
+        assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    }
+}
