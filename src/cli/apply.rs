@@ -41,6 +41,12 @@ pub struct ApplyArgs {
     /// Stream JSON-lines events to stdout instead of the text plan and progress.
     #[arg(long)]
     pub json: bool,
+    /// How late (seconds of cloud time) the cloud's listings may show a new object: a create,
+    /// restore or snapshot whose answer was lost is looked for this long before it counts as
+    /// not made.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub list_lag: u64,
     /// Per-kind timeout in seconds of cloud time, e.g. `create=5400`; kinds: create, restore,
     /// snapshot, resize, delete-cluster, delete-snapshot, wait.
     #[arg(long = "timeout", value_name = "KIND=SECONDS", hide = true)]
@@ -95,6 +101,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         fingerprint: (!fresh).then_some(plan::fingerprint as exec::FingerprintFn),
         live: Some(live),
         interrupt: Some(interrupt),
+        unknown_grace: Duration::from_secs(args.list_lag),
         ..Options::default()
     };
     let report = exec::execute(

@@ -17,6 +17,9 @@ pub fn classify(err: ApiError) -> CloudError {
     if err.is_busy() {
         return CloudError::Busy(message);
     }
+    if err.status() == Some(429) {
+        return CloudError::Throttled(message);
+    }
     // Any other conflict on a create is about the name: the only unique key the API has.
     if err.is_name_taken() || err.status() == Some(409) {
         return CloudError::NameTaken(message);

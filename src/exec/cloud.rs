@@ -30,6 +30,11 @@ pub enum CloudError {
     /// Another operation is running on the cluster (409 DWS.0011); retry after it ends.
     #[error("{0}")]
     Busy(String),
+    /// The API gateway still answered 429 after the client's own retries. The gateway
+    /// refuses before the service sees the request, so it took no effect: send it again
+    /// later, within the step's time.
+    #[error("{0}")]
+    Throttled(String),
 }
 
 /// The calls the executor makes. Every mutating method is sent at most once per call of the

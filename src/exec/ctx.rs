@@ -260,7 +260,9 @@ impl<C: Cloud> Ctx<C> {
     }
 
     /// Sends one mutating call in a concurrency slot. A `Busy` answer (another task on the
-    /// cluster) is retried after the next listing, until `deadline`.
+    /// cluster) or a `Throttled` one (429 after the client's retries: nothing happened) is
+    /// sent again after the next listing, until `deadline`: throttling slows a step down
+    /// within its time, it does not fail it.
     pub async fn call<T, F, Fut>(
         &self,
         step: &StepId,
@@ -284,10 +286,10 @@ impl<C: Cloud> Ctx<C> {
                 send().await
             };
             match result {
-                Err(CloudError::Busy(message)) => {
+                Err(err @ (CloudError::Busy(_) | CloudError::Throttled(_))) => {
                     self.set_phase(step, Phase::Queued);
                     if Instant::now() >= deadline {
-                        return Ok(Err(CloudError::Busy(message)));
+                        return Ok(Err(err));
                     }
                     self.next_listing(Need::Clusters).await?;
                 }
@@ -328,7 +330,7 @@ impl<C: Cloud> Ctx<C> {
                     }
                 }
                 _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::NotStarted("interrupted while the cluster was busy".into()));
+                    return Err(StepEnd::NotStarted("interrupted while waiting to send it again".into()));
                 }
             }
         }
@@ -423,9 +425,12 @@ impl<C: Cloud> Ctx<C> {
                         return Ok(Found::Absent);
                     }
                 }
+                // Not "still running": nothing this run sent is known to exist.
                 _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::StillRunning(
-                        "interrupted while resolving a call of unknown outcome; the next run finds it by name".into(),
+                    return Err(StepEnd::Failed(
+                        "interrupted while looking for an object whose create had an unknown \
+                         outcome; it was not listed so far, and the next plan shows whether it \
+                         exists".into(),
                     ));
                 }
                 _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),

@@ -23,6 +23,8 @@ pub enum Fault {
     Error(String),
     /// 409 busy.
     Busy,
+    /// 429 after the client's retries (no effect).
+    Throttled,
 }
 
 #[derive(Clone, Debug)]
@@ -256,6 +258,7 @@ impl FakeCloud {
                 }
                 Some(Fault::Error(message)) => Err(CloudError::Failed(message)),
                 Some(Fault::Busy) => Err(CloudError::Busy("DWS.0011".into())),
+                Some(Fault::Throttled) => Err(CloudError::Throttled("HTTP 429 APIG.0308".into())),
             }
         })
     }

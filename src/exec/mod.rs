@@ -35,6 +35,8 @@ mod tests_interrupt;
 mod tests_lease;
 #[cfg(test)]
 mod tests_once;
+#[cfg(test)]
+mod tests_unknown;
 
 pub use cloud::{Cloud, CloudError};
 pub use events::{Event, Events, NoEvents};

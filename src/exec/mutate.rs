@@ -190,7 +190,10 @@ async fn resize<C: Cloud>(
         match sent {
             Ok(()) => break (id, before),
             // Busy (another run's task, an automated snapshot): wait for idle, verify again.
-            Err(CloudError::Busy(message)) if Instant::now() < limit => {
+            // 429 after the client's retries took no effect either: the same.
+            Err(CloudError::Busy(message) | CloudError::Throttled(message))
+                if Instant::now() < limit =>
+            {
                 ctx.emit(Event::Progress {
                     step: step.id.clone(),
                     status: format!("cluster busy ({message}); waiting to verify again"),

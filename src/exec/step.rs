@@ -3,8 +3,11 @@
 //!
 //! Names resolve to ids from the latest listing just before each call. A create, restore or
 //! snapshot whose outcome is unknown is looked for by name (lists may lag) and adopted when
-//! found; it is sent again only after the object stayed absent for the grace period, and the
-//! API's name uniqueness turns any late duplicate into a 409 that is adopted too.
+//! found; it is sent again (at most [`MAX_SENDS`] times in all) only after the object stayed
+//! absent from every listing for `Options::unknown_grace` (how late a listing can plausibly
+//! be), and the API's name uniqueness turns any late duplicate into a 409 that is adopted too.
+//! After the last send the step fails once that window has passed: "outcome unknown: not
+//! listed after N s".
 
 use std::future::Future;
 use std::sync::Arc;
@@ -210,21 +213,25 @@ where
         Found::Absent => {}
     }
     let deadline = Instant::now() + ctx.options.real(timeout);
-    let grace = ctx.options.unknown_grace;
-    for attempt in 1..=MAX_SENDS {
+    // However late the listing may plausibly be: past it, "not listed" means "not made".
+    // Every send gets the same bounded window, the last one too (not the step's 60-minute
+    // limit): an object that shows up later is found by the next plan, a restore's by its
+    // provenance (plan::provenance).
+    let window = ctx.options.unknown_grace;
+    let mut unknown = String::new();
+    for _ in 0..MAX_SENDS {
         let before = ctx.poller.ticks_started();
-        // After the last send, any of the attempts may still show up: look until the timeout
-        // rather than leave an object this run made but did not finish (e.g. untagged).
-        let window = if attempt == MAX_SENDS { timeout } else { grace };
         match ctx.call(&step.id, what, deadline, &mut send).await? {
             Ok(id) => return Ok(id),
             Err(CloudError::OutcomeUnknown(message)) => {
+                unknown = message.clone();
                 match ctx.look(&step.id, need, before, window, find).await? {
                     Found::Match(id) => return Ok(id),
                     Found::Mismatch(why) => {
                         return Err(StepEnd::Failed(format!("{what}: {message}; {why}")))
                     }
-                    // Not listed within the grace period: the call did not take effect.
+                    // Not listed within the window: the call did not take effect, and
+                    // sending it again is safe (a late first one makes this one a 409).
                     Found::Absent => continue,
                 }
             }
@@ -242,8 +249,9 @@ where
         }
     }
     Err(StepEnd::Failed(format!(
-        "{what}: the outcome stayed unknown {MAX_SENDS} times and the object was not listed \
-         within the timeout; run plan again"
+        "{what}: outcome unknown: not listed after {} s (sent {MAX_SENDS} times, the last \
+         answer: {unknown}); run apply again: it creates the object only if it is still absent",
+        window.as_secs()
     )))
 }
 

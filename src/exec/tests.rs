@@ -108,7 +108,7 @@ pub(super) fn plan(steps: Vec<Step>) -> Plan {
     }
 }
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options {
         live: Some(Live::default()),
         ..Options::default()
@@ -127,7 +127,7 @@ impl Events for Recorder {
     }
 }
 
-async fn run(plan: &Plan, cloud: &FakeCloud, options: Options) -> Report {
+pub(super) async fn run(plan: &Plan, cloud: &FakeCloud, options: Options) -> Report {
     execute(plan, cloud.clone(), options, Arc::new(NoEvents))
         .await
         .expect("plan executes")

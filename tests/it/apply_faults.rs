@@ -209,3 +209,67 @@ fn schedules_are_seeded_and_cover_every_fault_kind() {
         assert!(text.contains(&format!("\"kind\":\"{kind}\"")), "{kind}");
     }
 }
+
+/// Three 502 answers to the create, none of which took effect (the simulator's `status` fault
+/// answers before the handler runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_answered_502_three_times_fails_after_the_listing_window() {
+    let world = world(SCALE, 5).await;
+    let loaded = quickstart();
+    world
+        .post(
+            "/_sim/faults",
+            &json!({"rules": [{"route": "POST /v1.0/{project_id}/clusters", "nth": [1, 2, 3],
+                               "fault": {"kind": "status", "status": 502}}]}),
+        )
+        .await;
+    let started = world.clock().await;
+    let report = world.apply(&loaded).await.expect("report");
+    let took = world.clock().await - started;
+    let create = report
+        .steps
+        .iter()
+        .find(|s| s.step.0 == "cluster.dws-demo.create")
+        .expect("create step");
+    let reason = create.outcome.detail().unwrap_or_default();
+    assert!(
+        reason.contains("outcome unknown: not listed after 120 s"),
+        "{report:?}"
+    );
+    assert_eq!(report.still_running().count(), 0, "{report:?}");
+    // Sent once per window in which nothing was listed; never while it might exist.
+    let sent = world.requests().await;
+    assert_eq!(sent.get("POST /v1.0/{project_id}/clusters"), Some(&3));
+    // Simulated time: three windows of 120 s, not the 60-minute create limit.
+    assert!(took < 1800.0, "the step took {took} simulated seconds");
+    world.clear_faults().await;
+    assert!(world
+        .client
+        .observe()
+        .await
+        .expect("observe")
+        .clusters
+        .is_empty());
+}
+
+/// Every create-like call answered 429 three times in a row: more than the client's own
+/// three attempts, so the step must send it again later instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_429_answers_slow_creates_restores_and_snapshots_down_without_failing_them() {
+    let world = world(SCALE, 6).await;
+    let loaded = quickstart();
+    let rules: Vec<Value> = CREATE_ROUTES
+        .iter()
+        .map(|route| {
+            json!({"route": route, "nth": [1, 2, 3],
+                   "fault": {"kind": "status", "status": 429, "retry_after": 1}})
+        })
+        .collect();
+    world.post("/_sim/faults", &json!({"rules": rules})).await;
+    let report = world.apply(&loaded).await.expect("report");
+    assert_eq!(report.counts().done, 3, "{report:?}");
+    let sent = world.requests().await;
+    for route in CREATE_ROUTES {
+        assert_eq!(sent.get(*route), Some(&4), "{route}: {sent:?}");
+    }
+}

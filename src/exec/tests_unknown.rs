@@ -1,0 +1,105 @@
+//! Unknown outcomes and throttling: a create whose answers are all lost is looked for only as
+//! long as a listing can plausibly lag, an interrupt then claims nothing is running, and 429
+//! answers slow a step down instead of failing it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::fake::{FakeCloud, Fault};
+use super::tests::{create, options, plan, run};
+use super::*;
+
+#[tokio::test(start_paused = true)]
+async fn a_create_whose_answers_are_all_lost_fails_after_the_listing_window_not_the_timeout() {
+    let cloud = FakeCloud::new();
+    for _ in 0..3 {
+        cloud.fault("create:dws-demo", Fault::LostUnknown);
+    }
+    let start = Instant::now();
+    let report = run(&plan(vec![create("dws-demo")]), &cloud, options()).await;
+    let Outcome::Failed { reason } = &report.steps[0].outcome else {
+        panic!("{report:?}");
+    };
+    assert!(
+        reason.contains("outcome unknown: not listed after 120 s"),
+        "{reason}"
+    );
+    assert_eq!(cloud.count("create:"), 3);
+    assert_eq!(cloud.clusters_named("dws-demo"), 0);
+    // Three windows of 120 s and their listings, not the 60-minute create limit.
+    assert!(
+        start.elapsed() < Duration::from_secs(10 * 60),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_listing_window_is_configurable() {
+    let cloud = FakeCloud::new();
+    for _ in 0..3 {
+        cloud.fault("create:dws-demo", Fault::LostUnknown);
+    }
+    let options = Options {
+        unknown_grace: Duration::from_secs(30),
+        ..options()
+    };
+    let report = run(&plan(vec![create("dws-demo")]), &cloud, options).await;
+    assert!(
+        matches!(&report.steps[0].outcome, Outcome::Failed { reason }
+                 if reason.contains("not listed after 30 s")),
+        "{report:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_while_looking_for_a_lost_create_does_not_report_it_running() {
+    let cloud = FakeCloud::new();
+    cloud.fault("create:dws-demo", Fault::LostUnknown);
+    let (tx, rx) = watch::channel(false);
+    let run = {
+        let cloud = cloud.clone();
+        tokio::spawn(async move {
+            let options = Options {
+                interrupt: Some(rx),
+                ..options()
+            };
+            execute(
+                &plan(vec![create("dws-demo")]),
+                cloud,
+                options,
+                Arc::new(NoEvents),
+            )
+            .await
+        })
+    };
+    while cloud.count("create:") == 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The answer is lost after the fake's 500 ms; the step is then looking by name.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    tx.send_replace(true);
+    let report = run.await.expect("join").expect("report");
+    assert_eq!(report.status(), RunStatus::Interrupted, "{report:?}");
+    assert_eq!(report.still_running().count(), 0, "{report:?}");
+    assert!(
+        matches!(&report.steps[0].outcome, Outcome::Failed { reason }
+                 if reason.contains("not listed so far")),
+        "{report:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_answers_slow_a_create_down_instead_of_failing_it() {
+    let cloud = FakeCloud::new();
+    for _ in 0..3 {
+        cloud.fault("create:dws-demo", Fault::Throttled);
+    }
+    let report = run(&plan(vec![create("dws-demo")]), &cloud, options()).await;
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(cloud.count("create:"), 4);
+    assert_eq!(cloud.clusters_named("dws-demo"), 1);
+}
