@@ -3,7 +3,9 @@
 //!
 //! `config` (with `clouds` and `endpoints`) says where the cloud is and who we are; `auth`
 //! turns that into tokens or signatures; `transport` sends one request with the retry rules of
-//! `retry`; `client` offers one typed method per API call; `error` says what went wrong.
+//! `retry`; `client` offers one typed method per API call; `error` says what went wrong;
+//! `state` says what a cluster's or snapshot's live state means (for the planner and the
+//! executor alike).
 
 pub mod auth;
 pub mod body;
@@ -20,6 +22,7 @@ pub mod routes;
 pub mod rules;
 pub mod sign;
 pub mod sim_probe;
+pub mod state;
 pub mod transport;
 pub mod wire;
 

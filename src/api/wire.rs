@@ -607,9 +607,10 @@ pub struct Snapshot {
     /// GB, a double.
     #[serde(default)]
     pub size: Option<f64>,
-    /// `CREATING`, `AVAILABLE` or `UNAVAILABLE`.
+    /// `CREATING`, `AVAILABLE`, `UNAVAILABLE`, ... (read by [`super::state`]).
     pub status: String,
-    /// `MANUAL` or `AUTOMATED`.
+    /// `MANUAL` or `AUTO` (older text: `AUTOMATED`; [`super::state::snapshot_kind`] reads
+    /// both).
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
     #[serde(default)]

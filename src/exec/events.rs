@@ -86,29 +86,9 @@ pub fn action_name(action: &Action) -> &'static str {
     }
 }
 
-/// `"40%"` → 40; anything else → None.
-pub fn parse_percent(text: &str) -> Option<u8> {
-    let number = text.trim().trim_end_matches('%').trim();
-    let value: f64 = number.parse().ok()?;
-    if (0.0..=100.0).contains(&value) {
-        Some(value.round() as u8)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_parses_cloud_strings_and_rejects_garbage() {
-        assert_eq!(parse_percent("40%"), Some(40));
-        assert_eq!(parse_percent(" 7 % "), Some(7));
-        assert_eq!(parse_percent("12.6%"), Some(13));
-        assert_eq!(parse_percent("abc"), None);
-        assert_eq!(parse_percent("250%"), None);
-    }
 
     #[test]
     fn events_serialize_as_tagged_json_lines() {

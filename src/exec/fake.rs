@@ -10,7 +10,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
-use crate::api::wire::{Cluster, CreateCluster, CreateSnapshot, Restore, Snapshot, Tag};
+use crate::api::wire::{
+    Cluster, CreateCluster, CreateSnapshot, FailedReasons, Restore, Snapshot, Tag,
+};
 use crate::secret::Secret;
 
 #[derive(Clone, Debug)]
@@ -47,6 +49,17 @@ struct FakeCluster {
     tags: Vec<Tag>,
     listed_from: Instant,
     task: Task,
+    /// Shown instead of what `task` says (see [`FakeCloud::force_state`]).
+    forced: Option<Forced>,
+}
+
+/// A cluster state shown as is: `status`, `sub_status`, `task_status`, `failed_reasons`.
+#[derive(Clone, Debug, Default)]
+pub struct Forced {
+    pub status: String,
+    pub sub_status: Option<String>,
+    pub task_status: Option<String>,
+    pub failed_reason: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +187,7 @@ impl FakeCloud {
                     .collect(),
                 listed_from: Instant::now(),
                 task: Task::None,
+                forced: None,
             });
             id
         })
@@ -200,6 +214,24 @@ impl FakeCloud {
                 if let Task::Resizing { nodes: target, .. } = &mut c.task {
                     *target = nodes;
                 }
+            }
+        });
+    }
+
+    /// Shows the cluster `id` in `state` (any vocabulary, known or not) until
+    /// [`FakeCloud::unforce`]; its real task goes on underneath.
+    pub fn force_state(&self, id: &str, state: Forced) {
+        self.with(|s| {
+            if let Ok(c) = s.cluster_mut(id) {
+                c.forced = Some(state);
+            }
+        });
+    }
+
+    pub fn unforce(&self, id: &str) {
+        self.with(|s| {
+            if let Ok(c) = s.cluster_mut(id) {
+                c.forced = None;
             }
         });
     }
@@ -296,13 +328,24 @@ fn render_cluster(c: &FakeCluster, now: Instant) -> Cluster {
         Task::Failed(reason) => serde_json::json!({"error_code": "DWS.9999", "error_msg": reason}),
         _ => serde_json::Value::Null,
     };
-    serde_json::from_value(serde_json::json!({
+    let mut cluster: Cluster = serde_json::from_value(serde_json::json!({
         "id": c.id, "name": c.name, "status": status, "port": 8000, "user_name": "dbadmin",
         "number_of_node": nodes, "node_type": c.node_type, "tags": c.tags,
         "task_status": task, "action_progress": action_progress,
-        "failed_reasons": failed_reasons,
+        "failed_reasons": failed_reasons, "sub_status": "NORMAL",
     }))
-    .expect("fake cluster")
+    .expect("fake cluster");
+    if let Some(forced) = &c.forced {
+        cluster.status = forced.status.clone();
+        cluster.sub_status = forced.sub_status.clone();
+        cluster.task_status = forced.task_status.clone();
+        cluster.action_progress.clear();
+        cluster.failed_reasons = forced.failed_reason.as_ref().map(|msg| FailedReasons {
+            error_code: Some("DWS.9999".into()),
+            error_msg: Some(msg.clone()),
+        });
+    }
+    cluster
 }
 
 impl Cloud for FakeCloud {
@@ -370,6 +413,7 @@ impl Cloud for FakeCloud {
                 tags: body.tags.clone().unwrap_or_default(),
                 listed_from: now,
                 task,
+                forced: None,
             });
             Ok(id)
         })
@@ -402,6 +446,7 @@ impl Cloud for FakeCloud {
                 tags: Vec::new(),
                 listed_from: now,
                 task: Task::Restoring(now + duration),
+                forced: None,
             });
             Ok(id)
         })

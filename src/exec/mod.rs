@@ -36,6 +36,8 @@ mod tests_lease;
 #[cfg(test)]
 mod tests_once;
 #[cfg(test)]
+mod tests_states;
+#[cfg(test)]
 mod tests_unknown;
 
 pub use cloud::{Cloud, CloudError};

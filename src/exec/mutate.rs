@@ -11,7 +11,9 @@ use super::step::{
     restore_body, send_idempotent, settled_by_id, snapshot_by_id, to_wire_tags,
 };
 use super::verify::{resize_unreachable, verify, Verdict};
-use super::wait::{cluster_resized, cluster_settled, gone, snapshot_available, Check};
+use super::wait::{
+    cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available, Check,
+};
 use crate::api::wire;
 use crate::plan::{
     Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target,
@@ -401,7 +403,7 @@ async fn delete_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, keep: u32) -> StepR
     .await?;
     let after = ctx.poller.ticks_started();
     ctx.wait_for(&step.id, "delete", Need::Clusters, after, timeout, |live| {
-        gone(cluster_by_id(live, &id).map(|c| c.status.as_str()))
+        cluster_deleted(cluster_by_id(live, &id))
     })
     .await
 }

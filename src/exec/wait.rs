@@ -1,10 +1,14 @@
 //! When an operation is over: pure checks of one listing against the state a step waits
 //! for. Each returns whether the operation is still pending (with what to show), done, or
 //! failed with the cloud's reason.
+//!
+//! The states are read by [`crate::api::state`], the same reading the planner uses, so a
+//! state the plan blocks on is a state a wait fails on. A failed, unavailable, frozen,
+//! stopped or unknown state ends the wait at once with the state said in words: waiting out
+//! the step's timeout would not change it, and the next plan shows it with the way forward.
 
+use crate::api::state::{cluster_state, snapshot_state, ClusterState, SnapshotState};
 use crate::api::wire::{Cluster, Snapshot};
-
-use super::events::parse_percent;
 
 /// One listing's verdict on a waited-for operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,134 +18,100 @@ pub enum Check {
     Failed(String),
 }
 
-/// Cluster statuses that mean the creation or restore failed (vocabularies of OTC and
-/// Huawei, reference §6.3).
-const FAILED_STATUSES: &[&str] = &["CREATION FAILED", "CREATE_FAILED", "FAILED"];
-const READY_STATUSES: &[&str] = &["AVAILABLE", "ACTIVE"];
-
-fn task(cluster: &Cluster) -> Option<&str> {
-    cluster.task_status.as_deref().filter(|t| !t.is_empty())
-}
-
-fn task_failed(task: &str) -> bool {
-    task.contains("FAIL")
-}
-
-/// What the cluster is doing, for display: `RESTORING 40%`, `CREATING`, ...
-fn pending(cluster: &Cluster) -> Check {
-    if let Some((key, value)) = cluster.action_progress.iter().next() {
-        return Check::Pending {
-            status: key.clone(),
-            percent: parse_percent(value),
-        };
-    }
-    let status = match task(cluster) {
-        Some(task) => format!("{} ({task})", cluster.status),
-        None => cluster.status.clone(),
-    };
+fn pending(status: impl Into<String>) -> Check {
     Check::Pending {
-        status,
+        status: status.into(),
         percent: None,
     }
 }
 
-fn failure_reason(cluster: &Cluster, what: &str) -> String {
-    let reason =
-        cluster
-            .failed_reasons
-            .as_ref()
-            .and_then(|r| match (&r.error_code, &r.error_msg) {
-                (Some(code), Some(msg)) => Some(format!("{code}: {msg}")),
-                (None, Some(msg)) => Some(msg.clone()),
-                (Some(code), None) => Some(code.clone()),
-                (None, None) => None,
-            });
-    match reason {
-        Some(reason) => format!("{what}: {reason}"),
-        None => what.to_owned(),
+/// A state that ends a wait with a failure, in words (`cluster x is CREATION FAILED (...)`).
+fn failed(cluster: &Cluster, state: &ClusterState) -> Check {
+    let mut text = format!("cluster {} is {state}", cluster.name);
+    if matches!(state, ClusterState::Unknown { .. }) {
+        text.push_str(
+            "; dwsctl does not guess what it means: check the cluster in the console, then run \
+             plan again",
+        );
     }
+    Check::Failed(text)
 }
 
-/// A cluster being created, restored or waited on: done when ready with no task running.
+/// A cluster being created, restored or waited on: done when idle.
 pub fn cluster_settled(cluster: Option<&Cluster>) -> Check {
     let Some(cluster) = cluster else {
-        return Check::Pending {
-            status: "not listed yet".to_owned(),
-            percent: None,
-        };
+        return pending("not listed yet");
     };
-    if FAILED_STATUSES.contains(&cluster.status.as_str()) {
-        return Check::Failed(failure_reason(
-            cluster,
-            &format!("cluster {} is {}", cluster.name, cluster.status),
-        ));
+    match cluster_state(cluster) {
+        ClusterState::Idle { .. } => Check::Done,
+        ClusterState::Busy { operation, percent } => Check::Pending {
+            status: operation,
+            percent,
+        },
+        state => failed(cluster, &state),
     }
-    if let Some(task) = task(cluster).filter(|t| task_failed(t)) {
-        return Check::Failed(failure_reason(
-            cluster,
-            &format!("cluster {} task ended in {task}", cluster.name),
-        ));
-    }
-    if READY_STATUSES.contains(&cluster.status.as_str())
-        && task(cluster).is_none()
-        && cluster.action_progress.is_empty()
-    {
-        return Check::Done;
-    }
-    pending(cluster)
 }
 
-/// A cluster being resized to `expected` nodes (scale out or in).
+/// A cluster being resized to `expected` nodes (scale out or in): done when idle at that
+/// node count.
 pub fn cluster_resized(cluster: Option<&Cluster>, expected: u32) -> Check {
     let Some(cluster) = cluster else {
         return Check::Failed("the cluster is no longer listed".to_owned());
     };
-    if let Some(task) = task(cluster).filter(|t| task_failed(t)) {
-        return Check::Failed(failure_reason(
-            cluster,
-            &format!("cluster {} resize ended in {task}", cluster.name),
-        ));
-    }
     match cluster_settled(Some(cluster)) {
         Check::Done if cluster.number_of_node == expected => Check::Done,
-        Check::Done => Check::Pending {
-            status: format!("{} of {expected} nodes", cluster.number_of_node),
-            percent: None,
-        },
+        Check::Done => pending(format!("{} of {expected} nodes", cluster.number_of_node)),
         other => other,
     }
 }
 
-/// A snapshot being created: done when AVAILABLE and its cluster no longer SNAPSHOTTING
+/// A snapshot being created: done when complete and its cluster no longer SNAPSHOTTING
 /// (the cluster accepts no other task until then).
 pub fn snapshot_available(snapshot: Option<&Snapshot>, cluster: Option<&Cluster>) -> Check {
     let Some(snapshot) = snapshot else {
-        return Check::Pending {
-            status: "not listed yet".to_owned(),
-            percent: None,
-        };
+        return pending("not listed yet");
     };
-    match snapshot.status.as_str() {
-        "AVAILABLE" => {
-            match cluster.filter(|c| task(c).is_some_and(|t| t.contains("SNAPSHOTTING"))) {
-                Some(cluster) => pending(cluster),
-                None => Check::Done,
-            }
-        }
-        "UNAVAILABLE" => Check::Failed(format!("snapshot {} is UNAVAILABLE", snapshot.name)),
-        status => match cluster.map(pending) {
-            Some(Check::Pending {
-                status: cluster_status,
-                percent,
-            }) if percent.is_some() => Check::Pending {
-                status: cluster_status,
+    let cluster_busy = cluster.map(cluster_state).and_then(|state| match state {
+        ClusterState::Busy { operation, percent } => Some((operation, percent)),
+        _ => None,
+    });
+    match snapshot_state(snapshot) {
+        state if state.is_complete() => match cluster_busy {
+            Some((operation, percent)) if operation == "SNAPSHOTTING" => Check::Pending {
+                status: operation,
                 percent,
             },
-            _ => Check::Pending {
-                status: status.to_owned(),
-                percent: None,
-            },
+            _ => Check::Done,
         },
+        SnapshotState::Creating => match cluster_busy {
+            Some((operation, Some(percent))) => Check::Pending {
+                status: operation,
+                percent: Some(percent),
+            },
+            _ => pending(snapshot.status.clone()),
+        },
+        SnapshotState::Failed { status } => Check::Failed(format!(
+            "snapshot {} is {status} (the cloud failed or cancelled it)",
+            snapshot.name
+        )),
+        _ => Check::Failed(format!(
+            "snapshot {} is in an unknown status {:?}; dwsctl does not guess what it means: \
+             check it in the console, then run plan again",
+            snapshot.name, snapshot.status
+        )),
+    }
+}
+
+/// A cluster being deleted: done once it is no longer listed (or listed as `DELETED`);
+/// `DELETE_FAILED` fails with the cloud's reason.
+pub fn cluster_deleted(cluster: Option<&Cluster>) -> Check {
+    let Some(cluster) = cluster else {
+        return Check::Done;
+    };
+    match cluster_state(cluster) {
+        ClusterState::Gone => Check::Done,
+        state @ ClusterState::DeleteFailed { .. } => failed(cluster, &state),
+        _ => pending(format!("deleting ({})", cluster.status)),
     }
 }
 
@@ -149,10 +119,7 @@ pub fn snapshot_available(snapshot: Option<&Snapshot>, cluster: Option<&Cluster>
 pub fn gone(still_listed: Option<&str>) -> Check {
     match still_listed {
         None => Check::Done,
-        Some(status) => Check::Pending {
-            status: format!("deleting ({status})"),
-            percent: None,
-        },
+        Some(status) => pending(format!("deleting ({status})")),
     }
 }
 
@@ -180,7 +147,7 @@ mod tests {
         assert_eq!(
             cluster_settled(Some(&c)),
             Check::Failed(
-                "cluster dws-demo is CREATION FAILED: DWS.6000: insufficient quota".into()
+                "cluster dws-demo is CREATION FAILED (DWS.6000: insufficient quota)".into()
             )
         );
     }

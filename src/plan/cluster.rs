@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::api::state::{cluster_state, ClusterState};
 use crate::api::wire::Cluster;
 use crate::plan::changes::{change, same, set, unset};
 use crate::plan::diff::{Builder, Planned};
@@ -10,7 +11,7 @@ use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::{immutable, in_place, Item};
 use crate::plan::model::{Action, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
 use crate::plan::procedure::{self, rule};
-use crate::plan::status::{cluster_state, ClusterState};
+use crate::plan::status::{deletable_without_snapshot, refusal};
 use crate::spec::{DesiredCluster, Ownership, Presence};
 
 pub(crate) fn cluster_target(name: &str) -> Target {
@@ -122,7 +123,7 @@ impl<'a> Builder<'a> {
             .cloned()
             .unwrap_or_else(|| ClusterFacts::of(live));
         let items = in_place(desired, &facts, adoption.as_deref());
-        if let ClusterState::TaskFailed { reason } = &state {
+        if let ClusterState::TaskFailed { .. } = &state {
             let changes: Vec<FieldChange> = items
                 .into_iter()
                 .flat_map(|item| match item {
@@ -135,7 +136,7 @@ impl<'a> Builder<'a> {
                     target,
                     procedure::blocked(
                         rule::FAILED_TASK,
-                        reason.clone(),
+                        format!("{} is {state}", desired.name),
                         procedure::failed_task(&desired.name),
                     ),
                     changes,
@@ -188,36 +189,21 @@ impl<'a> Builder<'a> {
     /// Handles a live cluster's state before any change: waits for a running operation,
     /// refuses a failed, frozen, deleting or unknown one. Returns whether changes may follow.
     fn gate(&mut self, desired: &DesiredCluster, live: &Cluster, state: &ClusterState) -> bool {
-        let target = cluster_target(&desired.name);
-        let refuse =
-            |rule: &str, reason: String, how: String| procedure::blocked(rule, reason, how);
-        let blocked = match state {
-            ClusterState::Idle | ClusterState::TaskFailed { .. } => return true,
+        match state {
             ClusterState::Gone => return false,
-            ClusterState::Busy => {
+            ClusterState::Busy { .. } => {
                 self.wait_for(desired, live);
                 return true;
             }
-            ClusterState::Failed { rule, reason } => {
-                let how = match *rule {
-                    rule::FROZEN_CLUSTER => procedure::frozen(&desired.name),
-                    _ => procedure::failed_cluster(&desired.name),
-                };
-                refuse(rule, reason.clone(), how)
+            _ => {}
+        }
+        match refusal(&desired.name, state) {
+            None => true,
+            Some(blocked) => {
+                self.block(cluster_target(&desired.name), blocked, status_changes(live));
+                false
             }
-            ClusterState::Deleting => refuse(
-                rule::CLUSTER_BEING_DELETED,
-                format!("{} is being deleted", desired.name),
-                procedure::being_deleted(&desired.name),
-            ),
-            ClusterState::Unknown { reason } => refuse(
-                rule::UNKNOWN_STATUS,
-                reason.clone(),
-                procedure::unknown_status(&desired.name),
-            ),
-        };
-        self.block(target, blocked, status_changes(live));
-        false
+        }
     }
 
     /// A `Wait` step for an operation already running on the cluster.
@@ -253,15 +239,19 @@ impl<'a> Builder<'a> {
     /// already being deleted), else whether snapshots can still be taken of it. A running
     /// operation gets a wait first.
     fn delete_gate(&mut self, desired: &DesiredCluster, live: &Cluster) -> Option<bool> {
-        match cluster_state(live) {
+        let state = cluster_state(live);
+        match state {
             ClusterState::Deleting | ClusterState::Gone => None,
-            ClusterState::Failed { rule, reason } if rule != rule::FROZEN_CLUSTER => {
+            _ if deletable_without_snapshot(&state) => {
                 if !desired.delete_policy.final_snapshot {
                     return Some(false);
                 }
                 let blocked = procedure::blocked(
                     rule::NO_FINAL_SNAPSHOT,
-                    format!("{reason}: no final snapshot can be taken before deleting it"),
+                    format!(
+                        "{} is {state}: no final snapshot can be taken before deleting it",
+                        desired.name
+                    ),
                     "Set `final_snapshot: false` in the cluster's delete policy to delete it \
                      without one.",
                 );

@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
+use crate::api::state::{snapshot_state, SnapshotState};
 use crate::api::Live;
 use crate::plan::fingerprint::{clusters_fingerprint, snapshots_fingerprint, ClusterFacts};
 use crate::plan::index::Index;
@@ -17,7 +18,6 @@ use crate::plan::model::{
     Action, Blocked, FieldChange, Fingerprint, Plan, Step, StepId, Target, FORMAT_VERSION,
 };
 use crate::plan::procedure::{self, rule};
-use crate::plan::status::{snapshot_state, SnapshotState};
 use crate::spec::{Desired, DesiredCluster};
 
 /// Computes the plan that takes `live` to `desired`. `spec_digest` is recorded in the plan so

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::api::state::{snapshot_state, SnapshotState};
 use crate::api::wire::Snapshot;
 use crate::plan::changes::{change, desired_tags, sensitive, set, tag_list, tag_pairs};
 use crate::plan::cluster::cluster_target;
@@ -14,7 +15,6 @@ use crate::plan::model::{
     Action, Blocked, CreateClusterParams, FieldChange, RestoreClusterParams, StepId, TagKv, Target,
 };
 use crate::plan::procedure::{self, rule};
-use crate::plan::status::{snapshot_state, SnapshotState};
 use crate::spec::{DesiredCluster, Origin, Presence};
 
 /// The fields `POST /clusters` requires that the spec leaves out.
@@ -155,8 +155,10 @@ fn restore_refusal(
         ([one], _) => match snapshot_state(one) {
             // A CREATING snapshot is waited for by its own steps, or by a wait that
             // `link_readers` adds.
-            SnapshotState::Available | SnapshotState::Creating => None,
-            SnapshotState::Unavailable | SnapshotState::Unknown(_) => Some((
+            // A RESTORING snapshot is complete; another restore from it runs, and the cloud
+            // answers busy (waited out) or says why not.
+            SnapshotState::Available | SnapshotState::Restoring | SnapshotState::Creating => None,
+            SnapshotState::Failed { .. } | SnapshotState::Unknown(_) => Some((
                 rule::SNAPSHOT_NOT_RESTORABLE,
                 format!(
                     "snapshot {snapshot} is {}, only AVAILABLE snapshots restore",

@@ -12,6 +12,7 @@ pub mod rule {
     pub const FAILED_CLUSTER: &str = "failed_cluster";
     pub const UNAVAILABLE_CLUSTER: &str = "unavailable_cluster";
     pub const FROZEN_CLUSTER: &str = "frozen_cluster";
+    pub const STOPPED_CLUSTER: &str = "stopped_cluster";
     pub const FAILED_TASK: &str = "failed_task";
     pub const UNKNOWN_STATUS: &str = "unknown_status";
     pub const CLUSTER_BEING_DELETED: &str = "cluster_being_deleted";
@@ -83,6 +84,30 @@ pub fn failed_cluster(cluster: &str) -> String {
         "dwsctl does not retry a failed cluster blindly. Read the cloud's reason above, fix its \
          cause (quota, network, flavor), then delete {cluster} (`state: absent` with \
          `final_snapshot: false`, or in the console) and re-plan to create it again."
+    )
+}
+
+pub fn delete_failed(cluster: &str) -> String {
+    format!(
+        "The cloud could not delete {cluster} and dwsctl does not retry a failed delete \
+         blindly. Read the cloud's reason above and delete {cluster} in the console (or ask \
+         the provider's support, quoting the reason); re-plan once it is gone."
+    )
+}
+
+pub fn unavailable(cluster: &str) -> String {
+    format!(
+        "{cluster} does not serve (nodes down or being repaired by the cloud). Check its events \
+         in the console and wait for the repair or open a ticket; dwsctl plans changes again \
+         once it is AVAILABLE. To give it up instead, mark it `state: absent` with \
+         `final_snapshot: false`."
+    )
+}
+
+pub fn stopped(cluster: &str) -> String {
+    format!(
+        "{cluster} is stopped, and starting it (it costs money) is your decision, not dwsctl's: \
+         start it in the console, then re-plan."
     )
 }
 

@@ -1,12 +1,12 @@
 //! Rules for snapshots: take, wait for, delete, and the final snapshot taken before a
 //! cluster is deleted.
 
+use crate::api::state::{snapshot_kind, snapshot_state, SnapshotKind, SnapshotState};
 use crate::api::wire::{Cluster, Snapshot};
 use crate::plan::changes::{change, same, set, unset};
 use crate::plan::diff::{Builder, Planned};
 use crate::plan::model::{Action, StepId, Target};
 use crate::plan::procedure::{self, rule};
-use crate::plan::status::{snapshot_state, SnapshotState};
 use crate::spec::{DesiredCluster, Presence};
 
 /// The name of the final snapshot of a cluster: deterministic, so that a re-run after an
@@ -151,26 +151,28 @@ impl<'a> Builder<'a> {
                 ),
             ));
         }
-        if s.kind
-            .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case("AUTOMATED"))
-        {
-            return Some(procedure::blocked(
+        match snapshot_kind(s) {
+            SnapshotKind::Manual => None,
+            SnapshotKind::Automated => Some(procedure::blocked(
                 rule::AUTOMATED_SNAPSHOT,
                 format!(
                     "{} is an automated snapshot; the service manages those",
                     s.name
                 ),
                 "Rename the snapshot in the spec to take a manual one.",
-            ));
+            )),
+            SnapshotKind::Unknown(kind) => Some(procedure::blocked(
+                rule::UNKNOWN_STATUS,
+                format!("snapshot {} has an unknown type {kind:?}", s.name),
+                procedure::unknown_status(&s.name),
+            )),
         }
-        None
     }
 
     fn existing_snapshot(&mut self, d: &DesiredCluster, description: Option<&str>, s: &Snapshot) {
         let target = snapshot_target(&s.name, &d.name);
         match snapshot_state(s) {
-            SnapshotState::Available => {
+            SnapshotState::Available | SnapshotState::Restoring => {
                 let have = s.description.as_deref().unwrap_or("");
                 if let Some(want) = description.filter(|want| *want != have) {
                     let blocked = procedure::blocked(
@@ -189,11 +191,11 @@ impl<'a> Builder<'a> {
                 let id = self.wait_snapshot(d, s);
                 self.snapshot_ready.insert(s.name.clone(), id);
             }
-            SnapshotState::Unavailable => {
+            SnapshotState::Failed { status } => {
                 let blocked = procedure::blocked(
                     rule::FAILED_SNAPSHOT,
                     format!(
-                        "snapshot {} is UNAVAILABLE (it failed or was cancelled)",
+                        "snapshot {} is {status} (it failed or was cancelled)",
                         s.name
                     ),
                     format!(
@@ -248,7 +250,7 @@ impl<'a> Builder<'a> {
                 self.block(target, blocked, vec![same("status", &s.status)]);
                 return;
             }
-            SnapshotState::Available | SnapshotState::Unavailable => {}
+            SnapshotState::Available | SnapshotState::Restoring | SnapshotState::Failed { .. } => {}
         }
         let id = self.chain(
             Planned {
@@ -293,12 +295,12 @@ impl<'a> Builder<'a> {
             return false;
         }
         match snapshot_state(s) {
-            SnapshotState::Available => true,
+            SnapshotState::Available | SnapshotState::Restoring => true,
             SnapshotState::Creating => {
                 self.wait_snapshot(d, s);
                 true
             }
-            SnapshotState::Unavailable | SnapshotState::Unknown(_) => {
+            SnapshotState::Failed { .. } | SnapshotState::Unknown(_) => {
                 let blocked = procedure::blocked(
                     rule::FAILED_SNAPSHOT,
                     format!(

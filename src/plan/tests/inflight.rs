@@ -71,16 +71,155 @@ fn creation_failed_is_blocked_with_the_clouds_reason() {
     insta::assert_snapshot!(show(&plan_for(desired_cluster("dws-demo", 3), l)));
 }
 
+/// What a plan does, in short: `scale_out`, `wait`, `blocked:<rule>`, ...
+fn kinds(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .map(|s| match &s.action {
+            Action::Blocked(b) => format!("blocked:{}", b.rule),
+            Action::Wait { .. } => "wait".into(),
+            Action::ScaleOut { .. } => "scale_out".into(),
+            Action::CreateCluster(_) => "create".into(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// `status`, `sub_status`, `task_status`, and the plan's steps in short.
+type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [&'a str]);
+
+/// Every value of the vocabulary, read through `api::state`, to what the plan does with a
+/// cluster the spec wants scaled from 3 to 6 nodes (the README's state table).
 #[test]
-fn huawei_failure_statuses_are_blocked_too() {
-    for status in ["CREATE_FAILED", "FAILED", "DELETE_FAILED"] {
+fn every_state_of_the_vocabulary_has_its_plan() {
+    let cases: &[Case] = &[
+        ("CREATING", None, None, &["wait", "scale_out"]),
+        ("AVAILABLE", Some("NORMAL"), None, &["scale_out"]),
+        ("ACTIVE", None, None, &["scale_out"]),
+        ("UNAVAILABLE", None, None, &["blocked:unavailable_cluster"]),
+        ("FAILED", None, None, &["blocked:unavailable_cluster"]),
+        ("CREATION FAILED", None, None, &["blocked:failed_cluster"]),
+        ("CREATE_FAILED", None, None, &["blocked:failed_cluster"]),
+        ("DELETING", None, None, &["blocked:cluster_being_deleted"]),
+        ("DELETE_FAILED", None, None, &["blocked:failed_cluster"]),
+        ("DELETED", None, None, &["create"]),
+        ("FROZEN", None, None, &["blocked:frozen_cluster"]),
+        ("POLICE_FROZEN", None, None, &["blocked:frozen_cluster"]),
+        ("STARTING", None, None, &["wait", "scale_out"]),
+        ("STOPPING", None, None, &["wait", "scale_out"]),
+        ("STOPPED", None, None, &["blocked:stopped_cluster"]),
+        ("MELTING", None, None, &["blocked:unknown_status"]),
+        ("AVAILABLE", Some("READONLY"), None, &["scale_out"]),
+        ("AVAILABLE", Some("UNBALANCED"), None, &["scale_out"]),
+        (
+            "AVAILABLE",
+            Some("DEGRADED | READONLY"),
+            None,
+            &["scale_out"],
+        ),
+        (
+            "AVAILABLE",
+            Some("UNBALANCED | REDISTRIBUTING"),
+            None,
+            &["wait", "scale_out"],
+        ),
+        (
+            "AVAILABLE",
+            Some("REDISTRIBUTION-FAILURE"),
+            None,
+            &["blocked:failed_task"],
+        ),
+        (
+            "AVAILABLE",
+            Some("WOBBLY"),
+            None,
+            &["blocked:unknown_status"],
+        ),
+        (
+            "AVAILABLE",
+            None,
+            Some("SNAPSHOTTING"),
+            &["wait", "scale_out"],
+        ),
+        (
+            "AVAILABLE",
+            None,
+            Some("CLUSTER_SHRINKING"),
+            &["wait", "scale_out"],
+        ),
+        (
+            "AVAILABLE",
+            None,
+            Some("RESIZE_FAILURE"),
+            &["blocked:failed_task"],
+        ),
+        (
+            "AVAILABLE",
+            None,
+            Some("REBOOT_FAILURE"),
+            &["blocked:failed_task"],
+        ),
+        (
+            "AVAILABLE",
+            None,
+            Some("JUGGLING"),
+            &["blocked:unknown_status"],
+        ),
+    ];
+    for (status, sub, task, want) in cases {
         let mut l = live_cluster("dws-demo", 3);
-        l.status = status.into();
-        let plan = plan_for(desired_cluster("dws-demo", 3), l);
+        l.status = (*status).into();
+        l.sub_status = sub.map(str::to_owned);
+        l.task_status = task.map(str::to_owned);
+        let plan = plan_for(desired_cluster("dws-demo", 6), l);
+        assert_eq!(kinds(&plan), *want, "{status} / {sub:?} / {task:?}");
+    }
+    for status in crate::api::state::CLUSTER_STATUSES {
         assert!(
-            matches!(&plan.steps[..], [s] if matches!(&s.action, Action::Blocked(b) if b.rule == "failed_cluster")),
-            "{status}: {plan:?}"
+            cases.iter().any(|(s, ..)| s == status),
+            "{status} has no planner case"
         );
+    }
+}
+
+#[test]
+fn an_automated_snapshot_of_the_specs_name_is_not_taken_for_a_manual_one() {
+    // The reference says `AUTO`; older text `AUTOMATED`: both are the service's.
+    for kind in ["AUTO", "AUTOMATED"] {
+        let mut d = desired_cluster("dws-demo", 3);
+        d.snapshots
+            .insert("snap-1".into(), desired_snapshot("snap-1"));
+        let mut s = live_snapshot("snap-1", "id-dws-demo");
+        s.kind = Some(kind.into());
+        let plan = diff(
+            &desired(vec![d]),
+            &live(vec![live_cluster("dws-demo", 3)], vec![s]),
+            "digest",
+        );
+        assert_eq!(kinds(&plan), ["blocked:automated_snapshot"], "{kind}");
+    }
+}
+
+#[test]
+fn a_failed_or_restoring_snapshot_has_its_plan() {
+    for (status, want) in [
+        ("FAILED", vec!["blocked:failed_snapshot"]),
+        ("UNAVAILABLE", vec!["blocked:failed_snapshot"]),
+        ("RESTORING", vec![]),
+        ("CREATING", vec!["wait"]),
+        ("EVAPORATING", vec!["blocked:unknown_status"]),
+    ] {
+        let mut d = desired_cluster("dws-demo", 3);
+        d.snapshots
+            .insert("snap-1".into(), desired_snapshot("snap-1"));
+        let mut s = live_snapshot("snap-1", "id-dws-demo");
+        s.status = status.into();
+        let plan = diff(
+            &desired(vec![d]),
+            &live(vec![live_cluster("dws-demo", 3)], vec![s]),
+            "digest",
+        );
+        assert_eq!(kinds(&plan), want, "{status}");
     }
 }
 
