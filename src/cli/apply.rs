@@ -75,10 +75,13 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     };
     let (connection, live) = listed?;
     let fresh = matches!(source, Source::Spec(_));
-    let plan = match source {
+    let mut plan = match source {
         Source::Saved(plan) => plan,
         Source::Spec(loaded) => plan::diff(&loaded.desired, &live, &loaded.digest),
     };
+    // A password the API would refuse blocks its step here, before anything is sent.
+    let problems = plan::secrets::check(&plan, Some(&live));
+    plan::secrets::block_policy_violations(&mut plan, &problems);
     show(&plan, args.json);
     if plan.steps.is_empty() {
         return Ok(Exit::Ok);
@@ -169,7 +172,7 @@ fn exec_error(err: ExecError) -> CmdError {
 fn show(plan: &Plan, json: bool) {
     if json {
         let value = serde_json::to_value(plan).unwrap_or_default();
-        let line = serde_json::json!({"event": "plan", "plan": value});
+        let line = serde_json::json!({"ts": crate::exec::progress::now_rfc3339(), "event": "plan", "plan": value});
         print_data(&format!("{line}\n"));
     } else {
         print_data(&render::text(plan, &render::TextOptions::default()));
@@ -242,10 +245,7 @@ fn confirm(plan: &Plan) -> Result<(), CmdError> {
             ),
         ));
     }
-    print_status(&format!(
-        "Apply these {} steps? Only 'yes' is accepted:",
-        plan.steps.len()
-    ));
+    print_status(&prompt(plan.steps.len()));
     let mut answer = String::new();
     std::io::stdin()
         .lock()
@@ -264,6 +264,15 @@ fn confirm(plan: &Plan) -> Result<(), CmdError> {
             miette::miette!("apply cancelled; nothing was executed"),
         ))
     }
+}
+
+fn prompt(steps: usize) -> String {
+    let what = if steps == 1 {
+        "this step".to_owned()
+    } else {
+        format!("these {steps} steps")
+    };
+    format!("Apply {what}? Only 'yes' is accepted:")
 }
 
 fn progress(json: bool) -> Arc<dyn Events> {
@@ -363,6 +372,12 @@ mod tests {
         assert_eq!(t.snapshot, Timeouts::default().snapshot);
         assert!(parse_timeouts(&["forever=1".into()]).is_err());
         assert!(parse_timeouts(&["create=soon".into()]).is_err());
+    }
+
+    #[test]
+    fn the_prompt_counts_steps_in_words_that_agree() {
+        assert_eq!(prompt(1), "Apply this step? Only 'yes' is accepted:");
+        assert_eq!(prompt(3), "Apply these 3 steps? Only 'yes' is accepted:");
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
     let loaded = crate::spec::load(&args.spec.files())?;
     let connection = connect(global, Access::ReadOnly).await?;
     let live = connection.client.observe().await?;
-    let plan = plan::diff(&loaded.desired, &live, &loaded.digest);
+    let mut plan = plan::diff(&loaded.desired, &live, &loaded.digest);
+    let problems = plan::secrets::check(&plan, Some(&live));
+    plan::secrets::block_policy_violations(&mut plan, &problems);
+    warn_unreadable(&problems);
     if let Some(path) = &args.out {
         plan::save_plan_file(path, &plan)?;
         print_status(&format!("plan saved to {}", path.display()));
@@ -55,6 +58,19 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
         print_status("apply refuses this plan while a step is blocked; see each step's procedure");
     }
     Ok(exit_code(&plan, args.detailed_exitcode))
+}
+
+/// A secret that cannot be read here does not change the plan (CI often plans without the
+/// secrets), but the reviewer must learn that apply will need it.
+fn warn_unreadable(problems: &[plan::secrets::SecretProblem]) {
+    for problem in problems {
+        if let plan::secrets::SecretProblem::Unreadable { .. } = problem {
+            print_status(&format!(
+                "warning: {}; apply will stop before sending anything unless it can read it",
+                problem.message()
+            ));
+        }
+    }
 }
 
 /// The exit code of DESIGN.md: with `--detailed-exitcode`, 0 no changes, 2 changes, 3 a

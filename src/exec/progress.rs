@@ -37,7 +37,8 @@ impl JsonLines {
     }
 }
 
-fn now_rfc3339() -> String {
+/// The `ts` of JSON-lines events (also on apply's `plan` event).
+pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()

@@ -25,7 +25,7 @@ use super::wait::{cluster_settled, snapshot_available};
 use crate::api::wire::{self, Cluster};
 use crate::api::Live;
 use crate::plan::{
-    Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target, OWNERSHIP_TAG_KEY,
+    Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, OWNERSHIP_TAG_KEY,
 };
 
 /// How often a create-like call is sent when each attempt's outcome stayed unknown and the
@@ -174,19 +174,8 @@ fn check_fingerprint<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> Result<(), StepEnd>
     if now == step.fingerprint {
         Ok(())
     } else {
-        Err(StepEnd::Stale(format!(
-            "{} changed since the plan was made (fingerprint {} is now {}); run plan again",
-            target_label(&step.target),
-            step.fingerprint.0,
-            now.0
-        )))
-    }
-}
-
-pub fn target_label(target: &Target) -> String {
-    match target {
-        Target::Cluster { name } => format!("cluster {name}"),
-        Target::Snapshot { name, cluster } => format!("snapshot {name} of cluster {cluster}"),
+        let moved = crate::plan::what_moved(&step.target, &step.fingerprint, &ctx.latest().live);
+        Err(StepEnd::Stale(format!("{moved}; run plan again")))
     }
 }
 

@@ -115,6 +115,69 @@ pub(crate) fn snapshots_fingerprint(matches: &[&Snapshot]) -> Fingerprint {
     }
 }
 
+/// Why a saved plan's step is stale, in words: what the target was when planned (only
+/// "absent" is known from a digest) and what the listing shows now.
+pub fn what_moved(target: &Target, planned: &Fingerprint, live: &Live) -> String {
+    let label = match target {
+        Target::Cluster { name } => format!("cluster {name}"),
+        Target::Snapshot { name, cluster } => format!("snapshot {name} of cluster {cluster}"),
+    };
+    let now = match target {
+        Target::Cluster { name } => live
+            .clusters
+            .iter()
+            .filter(|c| &c.name == name)
+            .map(describe_cluster)
+            .collect::<Vec<_>>(),
+        Target::Snapshot { name, .. } => live
+            .snapshots
+            .iter()
+            .filter(|s| &s.name == name)
+            .map(describe_snapshot)
+            .collect(),
+    };
+    let was_absent = *planned == Fingerprint::absent();
+    match (was_absent, now.is_empty()) {
+        (true, false) => format!(
+            "{label} did not exist when the plan was made and now does ({})",
+            now.join("; ")
+        ),
+        (false, true) => format!("{label} existed when the plan was made and is now gone"),
+        _ => format!(
+            "{label} changed since the plan was made: it now has {}",
+            now.join("; ")
+        ),
+    }
+}
+
+fn describe_cluster(cluster: &Cluster) -> String {
+    let mut tags: Vec<String> = cluster
+        .tags
+        .iter()
+        .map(|t| format!("{}={}", t.key, t.value))
+        .collect();
+    tags.sort();
+    format!(
+        "status {}, {} nodes, tags {}",
+        cluster.status,
+        cluster.number_of_node,
+        if tags.is_empty() {
+            "none".to_owned()
+        } else {
+            tags.join(", ")
+        }
+    )
+}
+
+fn describe_snapshot(snapshot: &Snapshot) -> String {
+    format!(
+        "status {}, id {}, of cluster id {}",
+        snapshot.status,
+        snapshot.id,
+        snapshot.cluster_id.as_deref().unwrap_or("unknown")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +186,28 @@ mod tests {
 
     fn cluster_target(name: &str) -> Target {
         Target::Cluster { name: name.into() }
+    }
+
+    #[test]
+    fn a_stale_step_says_what_moved_in_words() {
+        let mut live = Live {
+            clusters: vec![live_cluster("c1", 6)],
+            snapshots: vec![],
+        };
+        let target = cluster_target("c1");
+        let text = what_moved(&target, &Fingerprint::absent(), &live);
+        assert!(
+            text.starts_with("cluster c1 did not exist when the plan was made and now does")
+                && text.contains("6 nodes"),
+            "{text}"
+        );
+        let planned = fingerprint(&target, &live);
+        live.clusters.clear();
+        let text = what_moved(&target, &planned, &live);
+        assert_eq!(
+            text,
+            "cluster c1 existed when the plan was made and is now gone"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod origin;
 mod planfile;
 pub mod procedure;
 mod provenance;
+pub mod secrets;
 mod snapshot;
 mod status;
 
@@ -26,7 +27,7 @@ pub(crate) mod testkit;
 mod tests;
 
 pub use diff::diff;
-pub use fingerprint::fingerprint;
+pub use fingerprint::{fingerprint, what_moved};
 pub use inplace::MIN_SCALE_OUT;
 pub use model::*;
 pub use planfile::{check_spec_digest, load_plan_file, save_plan_file, PlanFileError};

@@ -27,6 +27,7 @@ pub mod rule {
     pub const NO_FINAL_SNAPSHOT: &str = "no_final_snapshot";
     pub const DEPENDENCY_CYCLE: &str = "dependency_cycle";
     pub const NOT_YET_SUPPORTED: &str = "not_yet_supported";
+    pub const PASSWORD_POLICY: &str = "password_policy";
 }
 
 /// The cut-over procedure for a field a restore can set (network, zone, port, EIP,

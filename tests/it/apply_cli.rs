@@ -195,6 +195,8 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
         events.first().map(|e| e["event"].clone()),
         Some("plan".into())
     );
+    // Every event, the plan included, carries its timestamp, as the README says.
+    assert!(events.iter().all(|e| e["ts"].is_string()), "{events:?}");
     let last = events.last().expect("events");
     assert_eq!(last["event"], "summary");
     assert_eq!(last["status"], "complete");
@@ -209,5 +211,34 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
         text(&out.stderr).contains("blocked"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// A password the API would refuse is caught before anything is sent, for a fresh plan and
+/// for a saved one: exit 3, nothing created, the value never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_that_breaks_the_rule_blocks_apply_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = quickstart();
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
+    assert_exit(&out, 0);
+    let short = "Sh0rt#Pw9";
+    for args in [vec!["apply", "-f", &q, "--yes"], vec!["apply", "plan.json"]] {
+        let mut cmd = command(dir.path(), SCALE, &args);
+        cmd.env("DWS_ADMIN_PASSWORD", short);
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+            .await
+            .expect("join");
+        assert_exit(&out, 3);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(all.contains("password_policy"), "{all}");
+        assert!(!all.contains(short), "{all}");
+    }
+    let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stdout).contains("Plan: 3 to create"),
+        "{}",
+        text(&out.stdout)
     );
 }

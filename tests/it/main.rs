@@ -20,6 +20,7 @@ mod fake_http;
 mod files_cli;
 mod hostile_cli;
 mod plan_cli;
+mod readme;
 mod sim_auth;
 mod sim_cli;
 mod sim_faults;

@@ -178,3 +178,49 @@ async fn colour_only_when_asked_and_never_under_no_color() {
     assert!(!refused.stdout.contains(&0x1b), "NO_COLOR must win");
     assert_eq!(refused.stdout, plain.stdout);
 }
+
+/// `dwsctl plan` with the admin password variable set to `password`, or unset.
+async fn plan_with_password(sim: &Sim, password: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
+    cmd.args(["plan", "-f", QUICKSTART, "--detailed-exitcode"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("DWS_ENDPOINT", &sim.base)
+        .env("OS_ACCESS_KEY", sim::DEFAULT_ACCESS_KEY)
+        .env("OS_SECRET_KEY", sim::DEFAULT_SECRET_KEY)
+        .env("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID)
+        .env("NO_COLOR", "1");
+    if let Some(password) = password {
+        cmd.env("DWS_ADMIN_PASSWORD", password);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+        .await
+        .expect("join")
+}
+
+/// A pull request's plan shows what would make the merge's apply fail: an unset secret is
+/// named (a warning: CI often plans without secrets), a password the API's rule refuses
+/// blocks its step (exit 3), and the value itself is never shown.
+#[tokio::test]
+async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse() {
+    let sim = sim_support::start().await;
+    let out = plan_with_password(&sim, None).await;
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: cluster.dws-demo.create: environment variable DWS_ADMIN_PASSWORD is not set"
+        ),
+        "{stderr}"
+    );
+
+    let short = "Sh0rt#Pw9";
+    let out = plan_with_password(&sim, Some(short)).await;
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("blocked: password_policy") && stdout.contains("9 characters"),
+        "{stdout}"
+    );
+    assert!(!show(&out).contains(short), "{}", show(&out));
+}
