@@ -28,6 +28,8 @@ pub struct ApplyArgs {
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub cloud: GlobalArgs,
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
@@ -317,7 +319,15 @@ fn print_report(report: &Report) {
 }
 
 fn poll_interval(global: &GlobalArgs) -> Result<Duration, CmdError> {
-    match global.poll_interval {
+    let from_env = || {
+        let text = std::env::var("DWSCTL_POLL_INTERVAL").ok()?;
+        if text.trim().is_empty() {
+            return None;
+        }
+        // An unparsable value becomes NaN, which the range check below refuses.
+        Some(text.trim().parse::<f64>().unwrap_or(f64::NAN))
+    };
+    match global.poll_interval.or_else(from_env) {
         None => Ok(Options::default().poll_interval),
         Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => {
             Ok(Duration::from_secs_f64(secs))

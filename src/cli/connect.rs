@@ -46,13 +46,13 @@ pub async fn connect_with(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Connection, CmdError> {
     if let Some(state_file) = &global.sim {
-        return connect_sim(global, access, state_file).await;
+        return connect_sim(global, access, state_file, env).await;
     }
     let flags = Flags {
         endpoint: global.endpoint.clone(),
         region: global.region.clone(),
         ca_file: global.ca_file.clone(),
-        cloud: global.os_cloud.clone(),
+        cloud: global.os_cloud.clone().or_else(|| env("OS_CLOUD")),
     };
     let mut config = config::resolve(&flags, env)?;
     config.read_only = access == Access::ReadOnly;
@@ -83,10 +83,19 @@ async fn connect_sim(
     global: &GlobalArgs,
     access: Access,
     state_file: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Connection, CmdError> {
-    let time_scale = global
-        .sim_time_scale
-        .unwrap_or(sim::DEFAULT_EMBEDDED_TIME_SCALE);
+    let from_env = env("DWSCTL_SIM_TIME_SCALE").filter(|v| !v.trim().is_empty());
+    let time_scale = match (global.sim_time_scale, from_env) {
+        (Some(flag), _) => flag,
+        (None, Some(text)) => text.trim().parse().map_err(|_| {
+            CmdError::new(
+                crate::cli::Exit::Error,
+                miette::miette!("DWSCTL_SIM_TIME_SCALE must be a number, not {text:?}"),
+            )
+        })?,
+        (None, None) => sim::DEFAULT_EMBEDDED_TIME_SCALE,
+    };
     let handle = sim::spawn(sim::Config {
         state_file: Some(state_file.to_path_buf()),
         time_scale,

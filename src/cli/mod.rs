@@ -73,49 +73,113 @@ impl<E: miette::Diagnostic + Send + Sync + 'static> From<E> for CmdError {
 #[derive(Debug, Parser)]
 #[command(name = "dwsctl", version, about = "Keep GaussDB(DWS) clusters and snapshots as a YAML spec says", long_about = None)]
 pub struct Cli {
+    /// The cloud options written before the subcommand.
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options every command understands: where the API is and how to authenticate.
-#[derive(Debug, Clone, Args)]
+/// Where the cloud is and how to reach it: the options of `plan` and `apply`, accepted before
+/// the subcommand (`dwsctl --sim plan`) or after it (`dwsctl plan --os-cloud prod`). They are
+/// not clap-global, so the help of `validate`, `schema` and `sim serve` does not list them, and
+/// given to those commands they are an error rather than silently ignored. Their environment
+/// variables are read where they are used (`connect`, `apply`), so a flag always wins over
+/// the environment wherever it is written.
+#[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
     /// Run the DWS simulator in-process instead of talking to a cloud; its state persists in
     /// STATE_FILE (write `--sim=FILE`: a bare `--sim` never takes the next word as its file).
-    #[arg(long, global = true, value_name = "STATE_FILE", num_args = 0..=1,
+    #[arg(long, value_name = "STATE_FILE", num_args = 0..=1,
           require_equals = true, default_missing_value = ".dwsctl/sim-state.json")]
     pub sim: Option<PathBuf>,
-    /// Simulator time scale for --sim (simulated seconds per real second).
-    #[arg(long, global = true, value_name = "X", env = "DWSCTL_SIM_TIME_SCALE")]
+    /// Simulator time scale for --sim (simulated seconds per real second; also
+    /// DWSCTL_SIM_TIME_SCALE).
+    #[arg(long, value_name = "X")]
     pub sim_time_scale: Option<f64>,
     /// The cloud the --sim simulator answers as (otc, huawei).
-    #[arg(long, global = true, value_enum, value_name = "PROFILE")]
+    #[arg(long, value_enum, value_name = "PROFILE")]
     pub sim_profile: Option<crate::sim::Profile>,
-    /// DWS endpoint, e.g. https://dws.eu-de.otc.t-systems.com (default: from the region or
-    /// the token's service catalog).
-    #[arg(long, global = true, env = "DWS_ENDPOINT", value_name = "URL")]
+    /// DWS endpoint, e.g. https://dws.eu-de.otc.t-systems.com (also DWS_ENDPOINT; default:
+    /// from the region or the token's service catalog).
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// Region, e.g. eu-de; picks the default IAM and DWS endpoints.
-    #[arg(long, global = true, env = "OS_REGION_NAME", value_name = "REGION")]
+    /// Region, e.g. eu-de; picks the default IAM and DWS endpoints (also OS_REGION_NAME).
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// A PEM file with the CA certificate that signed the endpoint's certificate (added to the
-    /// trusted roots); for a self-signed endpoint its own certificate, if not marked CA:TRUE.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// trusted roots); for a self-signed endpoint its own certificate, if not marked CA:TRUE
+    /// (also OS_CACERT).
+    #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// A clouds.yaml profile to read credentials from.
-    #[arg(long, global = true, env = "OS_CLOUD", value_name = "NAME")]
+    /// A clouds.yaml profile to read credentials from (also OS_CLOUD).
+    #[arg(long, value_name = "NAME")]
     pub os_cloud: Option<String>,
-    /// Interval between status polls while waiting, in seconds of cloud time.
-    #[arg(
-        long,
-        global = true,
-        value_name = "SECONDS",
-        hide = true,
-        env = "DWSCTL_POLL_INTERVAL"
-    )]
+    /// Interval between status polls while waiting, in seconds of cloud time (also
+    /// DWSCTL_POLL_INTERVAL).
+    #[arg(long, value_name = "SECONDS", hide = true)]
     pub poll_interval: Option<f64>,
+}
+
+impl GlobalArgs {
+    /// These options as given after the subcommand (`after`), each falling back to its value
+    /// before it.
+    pub fn or(&self, after: &GlobalArgs) -> GlobalArgs {
+        GlobalArgs {
+            sim: after.sim.clone().or_else(|| self.sim.clone()),
+            sim_time_scale: after.sim_time_scale.or(self.sim_time_scale),
+            sim_profile: after.sim_profile.or(self.sim_profile),
+            endpoint: after.endpoint.clone().or_else(|| self.endpoint.clone()),
+            region: after.region.clone().or_else(|| self.region.clone()),
+            ca_file: after.ca_file.clone().or_else(|| self.ca_file.clone()),
+            os_cloud: after.os_cloud.clone().or_else(|| self.os_cloud.clone()),
+            poll_interval: after.poll_interval.or(self.poll_interval),
+        }
+    }
+
+    /// The flags given, by name, for the error of a command that does not use them.
+    fn given(&self) -> Vec<&'static str> {
+        let GlobalArgs {
+            sim,
+            sim_time_scale,
+            sim_profile,
+            endpoint,
+            region,
+            ca_file,
+            os_cloud,
+            poll_interval,
+        } = self;
+        [
+            ("--sim", sim.is_some()),
+            ("--sim-time-scale", sim_time_scale.is_some()),
+            ("--sim-profile", sim_profile.is_some()),
+            ("--endpoint", endpoint.is_some()),
+            ("--region", region.is_some()),
+            ("--ca-file", ca_file.is_some()),
+            ("--os-cloud", os_cloud.is_some()),
+            ("--poll-interval", poll_interval.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+}
+
+/// `validate`, `schema` and `sim` talk to no cloud: a cloud option given to them is a mistake
+/// worth saying, not something to ignore.
+fn refuse_cloud_options(global: &GlobalArgs, command: &str) -> Result<(), CmdError> {
+    let given = global.given();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(CmdError::new(
+        Exit::Error,
+        miette::miette!(
+            help = "these options say where a cloud is; only `dwsctl plan` and `dwsctl apply` use them",
+            "`dwsctl {command}` does not use {}",
+            given.join(", ")
+        ),
+    ))
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,7 +220,10 @@ impl SpecArgs {
 
 /// Parses the command line, runs the command, and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     let result = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -178,11 +245,33 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> CmdResult {
     match cli.command {
-        Command::Validate(args) => validate::run(&cli.global, args).await,
-        Command::Plan(args) => plan::run(&cli.global, args).await,
-        Command::Apply(args) => apply::run(&cli.global, args).await,
-        Command::Sim(args) => sim::run(&cli.global, args).await,
-        Command::Schema(args) => schema::run(&cli.global, args).await,
+        Command::Validate(args) => {
+            refuse_cloud_options(&cli.global, "validate")?;
+            validate::run(&cli.global, args).await
+        }
+        Command::Plan(args) => plan::run(&cli.global.or(&args.cloud), args).await,
+        Command::Apply(args) => apply::run(&cli.global.or(&args.cloud), args).await,
+        Command::Sim(args) => {
+            refuse_cloud_options(&cli.global, "sim")?;
+            sim::run(&cli.global, args).await
+        }
+        Command::Schema(args) => {
+            refuse_cloud_options(&cli.global, "schema")?;
+            schema::run(&cli.global, args).await
+        }
+    }
+}
+
+/// `--help` and `--version` exit 0; a command-line mistake exits 1 like every other error
+/// (clap's own code 2 would read as "changes present" to a CI job using
+/// `plan --detailed-exitcode`).
+fn usage_error(err: &clap::Error) -> ExitCode {
+    // Printing can only fail when stdout/stderr is gone; the exit code still tells.
+    let _ = err.print();
+    if err.use_stderr() {
+        Exit::Error.into()
+    } else {
+        Exit::Ok.into()
     }
 }
 
@@ -225,4 +314,56 @@ pub fn not_yet(command: &str) -> CmdError {
         Exit::Error,
         miette::miette!("`dwsctl {command}` is not implemented yet"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(args).expect("parses")
+    }
+
+    #[test]
+    fn cloud_options_work_before_and_after_plan_and_after_wins() {
+        let cli = parse(&[
+            "dwsctl",
+            "--region",
+            "eu-de",
+            "plan",
+            "--endpoint",
+            "https://a",
+        ]);
+        let Command::Plan(args) = &cli.command else {
+            panic!("not plan")
+        };
+        let merged = cli.global.or(&args.cloud);
+        assert_eq!(merged.region.as_deref(), Some("eu-de"));
+        assert_eq!(merged.endpoint.as_deref(), Some("https://a"));
+        let cli = parse(&[
+            "dwsctl",
+            "--endpoint",
+            "https://a",
+            "apply",
+            "--endpoint",
+            "https://b",
+        ]);
+        let Command::Apply(args) = &cli.command else {
+            panic!("not apply")
+        };
+        assert_eq!(
+            cli.global.or(&args.cloud).endpoint.as_deref(),
+            Some("https://b")
+        );
+    }
+
+    #[test]
+    fn commands_without_a_cloud_refuse_cloud_options_by_name() {
+        let cli = parse(&["dwsctl", "--sim", "--os-cloud", "x", "schema"]);
+        let err = refuse_cloud_options(&cli.global, "schema").expect_err("refused");
+        let text = format!("{}", err.report);
+        assert!(text.contains("--sim, --os-cloud"), "{text}");
+        assert!(refuse_cloud_options(&GlobalArgs::default(), "schema").is_ok());
+        assert!(Cli::try_parse_from(["dwsctl", "validate", "--endpoint", "x"]).is_err());
+    }
 }

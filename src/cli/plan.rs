@@ -17,6 +17,8 @@ use crate::render;
 pub struct PlanArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub cloud: super::GlobalArgs,
     /// Also save the plan as versioned JSON to PLAN, for `dwsctl apply PLAN`.
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,

@@ -8,6 +8,7 @@ mod apply_faults;
 mod apply_interrupt;
 mod apply_interrupt_remote;
 mod apply_support;
+mod cli_help;
 mod client_bounds;
 mod client_canary;
 mod client_decode;
