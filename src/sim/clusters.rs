@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::catalog;
 use super::clock::format_local;
 use super::conditions::FailureKind;
+use super::durations;
 use super::faults::Actions;
 use super::profile::Missing;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
@@ -32,12 +33,10 @@ use crate::api::wire::{
     RestartRequest, ShrinkRequest, Tag, TagsBody,
 };
 
-/// Virtual durations in seconds (reference §11): (low, high).
-pub const CREATE_SECS: (f64, f64) = (600.0, 900.0);
+/// Virtual durations of scaling in seconds (reference §11): (low, high). The other
+/// operations follow [`durations`].
 pub const RESIZE_SECS: (f64, f64) = (300.0, 600.0);
 pub const SHRINK_SECS: (f64, f64) = (300.0, 600.0);
-pub const RESTART_SECS: (f64, f64) = (150.0, 210.0);
-pub const DELETE_SECS: (f64, f64) = (60.0, 120.0);
 
 /// The answer for a well-formed id of no cluster: 404 DWS.0047 on OTC (reference §6.4), the
 /// Huawei profile's codes otherwise ([`super::profile`]); `detail` is the GET of one cluster.
@@ -175,6 +174,8 @@ pub struct NewCluster {
     pub duration: f64,
     pub failure: Option<FailedReasons>,
     pub list_lag: f64,
+    /// GB of data (`None`: a tenth of the capacity).
+    pub data_gb: Option<f64>,
 }
 
 /// Adds a cluster to the world and returns its id.
@@ -242,6 +243,7 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
         node_ids,
         private_ips,
         version: new.version,
+        data_gb: new.data_gb,
     });
     id
 }
@@ -317,6 +319,7 @@ fn checked(cfg: &Config, req: CreateCluster) -> Result<NewCluster, ApiErr> {
         duration: 0.0,
         failure: None,
         list_lag: 0.0,
+        data_gb: None,
     })
 }
 
@@ -341,7 +344,10 @@ pub async fn create(
         u64::from(new.number_of_node),
         shared.config.node_quota,
     )?;
-    new.duration = inner.world.duration(CREATE_SECS.0, CREATE_SECS.1);
+    let u = inner.world.uniform();
+    new.duration = durations::create(u, new.number_of_node);
+    let u = inner.world.uniform();
+    new.data_gb = Some(durations::new_cluster_data_gb(u, new.number_of_node));
     new.failure = actions
         .creation_fails()
         .then(|| FailureKind::Create.reasons());
@@ -377,7 +383,7 @@ pub async fn delete(
     let fails = actions.is_some_and(|Extension(a)| a.task_fails);
     let mut inner = shared.world();
     let now = inner.clock.now();
-    let duration = inner.world.duration(DELETE_SECS.0, DELETE_SECS.1);
+    let duration = durations::delete(inner.world.uniform());
     let cluster = find(&mut inner, params.get("cluster_id"))?;
     if cluster.deleting.is_none() {
         if let Some(task) = cluster.task.as_ref().filter(|t| !t.op.done(now)) {
@@ -436,11 +442,14 @@ pub async fn restart(
     DwsJson(_body): DwsJson<RestartRequest>,
 ) -> ApiResult {
     let mut inner = shared.world();
+    let id = params.get("cluster_id");
+    find(&mut inner, id)?;
+    let secs = durations::restart(inner.world.uniform());
     start_task(
         &mut inner,
-        params.get("cluster_id"),
+        id,
         TaskKind::Rebooting,
-        RESTART_SECS,
+        (secs, secs),
         task_fails(actions),
     )?;
     shared.commit(&inner)?;

@@ -37,6 +37,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/clock/advance", post(advance))
         .route("/_sim/clock/skew", post(skew))
         .route("/_sim/ids", post(preset_ids))
+        .route("/_sim/background", get(background).post(set_background))
         .route(
             "/_sim/clusters/{cluster_id}/condition",
             post(set_cluster_condition).delete(clear_cluster_condition),
@@ -45,6 +46,49 @@ pub fn router() -> Router<Arc<Shared>> {
             "/_sim/snapshots/{snapshot_id}/condition",
             post(set_snapshot_condition).delete(clear_snapshot_condition),
         )
+}
+
+/// `POST /_sim/background` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackgroundRequest {
+    automated_snapshots: AutomatedSnapshots,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutomatedSnapshots {
+    every_seconds: f64,
+}
+
+fn background_body(world: &World) -> serde_json::Value {
+    json!({"automated_snapshots": {
+        "every_seconds": world.background.every_seconds,
+        "next_fire": world.background.next_fire(),
+    }})
+}
+
+async fn background(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let inner = shared.world();
+    reply::ok(&background_body(&inner.world))
+}
+
+/// Every cluster takes an automated snapshot every N simulated seconds from now (0: off).
+async fn set_background(
+    State(shared): State<Arc<Shared>>,
+    DwsJson(req): DwsJson<BackgroundRequest>,
+) -> ApiResult {
+    let every = req.automated_snapshots.every_seconds;
+    if !(every.is_finite() && (every == 0.0 || every >= 1.0)) {
+        return Err(ApiErr::bad_param(
+            "automated_snapshots.every_seconds must be 0 (off) or at least 1",
+        ));
+    }
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    inner.world.background = super::background::Background::every(every, now);
+    shared.commit(&inner)?;
+    reply::ok(&background_body(&inner.world))
 }
 
 /// Sets what a cluster shows (`{"status", "sub_status", "task_status", "failed_reasons"}`,
@@ -254,6 +298,7 @@ fn seed_cluster(
         duration: 0.0,
         failure: None,
         list_lag: 0.0,
+        data_gb: Some(10.0),
     }
 }
 

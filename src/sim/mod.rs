@@ -12,15 +12,18 @@ use std::path::PathBuf;
 
 use crate::secret::Secret;
 
+pub mod background;
 pub mod catalog;
 pub mod clock;
 pub mod clusters;
 pub mod conditions;
 pub mod counters;
+pub mod durations;
 pub mod faults;
 pub mod hooks;
 pub mod iam;
 pub mod persist;
+pub mod policy;
 pub mod profile;
 pub mod reply;
 pub mod server;

@@ -222,6 +222,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route(&format!("{CLUSTER}/tags"), get(clusters::list_tags))
         .route(
+            "/v2/{project_id}/clusters/{cluster_id}/snapshot-policies",
+            get(super::policy::get),
+        )
+        .route(
             &format!("{CLUSTER}/tags/batch-create"),
             post(clusters::create_tags),
         )

@@ -13,12 +13,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Extension;
-use rand::Rng;
 
 use super::catalog;
 use super::clock::format_zulu;
 use super::clusters::{self, busy, NewCluster};
 use super::conditions::FailureKind;
+use super::durations;
 use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
@@ -29,11 +29,6 @@ use crate::api::wire::{
     ClusterIdResponse, CreateSnapshotRequest, IdOnly, Restore, RestoreRequest,
     SnapshotDetailResponse, SnapshotIdResponse, SnapshotList,
 };
-
-/// Virtual snapshot durations: "a few minutes".
-pub const SNAPSHOT_SECS: (f64, f64) = (120.0, 300.0);
-/// Restores take 1.5–2× the snapshot's duration (OTC-UMN), and at least this long.
-pub const MIN_RESTORE_SECS: f64 = 420.0;
 
 /// Looks a snapshot up; `delete` picks the not-found answer of the DELETE call.
 fn find<'a>(inner: &'a Inner, id: &str, delete: bool) -> Result<&'a SnapshotRec, ApiErr> {
@@ -106,11 +101,10 @@ pub async fn create(
         ));
     }
     let source = source_of(cluster);
-    let disk = catalog::flavor(&cluster.node_type).map_or(100, |f| f.disk_gb);
-    let nodes = u64::from(cluster.number_of_node);
+    let size = cluster.data_gb();
+    let nodes = cluster.number_of_node;
     let id = inner.world.new_snapshot_id();
-    let duration = inner.world.duration(SNAPSHOT_SECS.0, SNAPSHOT_SECS.1);
-    let size = (inner.world.rng().gen_range(0.02..0.3) * (disk * nodes) as f64).round();
+    let duration = durations::snapshot(inner.world.uniform(), size, nodes);
     let op = Op {
         start: now,
         duration,
@@ -243,6 +237,7 @@ fn checked(cfg: &Config, req: Restore, snapshot: &SnapshotRec) -> Result<NewClus
         duration: 0.0,
         failure: None,
         list_lag: 0.0,
+        data_gb: Some(snapshot.size),
     })
 }
 
@@ -273,8 +268,7 @@ pub async fn restore(
         u64::from(new.number_of_node),
         shared.config.node_quota,
     )?;
-    let factor = inner.world.rng().gen_range(1.5..=2.0);
-    new.duration = (snapshot.op.duration * factor).max(MIN_RESTORE_SECS);
+    new.duration = durations::restore(inner.world.uniform(), snapshot.size, new.number_of_node);
     new.failure = actions
         .creation_fails()
         .then(|| FailureKind::Restore.reasons());

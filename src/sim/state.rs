@@ -12,6 +12,7 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::background::{self, Background};
 use super::clock::{format_local, format_zulu, Clock};
 use super::conditions::{Condition, Failure, FailureKind, SnapshotCondition};
 use crate::api::sign::sha256_hex;
@@ -164,6 +165,10 @@ pub struct ClusterRec {
     pub node_ids: Vec<String>,
     pub private_ips: Vec<String>,
     pub version: String,
+    /// GB of data the cluster holds (drives snapshot, restore and redistribution times);
+    /// state files from before it read as a tenth of the capacity.
+    #[serde(default)]
+    pub data_gb: Option<f64>,
 }
 
 /// What a restore needs from the cluster a snapshot was taken of (which may be gone by then).
@@ -223,6 +228,9 @@ pub struct State {
     /// profile answers them differently from ids that never existed.
     #[serde(default)]
     pub deleted_cluster_ids: VecDeque<String>,
+    /// The automated-snapshot schedule (`POST /_sim/background`).
+    #[serde(default)]
+    pub background: Background,
 }
 
 /// How many deleted cluster ids the state remembers.
@@ -239,6 +247,7 @@ impl State {
             next_cluster_ids: VecDeque::new(),
             next_snapshot_ids: VecDeque::new(),
             deleted_cluster_ids: VecDeque::new(),
+            background: Background::default(),
         }
     }
 
@@ -271,6 +280,11 @@ impl State {
             Some(id) => id,
             None => self.new_uuid(),
         }
+    }
+
+    /// A draw uniform in `[0, 1]` (the random part of a duration).
+    pub fn uniform(&mut self) -> f64 {
+        self.rng().gen_range(0.0..=1.0)
     }
 
     /// A duration in virtual seconds, uniform in `[lo, hi]`.
@@ -319,9 +333,24 @@ impl State {
             .sum()
     }
 
-    /// Applies the effects of every operation that has finished by `now`.
+    /// Applies the effects of every operation that has finished by now, and starts the
+    /// automated snapshots due meanwhile, each at its instant ([`background`]).
     pub fn settle(&mut self, clock: &Clock) {
         let now = clock.now();
+        while let Some(t) = self.background.due(now) {
+            self.settle_at(t, clock);
+            background::fire(self, t, clock);
+            self.background.last_fire = t;
+            self.background.fired += 1;
+        }
+        self.settle_at(now, clock);
+        if self.background.fired > 0 {
+            background::expire(self, now);
+        }
+    }
+
+    /// Applies the effects of every operation that has finished by virtual time `now`.
+    fn settle_at(&mut self, now: f64, clock: &Clock) {
         for cluster in &mut self.clusters {
             let Some(task) = &cluster.task else { continue };
             if !task.op.done(now) {
@@ -409,6 +438,14 @@ pub enum Phase<'a> {
 }
 
 impl ClusterRec {
+    /// GB of data held: the drawn figure, or a tenth of the capacity.
+    pub fn data_gb(&self) -> f64 {
+        self.data_gb.unwrap_or_else(|| {
+            let disk = super::catalog::flavor(&self.node_type).map_or(100, |f| f.disk_gb);
+            (disk * u64::from(self.number_of_node)) as f64 / 10.0
+        })
+    }
+
     pub fn phase(&self, now: f64) -> Phase<'_> {
         if !self.creation.done(now) {
             Phase::Creating

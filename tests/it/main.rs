@@ -23,6 +23,7 @@ mod hostile_cli;
 mod plan_cli;
 mod readme;
 mod sim_auth;
+mod sim_background;
 mod sim_cli;
 mod sim_faults;
 mod sim_flow;

@@ -285,8 +285,9 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     assert_eq!(restoring["node_type"], "dws.d1.xlarge");
     assert_eq!(restoring["number_of_node"], 3);
     assert_eq!(restoring["user_name"], "dbadmin");
-    // The page checks the restore's progress before going on.
-    sim.advance(11.0 * 60.0).await;
+    // The page checks the restore's progress before going on. A restore takes at least as
+    // long as a create of its size (at most 15 min for 3 nodes) plus the data transfer.
+    sim.advance(18.0 * 60.0).await;
     let (_, _, body) = send(http, Method::GET, restored_url, UTF8, token, None).await;
     assert_idle_available(&body["cluster"]);
 
