@@ -141,6 +141,23 @@ pub fn node_types_v2(azs: &[String]) -> Vec<NodeType> {
         .collect()
 }
 
+/// The v2 fields of a node type beyond the v1.0 ones, in the shape of
+/// `cluster_management/querying_flavor_information.rst`'s example: `datastores` (version, CN
+/// range, role), `volume` (the node's disk) and `elastic_volume_specs`.
+pub fn v2_extras(f: &Flavor) -> serde_json::Map<String, serde_json::Value> {
+    let value = serde_json::json!({
+        "datastores": [{"version": "8.1.3.310", "attachments": {"min_cn": 2, "max_cn": 20},
+                        "role": "STABLE"}],
+        "volume": {"type": f.disk_type, "size": f.disk_gb},
+        "elastic_volume_specs": [{"type": f.disk_type, "step": 100, "min_size": 100,
+                                  "max_size": 32000}],
+    });
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
 /// `GET /v1.0/{project_id}/quotas`: nodes (`instances`), cores and memory.
 pub fn quotas(nodes: u64, cores: u64, ram_gb: u64, node_quota: u32) -> QuotasResponse {
     let quota = u64::from(node_quota);

@@ -99,7 +99,16 @@ pub async fn node_types_v1() -> ApiResult {
 pub async fn node_types_v2(State(shared): State<Arc<Shared>>) -> ApiResult {
     let node_types = catalog::node_types_v2(&shared.config.networks.availability_zones);
     let count = Some(node_types.len() as u64);
-    reply::ok(&NodeTypesResponse { node_types, count })
+    let mut body = serde_json::to_value(NodeTypesResponse { node_types, count })
+        .map_err(|err| ApiErr::bad_param(format!("cannot render node types: {err}")))?;
+    if let Some(list) = body.get_mut("node_types").and_then(Value::as_array_mut) {
+        for (node_type, flavor) in list.iter_mut().zip(catalog::FLAVORS) {
+            if let Value::Object(map) = node_type {
+                map.extend(catalog::v2_extras(flavor));
+            }
+        }
+    }
+    reply::ok(&body)
 }
 
 pub async fn quotas(State(shared): State<Arc<Shared>>) -> ApiResult {

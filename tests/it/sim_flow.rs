@@ -596,6 +596,13 @@ async fn node_types_v2_and_quotas_have_the_documented_shapes() {
     assert!(first["vcpus"].is_u64() && first["ram"].is_u64());
     assert_eq!(first["datastore_type"], "dws");
     assert_eq!(first["available_zones"][0]["status"], "normal");
+    // The fields of cluster_management/querying_flavor_information.rst's example.
+    for node_type in body["node_types"].as_array().expect("list") {
+        assert_eq!(node_type["datastores"][0]["attachments"]["min_cn"], 2);
+        assert!(node_type["volume"]["size"].is_u64(), "{node_type}");
+        assert!(node_type["volume"]["type"].is_string());
+        assert_eq!(node_type["elastic_volume_specs"][0]["step"], 100);
+    }
     sim.create("quota-user").await;
     let (status, body) = sim.get("quotas").await;
     assert_eq!(status, 200);
