@@ -23,9 +23,10 @@ fn stderr(out: &Output) -> String {
 }
 
 /// `--sim[` as clap writes an option whose value is optional.
-const CLOUD_FLAGS: [&str; 6] = [
+const CLOUD_FLAGS: [&str; 7] = [
     "--sim[",
     "--sim-time-scale",
+    "--sim-profile",
     "--endpoint",
     "--region",
     "--ca-file",
