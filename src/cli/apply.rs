@@ -96,7 +96,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         confirm(&plan)?;
     }
     let interrupt = interrupt.unwrap_or_else(|| exec::interrupt::listen(print_status));
-    let events = progress(args.json);
+    let events = progress(args.json, connection.time_scale);
     let options = Options {
         parallelism: args.parallelism as usize,
         fail_fast: args.fail_fast,
@@ -277,13 +277,13 @@ fn prompt(steps: usize) -> String {
     format!("Apply {what}? Only 'yes' is accepted:")
 }
 
-fn progress(json: bool) -> Arc<dyn Events> {
+fn progress(json: bool, time_scale: f64) -> Arc<dyn Events> {
     if json {
         Arc::new(JsonLines::new(Box::new(print_data)))
     } else if std::io::stderr().is_terminal() {
         Arc::new(Bars::new())
     } else {
-        Arc::new(Lines::new(Box::new(print_status)))
+        Arc::new(Lines::new(Box::new(print_status)).in_cloud_time(time_scale))
     }
 }
 

@@ -76,6 +76,9 @@ impl Events for JsonLines {
 pub struct Lines {
     sink: Sink,
     heartbeat: Duration,
+    /// Cloud seconds per real second: the heartbeat's elapsed time is shown in the cloud's
+    /// time, like the steps' durations (a simulator runs faster than the wall clock).
+    time_scale: f64,
     steps: Mutex<HashMap<StepId, LineState>>,
 }
 
@@ -95,8 +98,23 @@ impl Lines {
         Self {
             sink,
             heartbeat,
+            time_scale: 1.0,
             steps: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// These lines with elapsed times in the time of a cloud running `time_scale` times faster
+    /// than the wall clock (ignored unless finite and positive).
+    pub fn in_cloud_time(mut self, time_scale: f64) -> Self {
+        if time_scale.is_finite() && time_scale > 0.0 {
+            self.time_scale = time_scale;
+        }
+        self
+    }
+
+    fn cloud_elapsed(&self, since: Instant) -> Duration {
+        let secs = since.elapsed().as_secs_f64() * self.time_scale;
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
     }
 
     /// One line; the step id and the text can hold names, statuses and reasons from the
@@ -171,7 +189,7 @@ impl Events for Lines {
                     } else {
                         format!(
                             "still waiting: {text} ({})",
-                            elapsed(state.started.elapsed())
+                            elapsed(self.cloud_elapsed(state.started))
                         )
                     };
                     self.print(step, &text);
@@ -376,6 +394,31 @@ mod tests {
             lines[2].ends_with("cluster.a.create: still waiting: CREATING 20% (0s)"),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn the_heartbeat_counts_the_clouds_time_not_the_wall_clock() {
+        let (sink, lines) = capture();
+        let out = Lines::with_heartbeat(sink, Duration::ZERO).in_cloud_time(10_000.0);
+        out.emit(&Event::StepStarted {
+            step: StepId("cluster.a.create".into()),
+            action: "create_cluster",
+            target: "a".into(),
+        });
+        out.emit(&progress("CREATING", 10));
+        // 30 ms of wall clock is at least 300 s of a cloud running 10,000 times faster.
+        std::thread::sleep(Duration::from_millis(30));
+        out.emit(&progress("CREATING", 20));
+        let lines = lines.lock().expect("lines").clone();
+        let shown = lines[2]
+            .rsplit_once('(')
+            .and_then(|(_, rest)| rest.strip_suffix(')'))
+            .unwrap_or_default();
+        let minutes: u64 = shown
+            .split_once('m')
+            .and_then(|(m, _)| m.parse().ok())
+            .unwrap_or(0);
+        assert!(minutes >= 5, "{lines:?}");
     }
 
     #[test]
