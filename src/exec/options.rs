@@ -110,7 +110,7 @@ impl Options {
 
     /// Converts a cloud-time duration to real time.
     pub fn real(&self, cloud: Duration) -> Duration {
-        Duration::from_secs_f64(cloud.as_secs_f64() / self.scale())
+        saturating_secs(cloud.as_secs_f64() / self.scale())
     }
 
     /// Converts a real duration to cloud seconds (what reports show: a step's duration in
@@ -121,13 +121,14 @@ impl Options {
 
     /// Converts a real-time duration to cloud time (the inverse of [`Options::real`]).
     pub fn cloud(&self, real: Duration) -> Duration {
-        let scale = if self.time_scale.is_finite() && self.time_scale > 0.0 {
-            self.time_scale
-        } else {
-            1.0
-        };
-        Duration::from_secs_f64(real.as_secs_f64() * scale)
+        saturating_secs(self.cloud_secs(real))
     }
+}
+
+/// Seconds as a duration, the longest one for a value too large to hold (a tiny or huge time
+/// scale must not panic: `Duration::from_secs_f64` does on overflow).
+fn saturating_secs(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
