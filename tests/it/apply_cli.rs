@@ -1,36 +1,24 @@
-//! `dwsctl apply` as users run it: the real binary with the embedded simulator
-//! (`--sim=STATE`), in a fixed environment, from a temporary directory.
+//! `dwsctl apply` as users run it: the real binary through the CLI harness with the embedded
+//! simulator (`--sim=STATE`), from a temporary directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use super::apply::ABSENT_OVERLAY;
 use super::apply_support::{example, ADMIN_PASSWORD};
+use super::cli_support::{self, Run};
 
 /// Fast enough for tests; each stage still shows up in the progress lines.
 pub const SCALE: &str = "1500";
 
-/// A `dwsctl --sim=STATE` command with a fixed environment and no stdin.
-pub fn command(dir: &Path, scale: &str, args: &[&str]) -> Command {
-    let state = dir.join("sim-state.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.arg(format!("--sim={}", state.display()))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
+/// `dwsctl --sim=STATE ARGS` in `dir` with the admin password set.
+pub fn command(dir: &Path, scale: &str, args: &[&str]) -> cli_support::Dwsctl {
+    cli_support::dwsctl(args)
+        .embedded_sim(dir, scale)
         .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("DWSCTL_SIM_TIME_SCALE", scale)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .stdin(Stdio::null());
-    cmd
 }
 
-pub async fn dwsctl(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = command(dir, SCALE, args);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
-        .await
-        .expect("join")
+pub async fn dwsctl(dir: &Path, args: &[&str]) -> Run {
+    command(dir, SCALE, args).run().await
 }
 
 fn quickstart() -> String {
@@ -39,17 +27,6 @@ fn quickstart() -> String {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
 
 fn write(dir: &Path, name: &str, content: &str) -> String {
@@ -63,7 +40,7 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "--yes"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let stderr = text(&out.stderr);
     for stage in [
         "cluster.dws-demo.create: started",
@@ -75,11 +52,11 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
     }
     assert!(!stderr.contains(ADMIN_PASSWORD) && !text(&out.stdout).contains(ADMIN_PASSWORD));
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
 
     let absent = write(dir.path(), "absent.yaml", ABSENT_OVERLAY);
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "--yes"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("cluster.dws-demo.delete: done"), "{stderr}");
     let out = dwsctl(
@@ -87,9 +64,9 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
         &["plan", "-f", &q, "-f", &absent, "--detailed-exitcode"],
     )
     .await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "--yes"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     insta::assert_snapshot!("apply_with_nothing_to_do_stdout", text(&out.stdout));
 }
 
@@ -98,26 +75,25 @@ async fn without_yes_off_a_terminal_apply_refuses_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["apply", "-f", &q]).await;
-    assert_exit(&out, 1);
+    out.assert_exit(1);
     assert!(
         text(&out.stderr).contains("stdin is not a terminal"),
         "{}",
         text(&out.stderr)
     );
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 2);
+    out.assert_exit(2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_password_stops_apply_before_anything_is_sent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
-    let mut cmd = command(dir.path(), SCALE, &["apply", "-f", &q, "--yes"]);
-    cmd.env_remove("DWS_ADMIN_PASSWORD");
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
-        .await
-        .expect("join");
-    assert_exit(&out, 1);
+    let out = command(dir.path(), SCALE, &["apply", "-f", &q, "--yes"])
+        .env_remove("DWS_ADMIN_PASSWORD")
+        .run()
+        .await;
+    out.assert_exit(1);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("nothing was applied"), "{stderr}");
     // The report names the step and the variable (miette may wrap the line after them).
@@ -127,7 +103,7 @@ async fn an_unreadable_password_stops_apply_before_anything_is_sent() {
     );
     // Nothing reached the cloud: the plan still has all three creates.
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 2);
+    out.assert_exit(2);
     assert!(
         text(&out.stdout).contains("Plan: 3 to create"),
         "{}",
@@ -140,23 +116,23 @@ async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let absent = write(dir.path(), "absent.yaml", ABSENT_OVERLAY);
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "plan.json"]).await;
-    assert_exit(&out, 4);
+    out.assert_exit(4);
     assert!(
         text(&out.stderr).contains("another spec"),
         "{}",
         text(&out.stderr)
     );
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     // Applying the same saved plan again: every step finds its goal reached (as a second
     // pipeline running the same plan would), which is success, not a stale plan.
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     assert!(
         text(&out.stderr).contains("done (already in place)"),
         "{}",
@@ -171,14 +147,14 @@ async fn a_saved_plan_applies_without_any_spec_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let out = dwsctl(dir.path(), &["apply", "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("applying plan.json as saved"), "{stderr}");
     assert!(stderr.contains("Apply complete: 3 done"), "{stderr}");
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,7 +162,7 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "--yes", "--json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let events: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|line| serde_json::from_str(line).expect("every stdout line is JSON"))
@@ -206,7 +182,7 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
     let other_type = "version: 1\nclusters:\n  dws-demo:\n    node_type: dws.m3.2xlarge\n";
     let overlay = write(dir.path(), "bigger.yaml", other_type);
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &overlay, "--yes"]).await;
-    assert_exit(&out, 3);
+    out.assert_exit(3);
     assert!(
         text(&out.stderr).contains("blocked"),
         "{}",
@@ -221,21 +197,20 @@ async fn a_password_that_breaks_the_rule_blocks_apply_before_anything_is_sent() 
     let dir = tempfile::tempdir().expect("tempdir");
     let q = quickstart();
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--out", "plan.json"]).await;
-    assert_exit(&out, 0);
+    out.assert_exit(0);
     let short = "Sh0rt#Pw9";
     for args in [vec!["apply", "-f", &q, "--yes"], vec!["apply", "plan.json"]] {
-        let mut cmd = command(dir.path(), SCALE, &args);
-        cmd.env("DWS_ADMIN_PASSWORD", short);
-        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
-            .await
-            .expect("join");
-        assert_exit(&out, 3);
+        let out = command(dir.path(), SCALE, &args)
+            .env("DWS_ADMIN_PASSWORD", short)
+            .run()
+            .await;
+        out.assert_exit(3);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         assert!(all.contains("password_policy"), "{all}");
         assert!(!all.contains(short), "{all}");
     }
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
-    assert_exit(&out, 2);
+    out.assert_exit(2);
     assert!(
         text(&out.stdout).contains("Plan: 3 to create"),
         "{}",

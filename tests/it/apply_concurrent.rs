@@ -3,11 +3,10 @@
 //! succeed and the one that waited says whose work it found. Also two runs of one saved plan.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::apply_support::{world, World, ADMIN_PASSWORD};
-use dwsctl::sim;
+use super::cli_support::{self, Dwsctl, Run};
 
 /// Real-time patience per process: far above a normal run (seconds at this time scale).
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -30,49 +29,29 @@ clusters:
 }
 
 /// `dwsctl ARGS` against the simulator at `base` (it learns the time scale from it).
-fn dwsctl(dir: &Path, base: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("OS_AUTH_URL", format!("{base}/v3"))
-        .env("OS_USERNAME", sim::DEFAULT_USER)
-        .env("OS_PASSWORD", sim::DEFAULT_PASSWORD)
-        .env("OS_USER_DOMAIN_NAME", sim::DEFAULT_DOMAIN)
-        .env("OS_PROJECT_NAME", sim::DEFAULT_PROJECT_NAME)
-        .env("DWS_ENDPOINT", base)
+fn dwsctl(dir: &Path, base: &str, args: &[&str]) -> Dwsctl {
+    cli_support::dwsctl(args)
+        .password_auth(base)
         .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
+        .current_dir(dir)
 }
 
 /// Starts both commands at once and waits for both (killing one that outlives PATIENCE).
-async fn together(first: Command, second: Command) -> [Output; 2] {
+async fn together(first: Dwsctl, second: Dwsctl) -> [Run; 2] {
     tokio::task::spawn_blocking(move || {
-        let children = [first, second].map(|mut cmd| cmd.spawn().expect("spawn dwsctl"));
-        let since = Instant::now();
-        children.map(|mut child| {
-            while child.try_wait().expect("try_wait").is_none() && since.elapsed() < PATIENCE {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            child.wait_with_output().expect("output")
-        })
+        let children = [first, second].map(|cmd| cmd.spawn());
+        children.map(|child| child.wait_within(PATIENCE))
     })
     .await
     .expect("join")
 }
 
-async fn run(cmd: Command) -> Output {
-    let [out, _] = together(cmd, Command::new("true")).await;
-    out
+async fn run(cmd: Dwsctl) -> Run {
+    cmd.run().await
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn stderr(out: &Run) -> String {
+    out.stderr()
 }
 
 /// Calls since the last reset whose route ends with `suffix`.
@@ -108,7 +87,7 @@ async fn nodes(world: &World) -> u64 {
 }
 
 /// Both runs exit 0; one of them waited for the other and reports the work as in place.
-fn assert_both_succeed_and_one_reports_the_other(outs: &[Output; 2]) {
+fn assert_both_succeed_and_one_reports_the_other(outs: &[Run; 2]) {
     for out in outs {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
     }

@@ -3,7 +3,6 @@
 //! cluster or snapshot exists twice.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
@@ -17,15 +16,6 @@ use dwsctl::sim::{self, Config};
 /// Slow enough that a kill lands in every stage of the quickstart (about 3 s of wall time).
 const SCALE: &str = "600";
 const SEEDS: u64 = 6;
-
-/// Sends SIGINT through kill(1): the crate forbids unsafe code, so no libc call.
-pub fn interrupt(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-}
 
 /// Waits (without a time limit: a slow machine only makes the test slower) until process
 /// `pid` has a SIGINT handler, as Linux shows in `SigCgt`, or has exited; elsewhere, returns
@@ -82,19 +72,17 @@ async fn one_seed(seed: u64) -> Result<String, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let q = example("quickstart.yaml").display().to_string();
     let delay = Duration::from_millis(ChaCha8Rng::seed_from_u64(seed).gen_range(100..3500));
-    let mut cmd = command(dir.path(), SCALE, &["apply", "-f", &q, "--yes"]);
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    let cmd = command(dir.path(), SCALE, &["apply", "-f", &q, "--yes"]);
     let (code, exit_after) = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("spawn dwsctl");
+        let child = cmd.spawn();
         // The delay counts from when the process handles SIGINT: before that, on a loaded
         // machine, the signal's default action would kill a process still starting up.
         wait_until_it_catches_sigint(child.id());
         std::thread::sleep(delay);
         let sent = Instant::now();
-        interrupt(child.id());
-        let status = child.wait().expect("wait");
-        (status.code(), sent.elapsed())
+        child.signal("-INT");
+        let run = child.wait();
+        (run.code(), sent.elapsed())
     })
     .await
     .map_err(|e| e.to_string())?;

@@ -2,17 +2,15 @@
 //! `--sim`), so that the test can make one call hang or crawl: Ctrl-C while the first call
 //! hangs, and Ctrl-C or SIGKILL while the tag call that follows a restore is slow.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
-use super::apply_interrupt::{interrupt, wait_until_it_catches_sigint};
+use super::apply_interrupt::wait_until_it_catches_sigint;
 use super::apply_support::{example, world, World, ADMIN_PASSWORD};
+use super::cli_support::{self, Dwsctl};
 use dwsctl::plan::{OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
-use dwsctl::sim;
 
 /// How long a test waits for the interrupted process before it kills it and fails: far
 /// above the 2 s the README promises (a loaded machine is slow), far below the 20 s and
@@ -20,49 +18,25 @@ use dwsctl::sim;
 const PATIENCE: Duration = Duration::from_secs(12);
 
 /// `dwsctl apply -f quickstart --yes` against `base` (IAM and DWS on one address).
-fn remote_apply(dir: &Path, base: &str) -> Command {
-    let quickstart = example("quickstart.yaml").display().to_string();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.args(["apply", "-f", &quickstart, "--yes"])
-        .current_dir(dir)
-        .env_clear()
-        .env("OS_AUTH_URL", format!("{base}/v3"))
-        .env("OS_USERNAME", sim::DEFAULT_USER)
-        .env("OS_PASSWORD", sim::DEFAULT_PASSWORD)
-        .env("OS_USER_DOMAIN_NAME", sim::DEFAULT_DOMAIN)
-        .env("OS_PROJECT_NAME", sim::DEFAULT_PROJECT_NAME)
-        .env("DWS_ENDPOINT", base)
+fn remote_apply(dir: &Path, base: &str) -> Dwsctl {
+    let quickstart = example("quickstart.yaml");
+    cli_support::dwsctl(["apply", "-f"])
+        .arg(quickstart)
+        .arg("--yes")
+        .password_auth(base)
         .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    cmd
-}
-
-/// Waits for `child` at most [`PATIENCE`]; kills it if it is still running then.
-fn wait_patiently(child: &mut Child) -> (Option<i32>, Duration) {
-    let since = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return (status.code(), since.elapsed());
-        }
-        if since.elapsed() > PATIENCE {
-            let _ = child.kill();
-            let _ = child.wait();
-            return (None, since.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        .current_dir(dir)
 }
 
 /// Ctrl-C 300 ms after the process started handling it: the first call is then in flight.
-fn interrupt_early(mut cmd: Command) -> (Option<i32>, Duration) {
-    cmd.stderr(Stdio::null());
-    let mut child = cmd.spawn().expect("spawn dwsctl");
+/// Returns the exit code (`None` if it had to be killed) and how long it took to end.
+fn interrupt_early(cmd: Dwsctl) -> (Option<i32>, Duration) {
+    let child = cmd.spawn();
     wait_until_it_catches_sigint(child.id());
     std::thread::sleep(Duration::from_millis(300));
-    interrupt(child.id());
-    wait_patiently(&mut child)
+    child.signal("-INT");
+    let run = child.wait_within(PATIENCE);
+    (run.code(), run.took)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,26 +105,15 @@ async fn signal_after_restore(
     dir: &Path,
     signal: &'static str,
 ) -> (Option<i32>, Duration) {
-    let mut cmd = remote_apply(dir, &world.base);
-    cmd.stderr(Stdio::piped());
+    let cmd = remote_apply(dir, &world.base);
     tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("spawn dwsctl");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let started = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|line| line.contains("cluster.dws-restore.restore: started"));
+        let mut child = cmd.spawn();
+        let started = child.wait_for_line("cluster.dws-restore.restore: started");
         assert!(started, "the restore never started");
-        // Keep draining stderr so that the process never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
         std::thread::sleep(Duration::from_millis(300));
-        let status = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-        wait_patiently(&mut child)
+        child.signal(signal);
+        let run = child.wait_within(PATIENCE);
+        (run.code(), run.took)
     })
     .await
     .expect("join")
@@ -196,11 +159,8 @@ async fn sigkill_before_the_tag_call_ends_then_the_next_run_adopts_the_restore()
     );
     world.clear_faults().await;
     // The same spec, unchanged: the next run recognises the restore and tags it.
-    let mut rerun = remote_apply(dir.path(), &world.base);
-    let out = tokio::task::spawn_blocking(move || rerun.output().expect("run dwsctl"))
-        .await
-        .expect("join");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = remote_apply(dir.path(), &world.base).run().await;
+    let stderr = out.stderr();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(restored_is_owned(&world).await, "{stderr}");
     let live = world.client.observe().await.expect("observe");

@@ -1,25 +1,18 @@
 //! The command line itself: which options each command's help lists, what it refuses, and
-//! the exit codes of command-line mistakes. The real binary, fixed width, no colour.
+//! the exit codes of command-line mistakes. The real binary through the CLI harness.
 
-use std::process::{Command, Output};
+use super::cli_support::{self, Run};
 
-fn dwsctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_clear()
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dwsctl")
+fn dwsctl(args: &[&str]) -> Run {
+    cli_support::dwsctl(args).output()
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+fn stdout(out: &Run) -> String {
+    out.stdout()
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn stderr(out: &Run) -> String {
+    out.stderr()
 }
 
 /// `--sim[` as clap writes an option whose value is optional.

@@ -1,33 +1,14 @@
 //! Files named on the command line or in a spec that are not regular files, or too large:
 //! the real binary refuses them at once, naming the file, instead of hanging on a FIFO or
-//! reading `/dev/zero` until memory runs out. Each run is killed after a deadline, so a
-//! regression fails the test instead of hanging it.
+//! reading `/dev/zero` until memory runs out. The harness kills each run after its deadline,
+//! so a regression fails the test instead of hanging it.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use super::apply_cli::{command, SCALE};
 use super::apply_support::example;
-
-/// Far above the time any of these runs needs; only a hang reaches it.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-fn run_bounded(mut cmd: Command) -> Output {
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn dwsctl");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            panic!("dwsctl still running after {DEADLINE:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use super::cli_support::{self, Run};
 
 fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
@@ -35,7 +16,7 @@ fn mkfifo(path: &Path) {
 }
 
 /// Stderr with miette's line wrapping undone (wrapped lines joined by one space).
-fn stderr_of(out: &Output) -> String {
+fn stderr_of(out: &Run) -> String {
     String::from_utf8_lossy(&out.stderr)
         .lines()
         .map(|l| l.trim().trim_start_matches('│').trim())
@@ -75,7 +56,7 @@ fn a_password_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
         ),
     ] {
         let spec = spec_with_password_file(dir.path(), path);
-        let out = run_bounded(command(dir.path(), SCALE, &["apply", "-f", &spec, "--yes"]));
+        let out = command(dir.path(), SCALE, &["apply", "-f", &spec, "--yes"]).output();
         assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
         let stderr = stderr_of(&out);
         assert!(stderr.contains(&name_of(path)), "{stderr}");
@@ -89,7 +70,7 @@ fn a_password_file_over_the_limit_is_refused() {
     let big = dir.path().join("big-password");
     std::fs::write(&big, vec![b'x'; 1024 * 1024]).expect("write");
     let spec = spec_with_password_file(dir.path(), &big);
-    let out = run_bounded(command(dir.path(), SCALE, &["apply", "-f", &spec, "--yes"]));
+    let out = command(dir.path(), SCALE, &["apply", "-f", &spec, "--yes"]).output();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("larger than 64 KiB"),
@@ -109,17 +90,13 @@ fn a_ca_file_that_is_a_fifo_or_a_device_is_refused_at_once() {
         (Path::new("/dev/zero"), "character device"),
         (dir.path(), "directory"),
     ] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-        cmd.args(["plan", "-f", &spec, "--ca-file"])
+        let out = cli_support::dwsctl(["plan", "-f", &spec, "--ca-file"])
             .arg(path)
-            .env_clear()
             .env("DWS_ENDPOINT", "https://127.0.0.1:9")
             .env("OS_AUTH_TOKEN", "token-for-a-ca-test")
             .env("OS_PROJECT_ID", "p1")
             .env("DWS_ADMIN_PASSWORD", "Unused-Passw0rd!")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        let out = run_bounded(cmd);
+            .output();
         assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
         let stderr = stderr_of(&out);
         assert!(stderr.contains(&name_of(path)), "{stderr}");
@@ -134,11 +111,7 @@ fn a_plan_file_that_is_a_fifo_is_refused_at_once() {
     mkfifo(&fifo);
     let fifo_arg = fifo.display().to_string();
     let spec = example("quickstart.yaml").display().to_string();
-    let out = run_bounded(command(
-        dir.path(),
-        SCALE,
-        &["apply", "-f", &spec, &fifo_arg],
-    ));
+    let out = command(dir.path(), SCALE, &["apply", "-f", &spec, &fifo_arg]).output();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
     assert!(stderr.contains("named pipe (FIFO)"), "{stderr}");

@@ -2,11 +2,10 @@
 //! overrides in what it answers: `plan` prints them escaped (text and JSON alike, the JSON
 //! still decoding to what the server sent), and an error report holds none of them raw.
 
-use std::process::{Command, Output, Stdio};
-
 use serde_json::{json, Value};
 
 use super::apply_support::example;
+use super::cli_support::{dwsctl, Run};
 use super::fake_http::{FakeHttp, Reply, Request};
 
 const HOSTILE: &str = "\u{1b}[2J\u{1b}[H\nApply complete: 3 done, 0 failed.\u{9b}1m\u{202e}";
@@ -28,20 +27,15 @@ fn hostile_cluster() -> Value {
     })
 }
 
-async fn plan(base: &str, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.args(["plan", "-f"])
+async fn plan(base: &str, extra: &[&str]) -> Run {
+    dwsctl(["plan", "-f"])
         .arg(example("quickstart.yaml"))
         .args(extra)
-        .env_clear()
         .env("DWS_ENDPOINT", base)
         .env("OS_AUTH_TOKEN", "hostile-test-token-01")
         .env("OS_PROJECT_ID", "p1")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
+        .run()
         .await
-        .expect("join")
 }
 
 #[track_caller]

@@ -1,46 +1,26 @@
-//! `dwsctl plan` against the simulator: the real binary in a fixed environment (no colour,
-//! AK/SK credentials, the simulator on 127.0.0.1:0); stdout, stderr and exit code
-//! snapshotted; the simulator's request counters prove the command only reads.
+//! `dwsctl plan` against the simulator: the real binary through the CLI harness (AK/SK
+//! credentials, the simulator on 127.0.0.1:0); stdout, stderr and exit code snapshotted;
+//! the simulator's request counters prove the command only reads.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use dwsctl::sim;
 use serde_json::{json, Value};
 
+use crate::cli_support::{self, Run};
 use crate::sim_support::{self, Sim};
 
-/// Runs `dwsctl` with only the variables a CI job would set, from the repository root.
-async fn dwsctl(sim: &Sim, args: &[&str]) -> Output {
-    dwsctl_with(sim, args, true).await
+/// The admin password the quickstart reads; it must never be printed.
+const ADMIN_PASSWORD: &str = "Canary-Plan-Pw-7731!";
+
+/// `dwsctl ARGS` with AK/SK credentials for `sim` and the admin password set.
+fn plan_command(sim: &Sim, args: &[&str]) -> cli_support::Dwsctl {
+    cli_support::dwsctl(args)
+        .ak_sk(&sim.base)
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
 }
 
-async fn dwsctl_with(sim: &Sim, args: &[&str], no_color: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_clear()
-        .env("DWS_ENDPOINT", &sim.base)
-        .env("OS_ACCESS_KEY", sim::DEFAULT_ACCESS_KEY)
-        .env("OS_SECRET_KEY", sim::DEFAULT_SECRET_KEY)
-        .env("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID)
-        .env("DWS_ADMIN_PASSWORD", "Canary-Plan-Pw-7731!")
-        .env("COLUMNS", "100");
-    if no_color {
-        cmd.env("NO_COLOR", "1");
-    }
-    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
-        .await
-        .expect("join")
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+async fn dwsctl(sim: &Sim, args: &[&str]) -> Run {
+    plan_command(sim, args).run().await
 }
 
 /// The simulator's counters since the last reset, as `{"METHOD route": count}`.
@@ -71,8 +51,8 @@ async fn quickstart_plan_before_apply_creates_restores_and_only_reads() {
     let sim = sim_support::start().await;
     reset_counters(&sim).await;
     let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]).await;
-    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    insta::assert_snapshot!(show(&out));
+    out.assert_exit(2);
+    insta::assert_snapshot!(out.transcript());
     let counts = requests(&sim).await;
     assert!(
         counts
@@ -94,15 +74,14 @@ async fn quickstart_json_plan_before_apply_is_versioned_and_saved_identically() 
         &["plan", "-f", QUICKSTART, "--json", "--out", saved_arg],
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    out.assert_exit(0);
     let stdout = String::from_utf8(out.stdout.clone()).expect("utf-8");
     insta::assert_snapshot!(stdout);
     let file = std::fs::read_to_string(&saved).expect("saved plan");
     assert_eq!(file, stdout, "--out writes what --json prints");
     let plan = dwsctl::plan::load_plan_file(Path::new(&saved)).expect("apply can read it");
     assert_eq!(plan.format_version, dwsctl::plan::FORMAT_VERSION);
-    assert!(!stdout.contains("Canary-Plan-Pw-7731!"));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("Canary-Plan-Pw-7731!"));
+    out.assert_no_secrets();
 }
 
 #[tokio::test]
@@ -115,7 +94,7 @@ async fn a_cluster_dwsctl_did_not_create_blocks_the_plan_with_exit_code_3() {
     assert_eq!(status, 200, "{answer}");
     sim.advance(3600.0).await;
     let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]).await;
-    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    out.assert_exit(3);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("! blocked: unowned_cluster"), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("apply refuses this plan"));
@@ -134,7 +113,7 @@ async fn plan_over_a_thousand_clusters_makes_exactly_two_list_calls() {
     assert_eq!(status, 200, "{body}");
     reset_counters(&sim).await;
     let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--json"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    out.assert_exit(0);
     assert_only_the_two_lists(&requests(&sim).await);
     let plan: Value = serde_json::from_slice(&out.stdout).expect("json plan");
     let targets: Vec<&str> = plan["steps"]
@@ -158,7 +137,7 @@ async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
         &["plan", "-f", "no/such/spec.yaml", "--detailed-exitcode"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    out.assert_exit(1);
     assert!(out.stdout.is_empty());
     assert!(
         requests(&sim).await.is_empty(),
@@ -169,9 +148,15 @@ async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
 #[tokio::test]
 async fn colour_only_when_asked_and_never_under_no_color() {
     let sim = sim_support::start().await;
-    let plain = dwsctl_with(&sim, &["plan", "-f", QUICKSTART], false).await;
+    let plain = plan_command(&sim, &["plan", "-f", QUICKSTART])
+        .colour_allowed()
+        .run()
+        .await;
     assert!(!plain.stdout.contains(&0x1b), "colour without --color");
-    let asked = dwsctl_with(&sim, &["plan", "-f", QUICKSTART, "--color"], false).await;
+    let asked = plan_command(&sim, &["plan", "-f", QUICKSTART, "--color"])
+        .colour_allowed()
+        .run()
+        .await;
     let text = String::from_utf8_lossy(&asked.stdout);
     assert!(text.contains("\u{1b}[32m+\u{1b}[0m create"), "{text}");
     let refused = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--color"]).await;
@@ -180,22 +165,14 @@ async fn colour_only_when_asked_and_never_under_no_color() {
 }
 
 /// `dwsctl plan` with the admin password variable set to `password`, or unset.
-async fn plan_with_password(sim: &Sim, password: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    cmd.args(["plan", "-f", QUICKSTART, "--detailed-exitcode"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_clear()
-        .env("DWS_ENDPOINT", &sim.base)
-        .env("OS_ACCESS_KEY", sim::DEFAULT_ACCESS_KEY)
-        .env("OS_SECRET_KEY", sim::DEFAULT_SECRET_KEY)
-        .env("OS_PROJECT_ID", sim::DEFAULT_PROJECT_ID)
-        .env("NO_COLOR", "1");
-    if let Some(password) = password {
-        cmd.env("DWS_ADMIN_PASSWORD", password);
+async fn plan_with_password(sim: &Sim, password: Option<&str>) -> Run {
+    let cmd = plan_command(sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]);
+    match password {
+        Some(password) => cmd.env("DWS_ADMIN_PASSWORD", password),
+        None => cmd.env_remove("DWS_ADMIN_PASSWORD"),
     }
-    tokio::task::spawn_blocking(move || cmd.output().expect("run dwsctl"))
-        .await
-        .expect("join")
+    .run()
+    .await
 }
 
 /// A pull request's plan shows what would make the merge's apply fail: an unset secret is
@@ -205,7 +182,7 @@ async fn plan_with_password(sim: &Sim, password: Option<&str>) -> Output {
 async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse() {
     let sim = sim_support::start().await;
     let out = plan_with_password(&sim, None).await;
-    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    out.assert_exit(2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
@@ -216,11 +193,11 @@ async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse()
 
     let short = "Sh0rt#Pw9";
     let out = plan_with_password(&sim, Some(short)).await;
-    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    out.assert_exit(3);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("blocked: password_policy") && stdout.contains("9 characters"),
         "{stdout}"
     );
-    assert!(!show(&out).contains(short), "{}", show(&out));
+    out.assert_no_secrets();
 }

@@ -1,42 +1,19 @@
 //! `dwsctl sim serve` as a user runs it: it prints its URL and the default credentials, serves
 //! the getting-started token call, persists to `--state`, and stops cleanly on Ctrl-C.
 
-use std::io::{BufRead, BufReader, Lines};
-use std::process::{ChildStderr, Command, Output, Stdio};
-
 use serde_json::json;
 
+use crate::cli_support::dwsctl;
 use crate::sim_support::auth_body;
 
 #[tokio::test]
 async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("served.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--time-scale",
-            "60",
-            "--state",
-        ])
+    let served = dwsctl(["--time-scale", "60", "--state"])
         .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dwsctl");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().expect("a line").expect("utf-8");
-    let base = first
-        .rsplit(' ')
-        .next()
-        .filter(|url| url.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_owned();
-    let banner = read_banner(&mut lines).join("\n");
+        .serve();
+    let banner = served.banner.join("\n");
     assert!(
         banner.contains(dwsctl::sim::DEFAULT_USER)
             && banner.contains(dwsctl::sim::DEFAULT_PROJECT_ID),
@@ -45,7 +22,7 @@ async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
     assert!(banner.contains("Ctrl-C"), "{banner}");
 
     let resp = reqwest::Client::new()
-        .post(format!("{base}/v3/auth/tokens"))
+        .post(format!("{}/v3/auth/tokens", served.base))
         .json(&auth_body(
             dwsctl::sim::DEFAULT_PASSWORD,
             json!({"project": {"name": "eu-de"}}),
@@ -56,37 +33,10 @@ async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
     assert_eq!(resp.status(), 201);
     assert!(state.exists(), "the state file is written at start");
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(interrupted.success());
-    let status = child.wait().expect("exit");
-    assert_eq!(status.code(), Some(0));
-}
-
-/// The banner's lines after the first, up to and including "Press Ctrl-C to stop.".
-fn read_banner(lines: &mut Lines<BufReader<ChildStderr>>) -> Vec<String> {
-    let mut banner = Vec::new();
-    for line in lines.by_ref().take(30) {
-        let line = line.expect("utf-8");
-        let last = line.contains("Ctrl-C");
-        banner.push(line);
-        if last {
-            break;
-        }
-    }
-    banner
-}
-
-/// `  export NAME='VALUE'` lines of the banner, as a shell would read them.
-fn exports(banner: &[String]) -> Vec<(String, String)> {
-    banner
-        .iter()
-        .filter_map(|line| line.trim().strip_prefix("export "))
-        .filter_map(|assignment| assignment.split_once('='))
-        .map(|(name, value)| (name.to_owned(), value.trim_matches('\'').to_owned()))
-        .collect()
+    let stopped = tokio::task::spawn_blocking(move || served.stop())
+        .await
+        .expect("join");
+    stopped.assert_exit(0);
 }
 
 /// A newcomer's recipe: start `sim serve`, paste its export block, run apply. The client
@@ -95,46 +45,23 @@ fn exports(banner: &[String]) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_against_sim_serve_with_its_export_block_reports_simulated_time() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--time-scale",
-            "300",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dwsctl sim serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let _url = lines.next().expect("a line").expect("utf-8");
-    let vars = exports(&read_banner(&mut lines));
+    let served = dwsctl(["--time-scale", "300"]).serve();
+    let vars = served.exports();
     let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
     for needed in ["OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "DWS_ENDPOINT"] {
         assert!(names.contains(&needed), "{needed} missing from {names:?}");
     }
     let spec = dir.path().join("one.yaml");
     std::fs::write(&spec, ONE_CLUSTER).expect("write spec");
-    let mut apply = Command::new(env!("CARGO_BIN_EXE_dwsctl"));
-    apply
-        .args(["apply", "--yes", "-f"])
+    let out = dwsctl(["apply", "--yes", "-f"])
         .arg(&spec)
-        .env_clear()
         .envs(vars)
         .env("DWS_ADMIN_PASSWORD", "Served-Sim-Pw#2026")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    let out: Output = tokio::task::spawn_blocking(move || apply.output().expect("run apply"))
-        .await
-        .expect("join");
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+        .run()
+        .await;
+    drop(served);
+    let stderr = out.stderr();
+    out.assert_exit(0);
     let done = stderr
         .lines()
         .find(|l| l.contains("cluster.served-demo.create: done in"))
@@ -162,41 +89,25 @@ clusters:
 
 #[tokio::test]
 async fn sim_serve_profile_huawei_answers_as_huawei_and_an_unknown_profile_is_refused() {
-    let refused = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--profile",
-            "aws",
-        ])
-        .output()
-        .expect("run dwsctl");
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let refused = dwsctl([
+        "sim",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--profile",
+        "aws",
+    ])
+    .run()
+    .await;
+    assert!(!refused.status.success(), "{}", refused.text());
+    let stderr = refused.stderr();
     assert!(
         stderr.contains("otc") && stderr.contains("huawei"),
         "{stderr}"
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--profile",
-            "huawei",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dwsctl");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().expect("a line").expect("utf-8");
-    let base = first.rsplit(' ').next().unwrap_or_default().to_owned();
+    let served = dwsctl(["--profile", "huawei"]).serve();
+    let base = served.base.clone();
     let http = reqwest::Client::new();
     let token = crate::sim_support::token(&http, &base).await;
     let resp = http
@@ -209,10 +120,8 @@ async fn sim_serve_profile_huawei_answers_as_huawei_and_an_unknown_profile_is_re
         .await
         .expect("detail call");
     assert_eq!(resp.status(), 403, "Huawei's answer for an unknown cluster");
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(interrupted.success());
-    assert_eq!(child.wait().expect("exit").code(), Some(0));
+    let stopped = tokio::task::spawn_blocking(move || served.stop())
+        .await
+        .expect("join");
+    stopped.assert_exit(0);
 }

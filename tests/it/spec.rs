@@ -1,9 +1,9 @@
 //! The spec: every example and valid spec loads; `dwsctl validate` and `dwsctl schema` run.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use dwsctl::spec::{self, Origin, Presence};
+use std::path::{Path, PathBuf};
+
+use super::cli_support::{self, Run};
 
 fn env(name: &str) -> Option<String> {
     match name {
@@ -104,13 +104,8 @@ fn the_digest_depends_on_the_spec_not_on_secret_values() {
     assert_eq!(a.digest, b.digest);
 }
 
-fn dwsctl(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("DWS_ADMIN_PASSWORD")
-        .output()
-        .expect("run dwsctl")
+fn dwsctl(args: &[&str]) -> Run {
+    cli_support::dwsctl(args).output()
 }
 
 #[test]
@@ -145,7 +140,7 @@ fn validate_command_fails_with_exit_1_and_a_located_report() {
 fn schema_command_prints_the_generated_schema() {
     let out = dwsctl(&["schema"]);
     assert_eq!(out.status.code(), Some(0));
-    let printed = String::from_utf8(out.stdout).expect("utf8");
+    let printed = out.stdout();
     assert_eq!(printed, dwsctl::spec::raw::json_schema());
 }
 
@@ -163,12 +158,9 @@ fn checked_in_schema_matches_the_rust_types() {
 fn validate_reads_dwsctl_yaml_from_the_working_directory_by_default() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy("examples/quickstart.yaml", dir.path().join("dwsctl.yaml")).expect("copy");
-    let out = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .arg("validate")
+    let out = cli_support::dwsctl(["validate"])
         .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dwsctl");
+        .output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -176,12 +168,9 @@ fn validate_reads_dwsctl_yaml_from_the_working_directory_by_default() {
         String::from_utf8_lossy(&out.stderr)
     );
     let empty = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .arg("validate")
+    let out = cli_support::dwsctl(["validate"])
         .current_dir(empty.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dwsctl");
+        .output();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot read `dwsctl.yaml`"), "{stderr}");

@@ -136,12 +136,9 @@ fn the_cli_exits_1_on_hostile_input() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path: PathBuf = dir.path().join("bomb.yaml");
     std::fs::write(&path, "a: &a [x]\nb: [*a, *a]\n").expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dwsctl"))
-        .args(["validate", "-f"])
+    let out = super::cli_support::dwsctl(["validate", "-f"])
         .arg(&path)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
+        .output();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("yaml_alias"), "{stderr}");
