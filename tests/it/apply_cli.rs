@@ -50,7 +50,7 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
     ] {
         assert!(stderr.contains(stage), "{stage:?} missing from:\n{stderr}");
     }
-    assert!(!stderr.contains(ADMIN_PASSWORD) && !text(&out.stdout).contains(ADMIN_PASSWORD));
+    insta::assert_snapshot!("apply_quickstart", out.transcript());
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(0);
 
@@ -59,6 +59,7 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
     out.assert_exit(0);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("cluster.dws-demo.delete: done"), "{stderr}");
+    insta::assert_snapshot!("apply_absent", out.transcript_by_step());
     let out = dwsctl(
         dir.path(),
         &["plan", "-f", &q, "-f", &absent, "--detailed-exitcode"],
@@ -67,7 +68,7 @@ async fn quickstart_end_to_end_then_absent_then_nothing_to_do() {
     out.assert_exit(0);
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "-f", &absent, "--yes"]).await;
     out.assert_exit(0);
-    insta::assert_snapshot!("apply_with_nothing_to_do_stdout", text(&out.stdout));
+    insta::assert_snapshot!("apply_with_nothing_to_do", out.transcript());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,6 +82,7 @@ async fn without_yes_off_a_terminal_apply_refuses_and_changes_nothing() {
         "{}",
         text(&out.stderr)
     );
+    insta::assert_snapshot!(out.transcript());
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(2);
 }
@@ -101,6 +103,7 @@ async fn an_unreadable_password_stops_apply_before_anything_is_sent() {
         stderr.contains("cluster.dws-demo.create: environment variable DWS_ADMIN_PASSWORD"),
         "{stderr}"
     );
+    insta::assert_snapshot!(out.transcript());
     // Nothing reached the cloud: the plan still has all three creates.
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(2);
@@ -125,8 +128,10 @@ async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
         "{}",
         text(&out.stderr)
     );
+    insta::assert_snapshot!("apply_a_plan_for_another_spec", out.transcript());
     let out = dwsctl(dir.path(), &["apply", "-f", &q, "plan.json"]).await;
     out.assert_exit(0);
+    insta::assert_snapshot!("apply_a_saved_plan", out.transcript());
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(0);
     // Applying the same saved plan again: every step finds its goal reached (as a second
@@ -138,6 +143,7 @@ async fn a_saved_plan_runs_exactly_and_a_plan_for_another_spec_is_refused() {
         "{}",
         text(&out.stderr)
     );
+    insta::assert_snapshot!("apply_a_saved_plan_again", out.transcript());
 }
 
 /// The command table's `dwsctl apply PLAN`: the saved plan is enough, no spec file needed
@@ -153,6 +159,7 @@ async fn a_saved_plan_applies_without_any_spec_file() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("applying plan.json as saved"), "{stderr}");
     assert!(stderr.contains("Apply complete: 3 done"), "{stderr}");
+    insta::assert_snapshot!(out.transcript());
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(0);
 }
@@ -188,6 +195,7 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
         "{}",
         text(&out.stderr)
     );
+    insta::assert_snapshot!("apply_refuses_a_blocked_plan", out.transcript());
 }
 
 /// A password the API would refuse is caught before anything is sent, for a fresh plan and
@@ -207,7 +215,8 @@ async fn a_password_that_breaks_the_rule_blocks_apply_before_anything_is_sent() 
         out.assert_exit(3);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         assert!(all.contains("password_policy"), "{all}");
-        assert!(!all.contains(short), "{all}");
+        let name = if args.len() == 2 { "saved" } else { "fresh" };
+        insta::assert_snapshot!(format!("password_refused_{name}"), out.transcript());
     }
     let out = dwsctl(dir.path(), &["plan", "-f", &q, "--detailed-exitcode"]).await;
     out.assert_exit(2);
@@ -216,4 +225,39 @@ async fn a_password_that_breaks_the_rule_blocks_apply_before_anything_is_sent() 
         "{}",
         text(&out.stdout)
     );
+}
+
+/// A saved plan made from a live value that moved since (another run scaled the cluster):
+/// the step is stale, nothing is sent, exit 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_whose_cluster_moved_since_is_stale_with_exit_4() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nodes = |n: u32| {
+        let spec = format!(
+            "version: 1\nclusters:\n  twin:\n    node_type: dws.d1.xlarge\n    \
+             number_of_node: {n}\n    vpc_id: {}\n    subnet_id: {}\n    \
+             security_group_id: {}\n    user_name: dbadmin\n    \
+             password: {{from_env: DWS_ADMIN_PASSWORD}}\n",
+            dwsctl::sim::DEFAULT_VPC_ID,
+            dwsctl::sim::DEFAULT_SUBNET_ID,
+            dwsctl::sim::DEFAULT_SECURITY_GROUP_ID
+        );
+        write(dir.path(), &format!("n{n}.yaml"), &spec)
+    };
+    let (n3, n6, n9) = (nodes(3), nodes(6), nodes(9));
+    dwsctl(dir.path(), &["apply", "-f", &n3, "--yes"])
+        .await
+        .assert_exit(0);
+    dwsctl(dir.path(), &["plan", "-f", &n6, "--out", "plan.json"])
+        .await
+        .assert_exit(0);
+    dwsctl(dir.path(), &["apply", "-f", &n9, "--yes"])
+        .await
+        .assert_exit(0);
+    let out = dwsctl(dir.path(), &["apply", "plan.json"]).await;
+    out.assert_exit(4);
+    assert!(out.stderr().contains("has 9 nodes"), "{}", out.text());
+    insta::assert_snapshot!(out.transcript());
+    let out = dwsctl(dir.path(), &["plan", "-f", &n9, "--detailed-exitcode"]).await;
+    out.assert_exit(0);
 }

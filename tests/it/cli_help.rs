@@ -39,7 +39,21 @@ fn commands_that_reach_no_cloud_list_no_cloud_options() {
         for flag in CLOUD_FLAGS {
             assert!(!help.contains(flag), "{name} lists {flag}:\n{help}");
         }
-        insta::assert_snapshot!(format!("help_{name}"), help);
+        insta::assert_snapshot!(format!("help_{name}"), out.transcript());
+    }
+}
+
+#[test]
+fn the_help_of_every_other_command() {
+    for (name, args) in [
+        ("dwsctl", vec!["--help"]),
+        ("plan", vec!["plan", "--help"]),
+        ("apply", vec!["apply", "--help"]),
+        ("sim", vec!["sim", "--help"]),
+    ] {
+        let out = dwsctl(&args);
+        out.assert_exit(0);
+        insta::assert_snapshot!(format!("help_{name}"), out.transcript());
     }
 }
 
@@ -65,6 +79,7 @@ fn sim_serve_refuses_the_embedded_simulators_time_scale() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!("sim_time_scale_after_sim_serve", out.transcript());
     let out = dwsctl(&["--sim-time-scale", "5", "sim", "serve"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
@@ -72,6 +87,7 @@ fn sim_serve_refuses_the_embedded_simulators_time_scale() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!("sim_time_scale_before_sim_serve", out.transcript());
 }
 
 #[test]
@@ -89,6 +105,7 @@ fn a_cloud_option_before_validate_is_an_error_not_ignored() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!(out.transcript());
 }
 
 /// clap's own exit code for a mistyped option is 2, which `plan --detailed-exitcode` uses
@@ -102,6 +119,7 @@ fn a_command_line_mistake_exits_1_and_help_exits_0() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!("usage_error", out.transcript());
     assert_eq!(dwsctl(&["--help"]).status.code(), Some(0));
     assert_eq!(dwsctl(&["--version"]).status.code(), Some(0));
 }

@@ -37,8 +37,9 @@ const FILTERS: &[(&str, &str)] = &[
         "UUID",
         r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
     ),
-    // Ports picked by the kernel for `127.0.0.1:0`.
-    ("PORT", r"(?P<keep>(127\.0\.0\.1|localhost):)\d+"),
+    // Ports the kernel picks for `127.0.0.1:0`: ephemeral ones have five digits, so a
+    // documented `:0` or `:8080` stays.
+    ("PORT", r"(?P<keep>(127\.0\.0\.1|localhost):)[1-9]\d{4}\b"),
     // Durations measured while polling (`done in 13m 37s`, `after 1.5s`).
     ("DURATION", r"\b\d+m \d{2}s\b|\b\d+(\.\d+)?(ms|s)\b"),
     ("SECONDS", r#"(?P<keep>"elapsed_s":)\d+(\.\d+)?"#),
@@ -471,6 +472,39 @@ impl Run {
         self.assert_no_secrets();
         normalise(&self.text(), &self.context.paths)
     }
+
+    /// [`Run::transcript`] for a run whose steps run at the same time: the order in which
+    /// their progress lines interleave is the machine's, so each step's lines are shown
+    /// together (in step order), each in the order it printed them.
+    #[track_caller]
+    pub fn transcript_by_step(&self) -> String {
+        group_by_step(&self.transcript())
+    }
+}
+
+/// Within each run of consecutive progress lines (`[TIME] STEP: ...`), the lines grouped by
+/// step in the order the plan above them lists the steps (`[STEP]`), each step's own lines in
+/// the order printed.
+fn group_by_step(text: &str) -> String {
+    fn rank<'a>(text: &str, line: &'a str) -> Option<(usize, &'a str)> {
+        let step = line.strip_prefix("[TIME] ")?.split_once(": ")?.0;
+        Some((text.find(&format!("[{step}]")).unwrap_or(usize::MAX), step))
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let mut block: Vec<((usize, &str), &str)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        match rank(text, line) {
+            Some(key) => block.push((key, line)),
+            None => {
+                block.sort_by_key(|(key, _)| *key);
+                out.extend(block.drain(..).map(|(_, line)| line));
+                out.push(line);
+            }
+        }
+    }
+    block.sort_by_key(|(key, _)| *key);
+    out.extend(block.drain(..).map(|(_, line)| line));
+    out.concat()
 }
 
 /// Replaces the literal `paths` (longest first), then each of [`FILTERS`].
@@ -550,13 +584,34 @@ fn normalise_names_what_changes_from_run_to_run_and_keeps_the_rest() {
                 {\"ts\":\"2026-11-30T10:25:48.127200523Z\",\"elapsed_s\":817.25}\n\
                 GET http://127.0.0.1:39295/v1.0/9bc552e6-19af-4326-800d-281a92984636/clusters\n\
                 request 0b4a3f8e-1111-4000-8000-00000000abcd failed\n\
-                wrote /tmp/.tmpAbC123/plan.json; retried after 1.5s; 3 done\n";
+                wrote /tmp/.tmpAbC123/plan.json; retried after 1.5s; 3 done\n\
+                --listen 127.0.0.1:0\n";
     let want = "[TIME] cluster.a.create: started (create_cluster a)\n\
                 [TIME] cluster.a.create: CREATING [PERCENT]\n\
                 [TIME] cluster.a.create: done in [DURATION]\n\
                 {\"ts\":\"[TIMESTAMP]\",\"elapsed_s\":[SECONDS]}\n\
                 GET http://127.0.0.1:[PORT]/v1.0/9bc552e6-19af-4326-800d-281a92984636/clusters\n\
                 request [UUID] failed\n\
-                wrote [DIR]/plan.json; retried after [DURATION]; 3 done\n";
+                wrote [DIR]/plan.json; retried after [DURATION]; 3 done\n\
+                --listen 127.0.0.1:0\n";
     assert_eq!(normalise(text, &[(dir, "[DIR]")]), want);
+}
+
+#[test]
+fn group_by_step_keeps_each_steps_order_and_the_lines_around() {
+    let text = "plan: [z] then [b]\n\
+                [TIME] b: started\n\
+                [TIME] z: started\n\
+                [TIME] a: started\n\
+                [TIME] b: done\n\
+                [TIME] z: done\n\
+                Apply complete\n";
+    let want = "plan: [z] then [b]\n\
+                [TIME] z: started\n\
+                [TIME] z: done\n\
+                [TIME] b: started\n\
+                [TIME] b: done\n\
+                [TIME] a: started\n\
+                Apply complete\n";
+    assert_eq!(group_by_step(text), want);
 }

@@ -92,7 +92,12 @@ fn holds(value: &Value, needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_report_from_a_hostile_endpoint_holds_no_escape_sequence() {
-    let fake = FakeHttp::start(|_: &Request| {
+    // Only the cluster listing fails: plan lists clusters and snapshots at once, and which
+    // failure is reported when both fail depends on timing.
+    let fake = FakeHttp::start(|request: &Request| {
+        if request.path.ends_with("/snapshots") {
+            return Reply::json(200, &json!({"snapshots": [], "count": 0}));
+        }
         Reply::json(
             400,
             &json!({"error_code": format!("DWS.{HOSTILE}"), "error_msg": HOSTILE}),
@@ -104,4 +109,5 @@ async fn an_error_report_from_a_hostile_endpoint_holds_no_escape_sequence() {
     assert_safe("error report", &out.stderr);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\\u001b[2J"), "{stderr}");
+    insta::assert_snapshot!(out.transcript());
 }

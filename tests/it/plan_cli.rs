@@ -76,7 +76,7 @@ async fn quickstart_json_plan_before_apply_is_versioned_and_saved_identically() 
     .await;
     out.assert_exit(0);
     let stdout = String::from_utf8(out.stdout.clone()).expect("utf-8");
-    insta::assert_snapshot!(stdout);
+    insta::assert_snapshot!(out.transcript());
     let file = std::fs::read_to_string(&saved).expect("saved plan");
     assert_eq!(file, stdout, "--out writes what --json prints");
     let plan = dwsctl::plan::load_plan_file(Path::new(&saved)).expect("apply can read it");
@@ -98,6 +98,7 @@ async fn a_cluster_dwsctl_did_not_create_blocks_the_plan_with_exit_code_3() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("! blocked: unowned_cluster"), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("apply refuses this plan"));
+    insta::assert_snapshot!(out.transcript());
 }
 
 #[tokio::test]
@@ -143,6 +144,7 @@ async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
         requests(&sim).await.is_empty(),
         "no call before the spec is valid"
     );
+    insta::assert_snapshot!(out.transcript());
 }
 
 #[tokio::test]
@@ -190,6 +192,7 @@ async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse()
         ),
         "{stderr}"
     );
+    insta::assert_snapshot!("plan_with_an_unset_secret", out.transcript());
 
     let short = "Sh0rt#Pw9";
     let out = plan_with_password(&sim, Some(short)).await;
@@ -199,5 +202,46 @@ async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse()
         stdout.contains("blocked: password_policy") && stdout.contains("9 characters"),
         "{stdout}"
     );
-    out.assert_no_secrets();
+    insta::assert_snapshot!("plan_with_a_password_the_api_refuses", out.transcript());
+}
+
+#[tokio::test]
+async fn without_credentials_plan_says_which_to_set_and_sends_nothing() {
+    let sim = sim_support::start().await;
+    reset_counters(&sim).await;
+    let out = cli_support::dwsctl(["plan", "-f", QUICKSTART])
+        .env("DWS_ENDPOINT", &sim.base)
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .run()
+        .await;
+    out.assert_exit(1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr().contains("no credentials found"),
+        "{}",
+        out.text()
+    );
+    assert!(
+        requests(&sim).await.is_empty(),
+        "a call without credentials"
+    );
+    insta::assert_snapshot!(out.transcript());
+}
+
+/// An endpoint where nothing listens: the token call fails after its retries and the error
+/// names the address. (Password auth: with AK/SK the two list calls run at once and either
+/// may be the one reported.)
+#[tokio::test]
+async fn an_unreachable_endpoint_is_an_error_naming_it() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let out = cli_support::dwsctl(["plan", "-f", QUICKSTART])
+        .password_auth(&base)
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .run()
+        .await;
+    out.assert_exit(1);
+    assert!(out.stderr().contains("cannot reach"), "{}", out.text());
+    insta::assert_snapshot!(out.transcript());
 }

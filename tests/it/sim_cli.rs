@@ -37,6 +37,7 @@ async fn sim_serve_prints_its_url_serves_and_stops_on_ctrl_c() {
         .await
         .expect("join");
     stopped.assert_exit(0);
+    insta::assert_snapshot!(stopped.transcript());
 }
 
 /// A newcomer's recipe: start `sim serve`, paste its export block, run apply. The client
@@ -105,6 +106,7 @@ async fn sim_serve_profile_huawei_answers_as_huawei_and_an_unknown_profile_is_re
         stderr.contains("otc") && stderr.contains("huawei"),
         "{stderr}"
     );
+    insta::assert_snapshot!("sim_serve_unknown_profile", refused.transcript());
 
     let served = dwsctl(["--profile", "huawei"]).serve();
     let base = served.base.clone();

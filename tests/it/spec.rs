@@ -118,6 +118,7 @@ fn validate_command_passes_on_the_quickstart_and_says_so_on_stderr() {
         stderr.contains("the spec is valid: 2 clusters, 1 snapshot"),
         "{stderr}"
     );
+    insta::assert_snapshot!(out.transcript());
 }
 
 #[test]
@@ -129,11 +130,14 @@ fn validate_command_fails_with_exit_1_and_a_located_report() {
         "version: 1\nclusters:\n  dws-demo:\n    prot: 8000\n",
     )
     .expect("write");
-    let out = dwsctl(&["validate", "-f", file.to_str().expect("utf8")]);
+    let out = cli_support::dwsctl(["validate", "-f", "bad.yaml"])
+        .current_dir(dir.path())
+        .output();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.yaml:4:5"), "{stderr}");
     assert!(stderr.contains("did you mean `port`?"), "{stderr}");
+    insta::assert_snapshot!(out.transcript());
 }
 
 #[test]
@@ -141,7 +145,12 @@ fn schema_command_prints_the_generated_schema() {
     let out = dwsctl(&["schema"]);
     assert_eq!(out.status.code(), Some(0));
     let printed = out.stdout();
-    assert_eq!(printed, dwsctl::spec::raw::json_schema());
+    let schema = dwsctl::spec::raw::json_schema();
+    assert_eq!(printed, schema);
+    // The schema itself is compared with schemas/dwsctl.schema.json (a drift test below);
+    // the snapshot shows the rest of the run.
+    let transcript = out.transcript().replacen(&schema, "[the JSON Schema]\n", 1);
+    insta::assert_snapshot!(transcript);
 }
 
 #[test]
@@ -174,6 +183,7 @@ fn validate_reads_dwsctl_yaml_from_the_working_directory_by_default() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot read `dwsctl.yaml`"), "{stderr}");
+    insta::assert_snapshot!("validate_without_a_spec_file", out.transcript());
 }
 
 #[test]
