@@ -9,6 +9,7 @@ mod apply_interrupt;
 mod apply_interrupt_remote;
 mod apply_support;
 mod cli_help;
+mod cli_normalise;
 mod cli_support;
 mod client_bounds;
 mod client_canary;
