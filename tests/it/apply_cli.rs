@@ -185,6 +185,7 @@ async fn a_blocked_plan_is_refused_with_exit_3_and_json_streams_events() {
     assert_eq!(last["status"], "complete");
     assert_eq!(last["done"], 3);
     assert!(events.iter().any(|e| e["event"] == "progress"));
+    insta::assert_snapshot!("apply_json_events", out.transcript());
 
     let other_type = "version: 1\nclusters:\n  dws-demo:\n    node_type: dws.m3.2xlarge\n";
     let overlay = write(dir.path(), "bigger.yaml", other_type);

@@ -44,9 +44,9 @@ const STABLE: [&str; 4] = [
     sim::DEFAULT_SECURITY_GROUP_ID,
 ];
 
-/// Heartbeat lines: how many a run prints depends on the machine's speed, so they are
-/// dropped rather than renamed.
-const DROPPED_LINES: &str = r"(?m)^.*: still waiting: .*\n";
+/// Lines whose number depends on the machine's speed, dropped rather than renamed: the
+/// heartbeat lines of the progress text, and the JSON progress events (one per status call).
+const DROPPED_LINES: &str = r#"(?m)^(.*: still waiting: .*|\{.*"event":"progress".*\})\n"#;
 
 /// Within each run of consecutive progress lines (`[TIME] STEP: ...`), the lines grouped by
 /// step in the order the plan above them lists the steps (`[STEP]`), each step's own lines in
@@ -108,6 +108,7 @@ fn normalise_names_what_changes_from_run_to_run_and_keeps_the_rest() {
     let text = "10:25:46 cluster.a.create: started (create_cluster a)\n\
                 10:25:47 cluster.a.create: CREATING 17%\n\
                 10:25:47 cluster.a.create: still waiting: CREATING 17% (2m 01s)\n\
+                {\"ts\":\"2026-11-30T10:25:47Z\",\"event\":\"progress\",\"percent\":17}\n\
                 10:25:48 cluster.a.create: done in 13m 37s\n\
                 {\"ts\":\"2026-11-30T10:25:48.127200523Z\",\"elapsed_s\":817.25}\n\
                 GET http://127.0.0.1:39295/v1.0/9bc552e6-19af-4326-800d-281a92984636/clusters\n\
