@@ -12,10 +12,12 @@ use std::time::Duration;
 use clap::Args;
 
 use super::connect::{connect, Access};
-use super::{print_data, print_status, CmdError, CmdResult, Exit, GlobalArgs, SpecArgs};
+use super::error::{CmdError, CmdResult, Done, ErrorKind};
+use super::interrupt;
+use super::progress::{Bars, JsonLines, Lines};
+use super::{print_data, print_status, GlobalArgs, SpecArgs};
 use crate::exec::events::{Event, Events};
-use crate::exec::progress::{Bars, JsonLines, Lines};
-use crate::exec::{self, ExecError, Options, Outcome, Report, RunStatus, Timeouts};
+use crate::exec::{self, Options, Outcome, Report, RunStatus, Timeouts};
 use crate::plan::{self, Action, Plan};
 use crate::render;
 use crate::term::escape;
@@ -55,17 +57,67 @@ pub struct ApplyArgs {
     pub timeouts: Vec<String>,
 }
 
+/// Why `apply` stops before executing anything, besides the library errors it passes on.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ApplyError {
+    /// Neither `--yes` nor a terminal to ask on.
+    #[error("refusing to apply without confirmation: stdin is not a terminal")]
+    #[diagnostic(
+        code(dwsctl::apply::no_terminal),
+        help("review the plan, then pass --yes (or save it with `dwsctl plan --out PLAN` and run `dwsctl apply PLAN`)")
+    )]
+    NoTerminal,
+    /// The answer to the prompt could not be read.
+    #[error("cannot read the answer: {0}")]
+    #[diagnostic(code(dwsctl::apply::answer))]
+    Answer(std::io::Error),
+    /// The answer was not `yes`.
+    #[error("apply cancelled; nothing was executed")]
+    #[diagnostic(code(dwsctl::apply::cancelled))]
+    Cancelled,
+    /// Secrets the plan needs cannot be read (one line per step).
+    #[error("nothing was applied: a secret the plan needs cannot be read\n  {}", .0.join("\n  "))]
+    #[diagnostic(
+        code(dwsctl::apply::secret_unreadable),
+        help("export the variable or create the file the spec's `password:` names, then run apply again")
+    )]
+    Secrets(Vec<String>),
+    /// `--poll-interval` / `DWSCTL_POLL_INTERVAL` out of range.
+    #[error("--poll-interval must be between 0 and 3600 seconds, not {0}")]
+    #[diagnostic(code(dwsctl::apply::poll_interval))]
+    PollInterval(f64),
+    /// A `--timeout` that is not `KIND=SECONDS`.
+    #[error(
+        "--timeout {0:?}: expected KIND=SECONDS with KIND one of create, restore, snapshot, \
+         resize, delete-cluster, delete-snapshot, wait"
+    )]
+    #[diagnostic(code(dwsctl::apply::timeout))]
+    Timeout(String),
+}
+
+impl From<ApplyError> for CmdError {
+    fn from(err: ApplyError) -> Self {
+        let kind = match &err {
+            ApplyError::NoTerminal | ApplyError::Answer(_) | ApplyError::Cancelled => {
+                ErrorKind::NotConfirmed
+            }
+            ApplyError::Secrets(_) => ErrorKind::Config,
+            ApplyError::PollInterval(_) | ApplyError::Timeout(_) => ErrorKind::Usage,
+        };
+        CmdError::new(kind, err)
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     let timeouts = parse_timeouts(&args.timeouts)?;
     // Without a prompt, an interrupt is handled from the start: one during planning then
     // ends the run before anything is sent, with the same exit code.
-    let interrupt =
-        (args.yes || args.plan.is_some()).then(|| exec::interrupt::listen(print_status));
+    let interrupts = (args.yes || args.plan.is_some()).then(|| interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
     let source = plan_source(&args)?;
     // The token and list calls are raced against the interrupt: nothing has been sent yet,
     // so Ctrl-C may end the run at once instead of after the call's timeout and retries.
-    let listed = exec::interrupt::unless_interrupted(interrupt.as_ref(), async {
+    let listed = interrupt::unless_interrupted(interrupts.as_ref(), async {
         let connection = connect(global, Access::ReadWrite).await?;
         let live = connection.client.observe().await?;
         Ok::<_, CmdError>((connection, live))
@@ -73,7 +125,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     .await;
     let Some(listed) = listed else {
         print_status("Interrupted while reading the live state; nothing was sent.");
-        return Ok(Exit::Interrupted);
+        return Ok(Done::Reported(ErrorKind::Interrupted));
     };
     let (connection, live) = listed?;
     let fresh = matches!(source, Source::Spec(_));
@@ -86,16 +138,17 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     plan::secrets::block_policy_violations(&mut plan, &problems);
     show(&plan, args.json);
     if plan.steps.is_empty() {
-        return Ok(Exit::Ok);
+        return Ok(Done::Ok);
     }
-    refuse_blocked(&plan)?;
+    // Blocked steps and a broken graph are refused before the prompt (`execute` checks again).
+    exec::check(&plan)?;
     check_secrets(&plan)?;
     // Ctrl-C at the prompt must still end the process, so the handler comes after it.
     let needs_prompt = fresh && !args.yes;
     if needs_prompt {
         confirm(&plan)?;
     }
-    let interrupt = interrupt.unwrap_or_else(|| exec::interrupt::listen(print_status));
+    let interrupts = interrupts.unwrap_or_else(|| interrupt::listen(print_status));
     let events = progress(args.json, connection.time_scale);
     let options = Options {
         parallelism: args.parallelism as usize,
@@ -105,24 +158,27 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         timeouts,
         fingerprint: (!fresh).then_some(plan::fingerprint as exec::FingerprintFn),
         live: Some(live),
-        interrupt: Some(interrupt),
+        interrupt: Some(interrupts.first()),
         unknown_grace: Duration::from_secs(args.list_lag),
         ..Options::default()
     };
-    let report = exec::execute(
+    let run = exec::execute(
         &plan,
         connection.client.clone(),
         options,
         Arc::clone(&events),
-    )
-    .await
-    .map_err(exec_error)?;
+    );
+    // The second signal drops the run where it stands (the listener has said so).
+    let report = tokio::select! {
+        report = run => report?,
+        () = interrupts.second() => return Ok(Done::Reported(ErrorKind::Interrupted)),
+    };
     events.emit(&Event::Summary {
         status: report.status(),
         counts: report.counts(),
     });
     print_report(&report);
-    Ok(exit_code(report.status()))
+    Ok(outcome(report.status()))
 }
 
 /// What apply executes: a fresh plan of the spec, or a saved plan.
@@ -146,46 +202,36 @@ fn plan_source(args: &ApplyArgs) -> Result<Source, CmdError> {
         ));
     } else {
         let loaded = crate::spec::load(&args.spec.files)?;
-        plan::check_spec_digest(&plan, &loaded.digest)
-            .map_err(|err| CmdError::new(Exit::Stale, err))?;
+        plan::check_spec_digest(&plan, &loaded.digest)?;
     }
     Ok(Source::Saved(plan))
 }
 
-/// The exit code of DESIGN.md for a run's status.
-pub fn exit_code(status: RunStatus) -> Exit {
+/// How a run with this status ends; its report has been printed.
+pub fn outcome(status: RunStatus) -> Done {
     match status {
-        RunStatus::Complete => Exit::Ok,
-        RunStatus::Interrupted => Exit::Interrupted,
-        RunStatus::Stale => Exit::Stale,
-        RunStatus::Failed => Exit::Error,
-        RunStatus::Partial => Exit::Partial,
+        RunStatus::Complete => Done::Ok,
+        RunStatus::Interrupted => Done::Reported(ErrorKind::Interrupted),
+        RunStatus::Stale => Done::Reported(ErrorKind::Stale),
+        RunStatus::Failed => Done::Reported(ErrorKind::Failed),
+        RunStatus::Partial => Done::Reported(ErrorKind::Partial),
     }
-}
-
-fn exec_error(err: ExecError) -> CmdError {
-    let exit = match err {
-        ExecError::Blocked(_) => Exit::Blocked,
-        _ => Exit::Error,
-    };
-    CmdError::new(exit, err)
 }
 
 fn show(plan: &Plan, json: bool) {
     if json {
         let value = serde_json::to_value(plan).unwrap_or_default();
-        let line = serde_json::json!({"ts": crate::exec::progress::now_rfc3339(), "event": "plan", "plan": value});
+        let line = serde_json::json!({"ts": super::progress::now_rfc3339(), "event": "plan", "plan": value});
         print_data(&format!("{line}\n"));
     } else {
         print_data(&render::text(plan, &render::TextOptions::default()));
     }
 }
 
-/// Apply refuses a plan with any blocked step before executing anything.
 /// Every secret the plan will need must be readable before anything is sent: a missing
 /// `DWS_ADMIN_PASSWORD` found mid-run would leave half a plan applied. The values are read
 /// and dropped; each step reads its secret again at the moment of its call.
-fn check_secrets(plan: &Plan) -> Result<(), CmdError> {
+fn check_secrets(plan: &Plan) -> Result<(), ApplyError> {
     let problems: Vec<String> = plan
         .steps
         .iter()
@@ -200,71 +246,27 @@ fn check_secrets(plan: &Plan) -> Result<(), CmdError> {
         })
         .collect();
     if problems.is_empty() {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(ApplyError::Secrets(problems))
     }
-    Err(CmdError::new(
-        Exit::Error,
-        miette::miette!(
-            help = "export the variable or create the file the spec's `password:` names, then run apply again",
-            "nothing was applied: a secret the plan needs cannot be read\n  {}",
-            problems.join("\n  ")
-        ),
-    ))
-}
-
-fn refuse_blocked(plan: &Plan) -> Result<(), CmdError> {
-    let blocked: Vec<String> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Blocked(b) => Some(format!("  ! {}: {}", s.id, b.reason)),
-            _ => None,
-        })
-        .collect();
-    if blocked.is_empty() {
-        return Ok(());
-    }
-    Err(CmdError::new(
-        Exit::Blocked,
-        miette::miette!(
-            help = "resolve the blocked steps (each shows its manual procedure in the plan), \
-                    then run apply again",
-            "apply refuses a plan with blocked steps; nothing was executed:\n{}",
-            blocked.join("\n")
-        ),
-    ))
 }
 
 /// Asks on a terminal; refuses without one.
-fn confirm(plan: &Plan) -> Result<(), CmdError> {
+fn confirm(plan: &Plan) -> Result<(), ApplyError> {
     if !std::io::stdin().is_terminal() {
-        return Err(CmdError::new(
-            Exit::Error,
-            miette::miette!(
-                help = "review the plan, then pass --yes (or save it with `dwsctl plan --out \
-                        PLAN` and run `dwsctl apply PLAN`)",
-                "refusing to apply without confirmation: stdin is not a terminal"
-            ),
-        ));
+        return Err(ApplyError::NoTerminal);
     }
     print_status(&prompt(plan.steps.len()));
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|err| {
-            CmdError::new(
-                Exit::Error,
-                miette::miette!("cannot read the answer: {err}"),
-            )
-        })?;
+        .map_err(ApplyError::Answer)?;
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(CmdError::new(
-            Exit::Error,
-            miette::miette!("apply cancelled; nothing was executed"),
-        ))
+        Err(ApplyError::Cancelled)
     }
 }
 
@@ -318,7 +320,7 @@ fn print_report(report: &Report) {
     print_status(&report.summary_line());
 }
 
-fn poll_interval(global: &GlobalArgs) -> Result<Duration, CmdError> {
+fn poll_interval(global: &GlobalArgs) -> Result<Duration, ApplyError> {
     let from_env = || {
         let text = std::env::var("DWSCTL_POLL_INTERVAL").ok()?;
         if text.trim().is_empty() {
@@ -332,25 +334,14 @@ fn poll_interval(global: &GlobalArgs) -> Result<Duration, CmdError> {
         Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => {
             Ok(Duration::from_secs_f64(secs))
         }
-        Some(secs) => Err(CmdError::new(
-            Exit::Error,
-            miette::miette!("--poll-interval must be between 0 and 3600 seconds, not {secs}"),
-        )),
+        Some(secs) => Err(ApplyError::PollInterval(secs)),
     }
 }
 
-fn parse_timeouts(specs: &[String]) -> Result<Timeouts, CmdError> {
+fn parse_timeouts(specs: &[String]) -> Result<Timeouts, ApplyError> {
     let mut timeouts = Timeouts::default();
     for spec in specs {
-        let bad = || {
-            CmdError::new(
-                Exit::Error,
-                miette::miette!(
-                    "--timeout {spec:?}: expected KIND=SECONDS with KIND one of create, restore, \
-                     snapshot, resize, delete-cluster, delete-snapshot, wait"
-                ),
-            )
-        };
+        let bad = || ApplyError::Timeout(spec.clone());
         let (kind, secs) = spec.split_once('=').ok_or_else(bad)?;
         let secs: u64 = secs.trim().parse().map_err(|_| bad())?;
         let value = Duration::from_secs(secs);
@@ -392,10 +383,11 @@ mod tests {
 
     #[test]
     fn run_statuses_map_to_the_documented_exit_codes() {
-        assert_eq!(exit_code(RunStatus::Complete) as i32, 0);
-        assert_eq!(exit_code(RunStatus::Failed) as i32, 1);
-        assert_eq!(exit_code(RunStatus::Stale) as i32, 4);
-        assert_eq!(exit_code(RunStatus::Partial) as i32, 5);
-        assert_eq!(exit_code(RunStatus::Interrupted) as i32, 130);
+        let code = |status| outcome(status).exit() as i32;
+        assert_eq!(code(RunStatus::Complete), 0);
+        assert_eq!(code(RunStatus::Failed), 1);
+        assert_eq!(code(RunStatus::Stale), 4);
+        assert_eq!(code(RunStatus::Partial), 5);
+        assert_eq!(code(RunStatus::Interrupted), 130);
     }
 }

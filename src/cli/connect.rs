@@ -9,7 +9,7 @@ use crate::api::client::Client;
 use crate::api::config::{self, ClientConfig, Credentials, Flags, NameOrId, PasswordAuth, UserRef};
 use crate::api::retry::RetryPolicy;
 use crate::api::sim_probe;
-use crate::cli::{CmdError, GlobalArgs};
+use crate::cli::{CliError, CmdError, GlobalArgs};
 use crate::secret::Secret;
 use crate::sim;
 
@@ -88,12 +88,10 @@ async fn connect_sim(
     let from_env = env("DWSCTL_SIM_TIME_SCALE").filter(|v| !v.trim().is_empty());
     let time_scale = match (global.sim_time_scale, from_env) {
         (Some(flag), _) => flag,
-        (None, Some(text)) => text.trim().parse().map_err(|_| {
-            CmdError::new(
-                crate::cli::Exit::Error,
-                miette::miette!("DWSCTL_SIM_TIME_SCALE must be a number, not {text:?}"),
-            )
-        })?,
+        (None, Some(text)) => text
+            .trim()
+            .parse()
+            .map_err(|_| CliError::SimTimeScale(text.clone()))?,
         (None, None) => sim::DEFAULT_EMBEDDED_TIME_SCALE,
     };
     let handle = sim::spawn(sim::Config {

@@ -1,8 +1,8 @@
 //! The command line: the only code that knows clap; one file per command.
 //!
 //! `main.rs` calls [`main`], which parses arguments, runs one command and maps its outcome to
-//! the exit codes of DESIGN.md. Library modules return their own error enums; only this layer
-//! turns them into miette reports.
+//! an exit code through the one mapping of `error.rs`. Library modules return their own error
+//! enums; only this layer gives them a kind and turns them into reports.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,64 +11,15 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod apply;
 pub mod connect;
+pub mod error;
+pub mod interrupt;
 pub mod plan;
+pub mod progress;
 pub mod schema;
 pub mod sim;
 pub mod validate;
 
-/// The process exit codes of DESIGN.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// Success, or no changes.
-    Ok = 0,
-    /// An error.
-    Error = 1,
-    /// `plan --detailed-exitcode`: changes present.
-    Changes = 2,
-    /// Changes blocked by a safety rule.
-    Blocked = 3,
-    /// A stale plan or a failed precondition.
-    Stale = 4,
-    /// A partial apply: some steps failed or were skipped.
-    Partial = 5,
-    /// Interrupted (Ctrl-C / SIGTERM).
-    Interrupted = 130,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> Self {
-        ExitCode::from(exit as u8)
-    }
-}
-
-/// What a command returns: an exit code, or an error report (exit code 1 unless the
-/// error says otherwise).
-pub type CmdResult = Result<Exit, CmdError>;
-
-/// A command's failure: a miette report and the exit code it maps to.
-#[derive(Debug)]
-pub struct CmdError {
-    pub exit: Exit,
-    pub report: miette::Report,
-}
-
-impl CmdError {
-    pub fn new(exit: Exit, report: impl Into<miette::Report>) -> Self {
-        Self {
-            exit,
-            report: report.into(),
-        }
-    }
-}
-
-impl<E: miette::Diagnostic + Send + Sync + 'static> From<E> for CmdError {
-    fn from(err: E) -> Self {
-        Self {
-            exit: Exit::Error,
-            report: miette::Report::new(err),
-        }
-    }
-}
+pub use error::{exit_code, CliError, CmdError, CmdResult, Done, ErrorKind, Exit};
 
 #[derive(Debug, Parser)]
 #[command(name = "dwsctl", version, about = "Keep GaussDB(DWS) clusters and snapshots as a YAML spec says", long_about = None)]
@@ -167,19 +118,15 @@ impl GlobalArgs {
 
 /// `validate`, `schema` and `sim` talk to no cloud: a cloud option given to them is a mistake
 /// worth saying, not something to ignore.
-fn refuse_cloud_options(global: &GlobalArgs, command: &str) -> Result<(), CmdError> {
+fn refuse_cloud_options(global: &GlobalArgs, command: &'static str) -> Result<(), CliError> {
     let given = global.given();
     if given.is_empty() {
         return Ok(());
     }
-    Err(CmdError::new(
-        Exit::Error,
-        miette::miette!(
-            help = "these options say where a cloud is; only `dwsctl plan` and `dwsctl apply` use them",
-            "`dwsctl {command}` does not use {}",
-            given.join(", ")
-        ),
-    ))
+    Err(CliError::UnusedCloudOptions {
+        command,
+        options: given.join(", "),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,21 +171,28 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };
-    let result = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(run(cli)),
-        Err(err) => Err(CmdError::new(
-            Exit::Error,
-            miette::miette!("cannot start the async runtime: {err}"),
-        )),
+        Ok(runtime) => runtime,
+        Err(err) => return finish(Err(CliError::Runtime(err).into())),
     };
+    let result = runtime.block_on(run(cli));
+    if matches!(result, Ok(Done::Reported(ErrorKind::Interrupted))) {
+        // A second Ctrl-C dropped the run where it stood: do not wait for what it left.
+        runtime.shutdown_background();
+    }
+    finish(result)
+}
+
+/// Prints the error, if any, and gives the exit code of its kind.
+fn finish(result: CmdResult) -> ExitCode {
     match result {
-        Ok(exit) => exit.into(),
+        Ok(done) => done.exit().into(),
         Err(err) => {
-            crate::cli::print_report(&err.report);
-            err.exit.into()
+            print_report(&err.report);
+            err.exit().into()
         }
     }
 }
@@ -308,14 +262,6 @@ pub fn print_status(line: &str) {
     eprintln!("{}", crate::term::escape_text(line));
 }
 
-/// The error a command returns before it is written.
-pub fn not_yet(command: &str) -> CmdError {
-    CmdError::new(
-        Exit::Error,
-        miette::miette!("`dwsctl {command}` is not implemented yet"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,7 +307,7 @@ mod tests {
     fn commands_without_a_cloud_refuse_cloud_options_by_name() {
         let cli = parse(&["dwsctl", "--sim", "--os-cloud", "x", "schema"]);
         let err = refuse_cloud_options(&cli.global, "schema").expect_err("refused");
-        let text = format!("{}", err.report);
+        let text = format!("{err}");
         assert!(text.contains("--sim, --os-cloud"), "{text}");
         assert!(refuse_cloud_options(&GlobalArgs::default(), "schema").is_ok());
         assert!(Cli::try_parse_from(["dwsctl", "validate", "--endpoint", "x"]).is_err());

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::connect::{connect, Access};
-use super::{print_data, print_status, CmdResult, Exit, GlobalArgs, SpecArgs};
+use super::{print_data, print_status, CmdResult, Done, ErrorKind, GlobalArgs, SpecArgs};
 use crate::plan::{self, Plan};
 use crate::render;
 
@@ -59,7 +59,7 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
     if plan.has_blocked() {
         print_status("apply refuses this plan while a step is blocked; see each step's procedure");
     }
-    Ok(exit_code(&plan, args.detailed_exitcode))
+    Ok(outcome(&plan, args.detailed_exitcode))
 }
 
 /// A secret that cannot be read here does not change the plan (CI often plans without the
@@ -75,15 +75,15 @@ fn warn_unreadable(problems: &[plan::secrets::SecretProblem]) {
     }
 }
 
-/// The exit code of DESIGN.md: with `--detailed-exitcode`, 0 no changes, 2 changes, 3 a
-/// step blocked by a safety rule (blocked wins: apply would refuse the plan).
-pub fn exit_code(plan: &Plan, detailed: bool) -> Exit {
+/// How `plan` ends (the plan is printed): with `--detailed-exitcode`, no changes, changes, or
+/// blocked (blocked wins: apply would refuse the plan).
+pub fn outcome(plan: &Plan, detailed: bool) -> Done {
     if !detailed || plan.is_empty() {
-        Exit::Ok
+        Done::Ok
     } else if plan.has_blocked() {
-        Exit::Blocked
+        Done::Reported(ErrorKind::Blocked)
     } else {
-        Exit::Changes
+        Done::Changes
     }
 }
 
@@ -105,10 +105,11 @@ mod tests {
             "x",
         );
         assert!(blocked.has_blocked() && blocked.summary().update == 1);
-        assert_eq!(exit_code(&none, true), Exit::Ok);
-        assert_eq!(exit_code(&changes, true), Exit::Changes);
-        assert_eq!(exit_code(&blocked, true), Exit::Blocked);
-        assert_eq!(exit_code(&changes, false), Exit::Ok);
-        assert_eq!(exit_code(&blocked, false), Exit::Ok);
+        let code = |plan, detailed| outcome(plan, detailed).exit() as i32;
+        assert_eq!(code(&none, true), 0);
+        assert_eq!(code(&changes, true), 2);
+        assert_eq!(code(&blocked, true), 3);
+        assert_eq!(code(&changes, false), 0);
+        assert_eq!(code(&blocked, false), 0);
     }
 }

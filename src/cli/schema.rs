@@ -3,12 +3,12 @@
 
 use clap::Args;
 
-use super::{CmdResult, Exit, GlobalArgs};
+use super::{CmdResult, Done, GlobalArgs};
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {}
 
 pub async fn run(_global: &GlobalArgs, _args: SchemaArgs) -> CmdResult {
     super::print_data(&crate::spec::raw::json_schema());
-    Ok(Exit::Ok)
+    Ok(Done::Ok)
 }

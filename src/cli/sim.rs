@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{print_status, CmdError, CmdResult, Exit, GlobalArgs};
+use super::{print_status, CliError, CmdResult, Done, GlobalArgs};
 use crate::sim::{self, Config, PasswordPolicy};
 
 #[derive(Debug, Args)]
@@ -136,11 +136,6 @@ async fn run_serve(args: ServeArgs) -> CmdResult {
     }
     let stopped = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
-    stopped.map_err(|err| {
-        CmdError::new(
-            Exit::Error,
-            miette::miette!("cannot wait for Ctrl-C: {err}"),
-        )
-    })?;
-    Ok(Exit::Ok)
+    stopped.map_err(CliError::Signal)?;
+    Ok(Done::Ok)
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Exit, GlobalArgs, SpecArgs};
+use super::{CmdResult, Done, GlobalArgs, SpecArgs};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -25,5 +25,5 @@ pub async fn run(_global: &GlobalArgs, args: ValidateArgs) -> CmdResult {
         if snapshots == 1 { "" } else { "s" },
         loaded.digest.get(..12).unwrap_or(&loaded.digest),
     ));
-    Ok(Exit::Ok)
+    Ok(Done::Ok)
 }

@@ -27,8 +27,15 @@ use crate::plan::{Action, Plan, StepId};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ExecError {
     /// The plan has blocked steps; apply refuses it as a whole.
-    #[error("the plan has blocked steps ({}); nothing was executed", list(.0))]
-    Blocked(Vec<StepId>),
+    #[error(
+        "apply refuses a plan with blocked steps; nothing was executed:{}",
+        .0.iter().map(|b| format!("\n  ! {}: {}", b.step, b.reason)).collect::<String>()
+    )]
+    #[diagnostic(
+        code(dwsctl::exec::blocked),
+        help("resolve the blocked steps (each shows its manual procedure in the plan), then run apply again")
+    )]
+    Blocked(Vec<BlockedStep>),
     /// A step depends on a step the plan does not contain.
     #[error("step {step} depends on {missing}, which is not in the plan")]
     UnknownDependency { step: StepId, missing: StepId },
@@ -41,6 +48,13 @@ pub enum ExecError {
     /// The listing the run starts from failed.
     #[error("cannot list the live state: {0}")]
     Listing(CloudError),
+}
+
+/// A step the plan blocks, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockedStep {
+    pub step: StepId,
+    pub reason: String,
 }
 
 fn list(ids: &[StepId]) -> String {
@@ -116,23 +130,43 @@ impl Graph {
     }
 }
 
-/// Executes `plan` against `cloud`. Refuses a plan with blocked steps or a broken graph;
-/// otherwise always returns a report, whatever the steps' outcomes.
+/// Whether [`execute`] would run `plan`: no step is blocked (a plan with one is refused as a
+/// whole) and the dependencies form a graph. The CLI asks before its prompt; `execute` asks
+/// again, so that no caller can run a blocked plan.
+pub fn check(plan: &Plan) -> Result<(), ExecError> {
+    refuse_blocked(plan)?;
+    Graph::new(plan).map(drop)
+}
+
+/// The one place the "apply refuses blocked steps" rule lives.
+fn refuse_blocked(plan: &Plan) -> Result<(), ExecError> {
+    let blocked: Vec<BlockedStep> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Blocked(b) => Some(BlockedStep {
+                step: s.id.clone(),
+                reason: b.reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    if blocked.is_empty() {
+        Ok(())
+    } else {
+        Err(ExecError::Blocked(blocked))
+    }
+}
+
+/// Executes `plan` against `cloud`. Refuses a plan with blocked steps or a broken graph
+/// ([`check`]); otherwise always returns a report, whatever the steps' outcomes.
 pub async fn execute<C: Cloud>(
     plan: &Plan,
     cloud: C,
     mut options: Options,
     events: Arc<dyn Events>,
 ) -> Result<Report, ExecError> {
-    let blocked: Vec<StepId> = plan
-        .steps
-        .iter()
-        .filter(|s| matches!(s.action, Action::Blocked(_)))
-        .map(|s| s.id.clone())
-        .collect();
-    if !blocked.is_empty() {
-        return Err(ExecError::Blocked(blocked));
-    }
+    refuse_blocked(plan)?;
     let graph = Graph::new(plan)?;
     let seed = match options.live.take() {
         Some(live) => live,

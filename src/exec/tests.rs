@@ -353,7 +353,10 @@ async fn a_plan_with_a_blocked_step_is_refused_before_any_call() {
     )
     .await;
     assert!(
-        matches!(result, Err(ExecError::Blocked(ids)) if ids == vec![StepId("cluster.x.blocked".into())])
+        matches!(result, Err(ExecError::Blocked(steps)) if steps == vec![BlockedStep {
+            step: StepId("cluster.x.blocked".into()),
+            reason: "node_type cannot change".into(),
+        }])
     );
     assert!(cloud.calls().is_empty());
 }

@@ -1,20 +1,27 @@
 //! Ctrl-C and SIGTERM during an apply: the first stops the run cooperatively, the second
-//! exits at once.
+//! ends it at once.
 //!
-//! The first signal flips a watch channel that the scheduler observes: nothing new starts,
-//! waits end, and the report lists what is still running in the cloud (it carries on; the
-//! next run waits for it). A run that does not come back in time must not hold the user
-//! hostage, so a second signal ends the process immediately with exit code 130.
+//! Signals are the process's business, so they are handled here and not in the executor. The
+//! first signal flips the watch channel that `exec::Options::interrupt` carries: nothing new
+//! starts, waits end, and the executor returns its report (status interrupted), listing what
+//! is still running in the cloud. A run that does not come back in time must not hold the
+//! user hostage, so `apply` races the run against [`Interrupts::second`] and, when the second
+//! signal wins, drops the run and ends with the interrupted kind; the exit code (130) comes
+//! from `error::exit_code` like every other.
 
 use tokio::sync::watch;
 
-/// The exit code of an interrupted run.
-pub const EXIT_INTERRUPTED: i32 = 130;
+/// The signals of one run, as two flags that only ever turn true.
+pub struct Interrupts {
+    first: watch::Receiver<bool>,
+    second: watch::Receiver<bool>,
+}
 
-/// Installs the handlers and returns the receiver `Options::interrupt` expects. `notice` is
-/// called once per signal with a line for the user (the CLI's status printer).
-pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
+/// Installs the handlers. `notice` is called once per signal with a line for the user (the
+/// CLI's status printer).
+pub fn listen(notice: fn(&str)) -> Interrupts {
+    let (first_tx, first) = watch::channel(false);
+    let (second_tx, second) = watch::channel(false);
     // Registered now, not when the task first runs: a signal that arrives in between would
     // otherwise get the default action and kill the process without the cooperative stop.
     let mut signals = Signals::install();
@@ -22,17 +29,29 @@ pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
         if !signals.next().await {
             return;
         }
-        tx.send_replace(true);
+        first_tx.send_replace(true);
         notice(
             "Interrupt received: starting nothing new; operations already running in the cloud \
              continue. Press Ctrl-C again to exit at once.",
         );
         if signals.next().await {
             notice("Second interrupt: exiting now.");
-            std::process::exit(EXIT_INTERRUPTED);
+            second_tx.send_replace(true);
         }
     });
-    rx
+    Interrupts { first, second }
+}
+
+impl Interrupts {
+    /// The receiver `exec::Options::interrupt` expects: true from the first signal on.
+    pub fn first(&self) -> watch::Receiver<bool> {
+        self.first.clone()
+    }
+
+    /// Resolves on the second signal (never, if the handlers are gone).
+    pub async fn second(&self) {
+        crate::exec::stopped(&mut self.second.clone()).await;
+    }
 }
 
 /// Runs `work` until it ends or the first interrupt comes, whichever is first; `None` means
@@ -40,16 +59,16 @@ pub fn listen(notice: fn(&str)) -> watch::Receiver<bool> {
 /// hold the user for the length of a request timeout and its retries, and since nothing has
 /// been sent yet, dropping the call loses nothing.
 pub async fn unless_interrupted<T>(
-    interrupt: Option<&watch::Receiver<bool>>,
+    interrupts: Option<&Interrupts>,
     work: impl std::future::Future<Output = T>,
 ) -> Option<T> {
-    let Some(interrupt) = interrupt else {
+    let Some(interrupts) = interrupts else {
         return Some(work.await);
     };
-    let mut interrupt = interrupt.clone();
+    let mut first = interrupts.first();
     tokio::select! {
         done = work => Some(done),
-        _ = super::ctx::stopped(&mut interrupt) => None,
+        _ = crate::exec::stopped(&mut first) => None,
     }
 }
 

@@ -1,9 +1,9 @@
 //! Showing a run as it goes: live bars on a terminal, timestamped lines with a heartbeat
 //! elsewhere, or JSON lines for CI.
 //!
-//! The renderers only read [`Event`]s; they write through the sinks the CLI hands them (its
-//! one printer), so this module never prints on its own, except for indicatif's bars, which
-//! draw on stderr.
+//! The executor only emits [`Event`]s; drawing them is the command line's business, so the
+//! renderers live here. They write through the sinks `apply` hands them (the one printer), so
+//! this module never prints on its own, except for indicatif's bars, which draw on stderr.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::events::{Event, Events};
+use crate::exec::events::{Event, Events};
 use crate::plan::StepId;
 use crate::term::escape;
 
