@@ -19,6 +19,7 @@ mod client_faults;
 mod client_sim;
 mod client_tls;
 mod client_wire;
+mod errors_cli;
 mod fake_http;
 mod files_cli;
 mod hostile_cli;
