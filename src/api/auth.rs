@@ -12,7 +12,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::config::{Credentials, NameOrId, PasswordAuth, UserRef};
-use super::error::{unauthorized_help, ApiError, Call, Method, Repeat};
+use super::error::{request_id, ApiError, Call, Method, Repeat};
 use super::sign;
 use super::transport::{Answer, Transport};
 use super::wire;
@@ -204,14 +204,8 @@ fn token_from_answer(
     region: Option<&str>,
 ) -> Result<IssuedToken, ApiError> {
     if !(200..300).contains(&answer.status) {
-        let error = transport.error_body(&answer.body);
         if answer.status == 401 {
-            return Err(ApiError::Unauthorized {
-                call: TOKEN_CALL,
-                code: error.code().map(|c| crate::term::escape(c).into_owned()),
-                message: error.message().map(|m| transport.redactor.scrub(m)),
-                help: unauthorized_help("password"),
-            });
+            return Err(transport.unauthorized(TOKEN_CALL, answer, "password"));
         }
         return Err(transport.status_error(TOKEN_CALL, answer, "password"));
     }
@@ -226,6 +220,7 @@ fn token_from_answer(
             expected: "a token in the X-Subject-Token header",
             detail: "the header is missing".into(),
             body: transport.redactor.show_body(&answer.body),
+            request_id: request_id(&answer.headers),
         })?;
     transport.redactor.add(token);
     let body: wire::TokenResponse = transport.decode(TOKEN_CALL, answer, "TokenResponse")?;
@@ -239,6 +234,7 @@ fn token_from_answer(
             expected: "a project-scoped token",
             detail: "the token has no project; DWS needs a project-scoped token".into(),
             body: String::new(),
+            request_id: request_id(&answer.headers),
         })?;
     Ok(IssuedToken {
         token: Secret::new(token),

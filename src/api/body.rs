@@ -80,6 +80,49 @@ pub async fn read(
     Ok(body)
 }
 
+/// A body some Huawei Cloud regions send base64-encoded ("when the cluster ID does not exist,
+/// the response body is in base64 format", terraform-provider-huaweicloud PR #5226; dws-api.md
+/// Corrections), decoded: standard or URL-safe alphabet, padding optional, surrounding
+/// whitespace and JSON string quotes ignored. `None` for anything else and for input longer
+/// than [`ERROR_LIMIT`] (only error bodies are decoded, and they are cut there); never panics.
+pub fn unbase64(body: &[u8]) -> Option<Vec<u8>> {
+    if body.len() > ERROR_LIMIT {
+        return None;
+    }
+    let text = body.trim_ascii();
+    let text = match text {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => text,
+    };
+    let data = text
+        .strip_suffix(b"==")
+        .or(text.strip_suffix(b"="))
+        .unwrap_or(text);
+    if data.is_empty() || data.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in data {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// `64 MiB`, `64 KiB`, `100 bytes`.
 pub fn size(bytes: usize) -> String {
     const KIB: usize = 1024;
@@ -106,6 +149,31 @@ mod tests {
         assert_eq!(limit_for(&routes::GET_CLUSTER), OBJECT_LIMIT);
         assert_eq!(limit_for(&routes::NODE_TYPES), OBJECT_LIMIT);
         assert_eq!(limit_for(&crate::api::auth::TOKEN_CALL), OBJECT_LIMIT);
+    }
+
+    #[test]
+    fn base64_bodies_decode_in_both_alphabets_and_garbage_does_not() {
+        let json = br#"{"error_code":"DWS.0047","error_msg":"gone?"}"#;
+        let standard = "eyJlcnJvcl9jb2RlIjoiRFdTLjAwNDciLCJlcnJvcl9tc2ciOiJnb25lPyJ9";
+        assert_eq!(unbase64(standard.as_bytes()).as_deref(), Some(&json[..]));
+        let quoted = format!("\"{standard}\"\n");
+        assert_eq!(unbase64(quoted.as_bytes()).as_deref(), Some(&json[..]));
+        assert_eq!(unbase64(b"Pz8-").as_deref(), Some(&b"??>"[..]));
+        assert_eq!(unbase64(b"Pz8_").as_deref(), Some(&b"???"[..]));
+        assert_eq!(unbase64(b"Pz8/"), unbase64(b"Pz8_"));
+        assert_eq!(unbase64(b"YQ==").as_deref(), Some(&b"a"[..]));
+        for garbage in [
+            &b""[..],
+            b"\"\"",
+            b"{\"error_code\": 1}",
+            b"Y",
+            b"YQ=x",
+            b"Y\x00Q=",
+            "\u{e9}t\u{e9}".as_bytes(),
+        ] {
+            assert_eq!(unbase64(garbage), None, "{garbage:?}");
+        }
+        assert_eq!(unbase64(&vec![b'A'; ERROR_LIMIT + 4]), None);
     }
 
     #[test]

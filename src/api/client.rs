@@ -338,19 +338,35 @@ impl Client {
         expected: &'static str,
     ) -> Result<T, ApiError> {
         let answer = self.exchange(call, path, body).await?;
+        // Only actions answer that way; a list's body (up to 64 MiB) is not parsed twice.
+        if call.is_mutating() {
+            self.refused_in_body(call, &answer)?;
+        }
         self.inner.transport.decode(call, &answer, expected)
     }
 
     /// A call whose success body carries nothing (`{}`, empty, or `{"error_code": "DWS.0000"}`).
     async fn act(&self, call: Call, path: &str, body: Option<Vec<u8>>) -> Result<(), ApiError> {
         let answer = self.exchange(call, path, body).await?;
-        // Some actions answer 200 with a failure code in the body (reference §3.1 form 4).
+        self.refused_in_body(call, &answer)
+    }
+
+    /// A 2xx answer whose body `error_code` is not `DWS.0000` is a refusal: the newer APIs
+    /// answer HTTP 200 (or 417) and let that code decide (dws-api.md §3.1 form 4 and
+    /// Corrections; `cluster_management/modifying_cluster_description.rst`). A success body
+    /// never carries an `error_code` of another value.
+    fn refused_in_body(&self, call: Call, answer: &Answer) -> Result<(), ApiError> {
+        if !(200..300).contains(&answer.status) {
+            return Ok(()); // a 404 that `failure` found to mean "already deleted"
+        }
         let error = self.inner.transport.error_body(&answer.body);
         match error.code() {
-            Some(code) if code != "DWS.0000" && (200..300).contains(&answer.status) => Err(self
-                .inner
-                .transport
-                .status_error(call, &answer, self.inner.auth.method())),
+            Some(code) if code != "DWS.0000" => {
+                Err(self
+                    .inner
+                    .transport
+                    .status_error(call, answer, self.inner.auth.method()))
+            }
             _ => Ok(()),
         }
     }
@@ -382,6 +398,9 @@ impl Client {
                 .await?;
             if (200..300).contains(&answer.status) {
                 return Ok(answer);
+            }
+            if !inner.transport.refuses_credentials(&answer) {
+                return self.failure(call, answer);
             }
             match (&auth, answer.status) {
                 (
@@ -419,14 +438,8 @@ impl Client {
                 reason: error.to_string(),
             });
         }
-        if status == 401 {
-            let error = transport.error_body(&answer.body);
-            return Err(ApiError::Unauthorized {
-                call,
-                code: error.code().map(|c| crate::term::escape(c).into_owned()),
-                message: error.message().map(|m| transport.redactor.scrub(m)),
-                help: super::error::unauthorized_help(method),
-            });
+        if transport.refuses_credentials(&answer) {
+            return Err(transport.unauthorized(call, &answer, method));
         }
         Err(transport.status_error(call, &answer, method))
     }

@@ -74,7 +74,7 @@ impl fmt::Display for Call {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ApiError {
     /// The API answered with an error status (after any retries the policy allowed).
-    #[error("{call} failed: HTTP {status}{}{}{}", code_part(code), message_part(message), attempts_part(*attempts))]
+    #[error("{call} failed: HTTP {status}{}{}{}{}", code_part(code), message_part(message), attempts_part(*attempts), request_id_part(request_id))]
     #[diagnostic(code(dwsctl::api::status))]
     Status {
         call: Call,
@@ -84,6 +84,8 @@ pub enum ApiError {
         code: Option<String>,
         message: Option<String>,
         attempts: u32,
+        /// The answer's `X-Request-Id` (escaped, bounded): what support asks for.
+        request_id: Option<String>,
         #[help]
         help: String,
     },
@@ -133,7 +135,7 @@ pub enum ApiError {
     )]
     OutcomeUnknown { call: Call, reason: String },
     /// A response body did not have the shape the call expects.
-    #[error("{call} answered HTTP {status} with a body that is not a valid {expected}: {detail}\nbody:\n{body}")]
+    #[error("{call} answered HTTP {status}{} with a body that is not a valid {expected}: {detail}\nbody:\n{body}", request_id_part(request_id))]
     #[diagnostic(
         code(dwsctl::api::decode),
         help("the endpoint may not be a DWS API (check DWS_ENDPOINT / the region) or the API changed; please report this body")
@@ -146,6 +148,8 @@ pub enum ApiError {
         detail: String,
         /// The body, redacted and pretty-printed when it is JSON.
         body: String,
+        /// The answer's `X-Request-Id` (escaped, bounded).
+        request_id: Option<String>,
     },
     /// A successful answer was larger than dwsctl reads for this call (see `api::body`).
     #[error(
@@ -163,15 +167,18 @@ pub enum ApiError {
     ReadOnly { call: Call },
     /// A 401 persisted after the token was re-issued, or a pre-issued token was rejected.
     #[error(
-        "{call}: authentication rejected: HTTP 401{}{}",
+        "{call}: authentication rejected: HTTP 401{}{}{}",
         code_part(code),
-        message_part(message)
+        message_part(message),
+        request_id_part(request_id)
     )]
     #[diagnostic(code(dwsctl::api::unauthorized))]
     Unauthorized {
         call: Call,
         code: Option<String>,
         message: Option<String>,
+        /// The answer's `X-Request-Id` (escaped, bounded).
+        request_id: Option<String>,
         #[help]
         help: String,
     },
@@ -190,6 +197,36 @@ fn message_part(message: &Option<String>) -> String {
         Some(m) if !m.is_empty() => format!(": {m}"),
         _ => String::new(),
     }
+}
+
+/// The request id, last on the line, where support finds it.
+fn request_id_part(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" [request id {id}]"))
+        .unwrap_or_default()
+}
+
+/// The longest request id shown; real ones are 32 hex digits or a UUID.
+pub const REQUEST_ID_LIMIT: usize = 64;
+
+/// An answer's `X-Request-Id`, escaped for a terminal and cut at [`REQUEST_ID_LIMIT`]
+/// characters (it comes from the network; a cut one ends in `…`); `None` when absent or
+/// empty.
+pub fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let raw = headers.get("x-request-id")?;
+    let text = String::from_utf8_lossy(raw.as_bytes());
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    // Escaped first, then cut: what is shown stays within the limit.
+    let escaped = crate::term::escape(text);
+    let mut cut: String = escaped.chars().take(REQUEST_ID_LIMIT).collect();
+    if escaped.chars().count() > REQUEST_ID_LIMIT {
+        cut.push('…');
+    }
+    Some(cut)
 }
 
 fn attempts_part(attempts: u32) -> String {
@@ -265,15 +302,47 @@ impl ApiError {
         }
     }
 
-    /// The object does not exist (404, or the codes Huawei uses instead; reference §6.4).
+    /// The object does not exist: 404, or what Huawei Cloud answers instead (dws-api.md
+    /// Corrections, §3.3, §6.4): 401 DWS.0047 or 404 DWS.3027 for a cluster, 403 DWS.0015 on
+    /// one object's route (on a collection it is about permissions), and 400 DWS.0001 (or
+    /// DWS.5149) for the DELETE of a snapshot that is already deleted. DWS.0001 means
+    /// "incorrect parameter" elsewhere, so it counts only there: the id came from a listing.
     pub fn is_not_found(&self) -> bool {
         match self {
-            ApiError::Status { status, code, .. } => {
-                *status == 404 || matches!(code.as_deref(), Some("DWS.0047" | "DWS.3027"))
+            ApiError::Status {
+                status, code, call, ..
+            } => {
+                let code = code.as_deref();
+                *status == 404
+                    || matches!(code, Some("DWS.0047" | "DWS.3027"))
+                    || (code == Some("DWS.0015") && !is_collection(call))
+                    || (is_snapshot_delete(call) && matches!(code, Some("DWS.0001" | "DWS.5149")))
             }
             _ => false,
         }
     }
+
+    /// The `X-Request-Id` of the answer this error came from, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { request_id, .. }
+            | ApiError::Decode { request_id, .. }
+            | ApiError::Unauthorized { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a 401 came from the DWS service rather than from authentication: the gateway and
+/// IAM refuse credentials with `APIGW.*` / `IAM.*` codes (or none), while Huawei Cloud answers
+/// an unknown cluster with 401 DWS.0047 (dws-api.md Corrections; TF-HW reads it as "not
+/// found"). Such an answer needs no new token and is no authentication failure.
+pub fn is_service_code(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.starts_with("DWS."))
+}
+
+fn is_snapshot_delete(call: &Call) -> bool {
+    call.method == Method::Delete && call.route.ends_with("/snapshots/{snapshot_id}")
 }
 
 /// The codes that mean "another operation is running on this cluster; retry later".
@@ -354,6 +423,7 @@ mod tests {
             code: code.map(str::to_owned),
             message: Some("msg".into()),
             attempts: 1,
+            request_id: None,
             help: help_for(status, code, &call, "password"),
         }
     }
@@ -388,6 +458,51 @@ mod tests {
         };
         assert!(unknown.is_outcome_unknown());
         assert!(!unknown.is_retryable());
+    }
+
+    #[test]
+    fn huawei_not_found_codes_count_only_where_they_mean_not_found() {
+        let restart = Call::new(
+            Method::Post,
+            "/v1.0/{project_id}/clusters/{cluster_id}/restart",
+            Repeat::Unsafe,
+        );
+        let delete_snapshot = Call::new(
+            Method::Delete,
+            "/v1.0/{project_id}/snapshots/{snapshot_id}",
+            Repeat::Safe,
+        );
+        assert!(status(restart, 401, Some("DWS.0047")).is_not_found());
+        assert!(status(restart, 404, Some("DWS.3027")).is_not_found());
+        assert!(status(restart, 403, Some("DWS.0015")).is_not_found());
+        assert!(!status(LIST, 403, Some("DWS.0015")).is_not_found());
+        assert!(status(delete_snapshot, 400, Some("DWS.0001")).is_not_found());
+        assert!(status(delete_snapshot, 400, Some("DWS.5149")).is_not_found());
+        assert!(!status(restart, 400, Some("DWS.0001")).is_not_found());
+        assert!(!status(CREATE, 400, Some("DWS.0001")).is_not_found());
+        assert!(is_service_code(Some("DWS.0047")));
+        assert!(!is_service_code(Some("APIGW.0307")) && !is_service_code(None));
+    }
+
+    #[test]
+    fn the_request_id_ends_the_line_escaped_and_bounded() {
+        let mut err = status(CREATE, 409, Some("DWS.5050"));
+        if let ApiError::Status { request_id, .. } = &mut err {
+            *request_id = Some("3f2a".into());
+        }
+        assert_eq!(
+            err.to_string(),
+            "POST /v1.0/{project_id}/clusters failed: HTTP 409 DWS.5050: msg [request id 3f2a]"
+        );
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(request_id(&headers), None);
+        headers.insert("x-request-id", "  ".parse().expect("header"));
+        assert_eq!(request_id(&headers), None);
+        let long = format!("\u{202e}{}", "a".repeat(100));
+        headers.insert("x-request-id", long.parse().expect("header"));
+        let shown = request_id(&headers).expect("id");
+        assert!(shown.starts_with("\\u202e"), "{shown}");
+        assert_eq!(shown.chars().count(), REQUEST_ID_LIMIT + 1);
     }
 
     #[test]

@@ -23,7 +23,10 @@ use time::OffsetDateTime;
 use super::body::{self, BodyError, Overflow};
 use super::config::{ClientConfig, ConfigError, Credentials};
 use super::endpoints;
-use super::error::{help_for, unreachable_help, ApiError, Call, Redactor, Repeat};
+use super::error::{
+    help_for, is_service_code, request_id, unauthorized_help, unreachable_help, ApiError, Call,
+    Redactor, Repeat,
+};
 use super::retry::{parse_retry_after, RetryBudget, RetryPolicy, Throttle};
 use super::wire::ErrorBody;
 
@@ -232,9 +235,13 @@ impl Transport {
         Ok(answer)
     }
 
-    /// The error body of an answer, whichever form it has (empty when it has none).
+    /// The error body of an answer, whichever form it has (empty when it has none), also when
+    /// it comes base64-encoded (Huawei Cloud, see [`body::unbase64`]).
     pub fn error_body(&self, body: &[u8]) -> ErrorBody {
-        serde_json::from_slice(body).unwrap_or_default()
+        serde_json::from_slice(body)
+            .ok()
+            .or_else(|| body::unbase64(body).and_then(|plain| serde_json::from_slice(&plain).ok()))
+            .unwrap_or_default()
     }
 
     /// The error for an answer with an error status.
@@ -252,7 +259,26 @@ impl Transport {
             code,
             message,
             attempts: answer.attempts,
+            request_id: request_id(&answer.headers),
         }
+    }
+
+    /// The error for a 401 that refused the credentials (see [`is_service_code`] for one
+    /// that did not).
+    pub fn unauthorized(&self, call: Call, answer: &Answer, auth_method: &str) -> ApiError {
+        let error = self.error_body(&answer.body);
+        ApiError::Unauthorized {
+            call,
+            code: error.code().map(|c| crate::term::escape(c).into_owned()),
+            message: error.message().map(|m| self.redactor.scrub(m)),
+            request_id: request_id(&answer.headers),
+            help: unauthorized_help(auth_method),
+        }
+    }
+
+    /// Whether a 401 answer refused the credentials (and not, as Huawei Cloud does, an id).
+    pub fn refuses_credentials(&self, answer: &Answer) -> bool {
+        answer.status == 401 && !is_service_code(self.error_body(&answer.body).code())
     }
 
     /// Decodes a success body, or says which call returned what instead.
@@ -262,8 +288,10 @@ impl Transport {
         answer: &Answer,
         expected: &'static str,
     ) -> Result<T, ApiError> {
-        serde_json::from_slice(&answer.body)
-            .map_err(|err| self.decode_error(call, answer.status, expected, &err, &answer.body))
+        serde_json::from_slice(&answer.body).map_err(|err| {
+            let error = self.decode_error(call, answer.status, expected, &err, &answer.body);
+            with_request_id(error, request_id(&answer.headers))
+        })
     }
 
     pub fn decode_error(
@@ -280,8 +308,20 @@ impl Transport {
             expected,
             detail: self.redactor.scrub(&err.to_string()),
             body: self.redactor.show_body(body),
+            request_id: None,
         }
     }
+}
+
+/// `error` with the request id of the answer it is about.
+pub fn with_request_id(mut error: ApiError, id: Option<String>) -> ApiError {
+    if let ApiError::Status { request_id, .. }
+    | ApiError::Decode { request_id, .. }
+    | ApiError::Unauthorized { request_id, .. } = &mut error
+    {
+        *request_id = id;
+    }
+    error
 }
 
 /// The error for a success answer larger than the call's limit. A mutating call took effect

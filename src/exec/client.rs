@@ -114,6 +114,7 @@ mod tests {
             code: code.map(str::to_owned),
             message: Some("message".into()),
             attempts: 1,
+            request_id: None,
             help: String::new(),
         }
     }

@@ -1,5 +1,7 @@
 //! One function per plan action: the calls it sends and the state it waits for.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
@@ -68,22 +70,122 @@ async fn create_cluster<C: Cloud>(
     let name = step.target.name();
     let timeout = ctx.options.timeouts.create;
     let body = create_body(name, p)?;
-    let find = |live: &crate::api::Live| find_created(live, name, p);
-    let id = create_resolved(
+    // A cloud may drop the body's tags (Huawei, see `ensure_tags`): once a create of ours
+    // may have taken effect, an untagged cluster of the name is taken for it.
+    let maybe_ours = AtomicBool::new(false);
+    let find =
+        |live: &crate::api::Live| find_created(live, name, p, maybe_ours.load(Ordering::Relaxed));
+    // The create and the tag call are one unit: an interrupt lets both calls finish.
+    ctx.ownership_unit(&step.id, true);
+    let created = create_resolved(
         ctx,
         step,
         "create",
         Need::Clusters,
         timeout,
-        || ctx.cloud.create_cluster(&body),
+        || {
+            let sent = ctx.cloud.create_cluster(&body);
+            let maybe_ours = &maybe_ours;
+            async move {
+                let result = sent.await;
+                if matches!(result, Err(CloudError::OutcomeUnknown(_))) {
+                    maybe_ours.store(true, Ordering::Relaxed);
+                }
+                result
+            }
+        },
         &find,
     )
-    .await?;
+    .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(end) => {
+            ctx.ownership_unit(&step.id, false);
+            return Err(end);
+        }
+    };
+    let tagged = ensure_tags(ctx, step, &id, &p.tags).await;
+    ctx.ownership_unit(&step.id, false);
     let after = ctx.poller.ticks_started();
     ctx.wait_for(&step.id, "create", Need::Clusters, after, timeout, |live| {
         settled_by_id(live, &id)
     })
-    .await
+    .await?;
+    if let Err(missing) = tagged {
+        send_idempotent(ctx, step, "tag", deadline(ctx, timeout), false, || {
+            ctx.cloud.create_tags(&id, &missing)
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ownership must not depend on the create body alone: Huawei Cloud's create stopped
+/// honouring `tags` (dws-api.md Corrections; terraform-provider-huaweicloud PR #2660). So
+/// the new cluster's tags are read from the first listing that shows it, and the ones it
+/// lacks are added at once with the tag API (all of them when it is not listed within the
+/// grace period: adding a tag again is harmless). `Err` holds the tags still to add when
+/// that call failed, for after the create (a cloud may refuse tags while it creates).
+async fn ensure_tags<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    id: &str,
+    wanted: &[TagKv],
+) -> Result<(), Vec<wire::Tag>> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let lacking = std::sync::Mutex::new(None);
+    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
+        Some(cluster) => {
+            if let Ok(mut slot) = lacking.lock() {
+                *slot = Some(tags_lacking(cluster, wanted));
+            }
+            Found::Match(cluster.id.clone())
+        }
+        None => Found::Absent,
+    };
+    let after = ctx.poller.ticks_started();
+    // An interrupt ends the look early: the tags are then sent without looking.
+    let _ = ctx
+        .look(
+            &step.id,
+            Need::Clusters,
+            after,
+            ctx.options.unknown_grace,
+            &find,
+        )
+        .await;
+    let missing = lacking
+        .into_inner()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| to_wire_tags(wanted));
+    if missing.is_empty() {
+        return Ok(());
+    }
+    match ctx
+        .call_to_finish(&step.id, "tag", || ctx.cloud.create_tags(id, &missing))
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(_) => Err(missing),
+    }
+}
+
+/// The tags of `wanted` that `cluster` does not carry with the same value.
+fn tags_lacking(cluster: &wire::Cluster, wanted: &[TagKv]) -> Vec<wire::Tag> {
+    let lacking: Vec<TagKv> = wanted
+        .iter()
+        .filter(|w| {
+            !cluster
+                .tags
+                .iter()
+                .any(|t| t.key == w.key && t.value == w.value)
+        })
+        .cloned()
+        .collect();
+    to_wire_tags(&lacking)
 }
 
 async fn restore_cluster<C: Cloud>(

@@ -331,12 +331,17 @@ pub fn create_body(name: &str, p: &CreateClusterParams) -> StepResult<wire::Crea
     })
 }
 
-/// Whether a listed cluster of the created name is the one this create makes.
-pub fn find_created(live: &Live, name: &str, p: &CreateClusterParams) -> Found {
+/// Whether a listed cluster of the created name is the one this create makes. With
+/// `untagged_ok` (a create of this step may have taken effect on a cloud that drops the
+/// body's tags), an untagged one of the right node type is.
+pub fn find_created(live: &Live, name: &str, p: &CreateClusterParams, untagged_ok: bool) -> Found {
     let wants_owner = p.tags.iter().any(|t| t.key == OWNERSHIP_TAG_KEY);
     match live.cluster(name) {
         None => Found::Absent,
-        Some(c) if c.node_type == p.node_type && (owned(c) || !wants_owner) => {
+        Some(c)
+            if c.node_type == p.node_type
+                && (owned(c) || !wants_owner || (untagged_ok && c.tags.is_empty())) =>
+        {
             Found::Match(c.id.clone())
         }
         Some(c) => Found::Mismatch(format!(

@@ -70,7 +70,7 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
                 _ => Verdict::Act,
             }
         }
-        Action::CreateCluster(p) => exists(live, find_created(live, name, p), true),
+        Action::CreateCluster(p) => exists(live, find_created(live, name, p, false), true),
         Action::RestoreCluster(p) => exists(
             live,
             find_restored(live, name),

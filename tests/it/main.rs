@@ -23,6 +23,8 @@ mod errors_cli;
 mod fake_http;
 mod files_cli;
 mod hostile_cli;
+mod huawei_apply;
+mod huawei_client;
 mod plan_cli;
 mod readme;
 mod sim_auth;
