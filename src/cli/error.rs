@@ -210,6 +210,39 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// clap's refusal in dwsctl's heading style: its first line is the message, the rest
+    /// (tips, usage, the pointer to `--help`) the help.
+    pub fn arguments(err: &clap::Error) -> Self {
+        let text = err.render().to_string();
+        // `dwsctl` alone: clap's text is not a message but the whole help, all of it help
+        // (whose command list keeps its indentation).
+        let whole_help = matches!(
+            err.kind(),
+            clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+        let (message, rest) = if whole_help {
+            ("a command is required", text.as_str())
+        } else {
+            text.split_once('\n').unwrap_or((text.as_str(), ""))
+        };
+        let message = message.strip_prefix("error: ").unwrap_or(message).trim();
+        let help: Vec<&str> = rest
+            .lines()
+            .map(|line| {
+                if whole_help {
+                    line.trim_end()
+                } else {
+                    line.trim()
+                }
+            })
+            .filter(|line| !line.is_empty())
+            .collect();
+        CliError::Arguments {
+            message: message.to_owned(),
+            help: (!help.is_empty()).then(|| help.join("\n")),
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             CliError::Arguments { .. } | CliError::UnusedCloudOptions { .. } => ErrorKind::Usage,
@@ -276,7 +309,15 @@ impl From<ExecError> for CmdError {
 
 impl From<SimError> for CmdError {
     fn from(err: SimError) -> Self {
-        CmdError::new(ErrorKind::Input, err)
+        let kind = match &err {
+            // A time scale from `--time-scale` / `--sim-time-scale`.
+            SimError::Config(_) => ErrorKind::Usage,
+            SimError::Bind { .. }
+            | SimError::ReadState { .. }
+            | SimError::CorruptState { .. }
+            | SimError::WriteState { .. } => ErrorKind::Input,
+        };
+        CmdError::new(kind, err)
     }
 }
 

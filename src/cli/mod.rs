@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod apply;
 pub mod connect;
+mod diagnostic;
 pub mod error;
 pub mod interrupt;
 pub mod plan;
@@ -191,7 +192,7 @@ fn finish(result: CmdResult) -> ExitCode {
     match result {
         Ok(done) => done.exit().into(),
         Err(err) => {
-            print_report(&err.report);
+            print_error(&err);
             err.exit().into()
         }
     }
@@ -216,28 +217,30 @@ async fn run(cli: Cli) -> CmdResult {
     }
 }
 
-/// `--help` and `--version` exit 0; a command-line mistake exits 1 like every other error
-/// (clap's own code 2 would read as "changes present" to a CI job using
-/// `plan --detailed-exitcode`).
+/// `--help` and `--version` print as clap writes them and exit 0; a command-line mistake is
+/// an error of the usage kind, printed like every other (and exits 1: clap's own code 2
+/// would read as "changes present" to a CI job using `plan --detailed-exitcode`).
 fn usage_error(err: &clap::Error) -> ExitCode {
-    // Printing can only fail when stdout/stderr is gone; the exit code still tells.
-    let _ = err.print();
     if err.use_stderr() {
-        Exit::Error.into()
-    } else {
-        Exit::Ok.into()
+        return finish(Err(CliError::arguments(err).into()));
     }
+    // Printing can only fail when stdout is gone; the exit code still tells.
+    let _ = err.print();
+    Exit::Ok.into()
 }
 
 // Everything printed passes through `term`: values from outside were escaped where their
 // line was built; this is the net under that, keeping only dwsctl's own layout.
 
-/// Prints an error report to stderr (the one place errors are printed). On a terminal
-/// miette colours the report, so its colour codes (and only those) are kept.
+/// Prints an error to stderr in the one heading style of `diagnostic.rs` (the one place
+/// errors are printed). On a terminal without `NO_COLOR` the text is coloured, so its colour
+/// codes (and only those) are kept.
 #[allow(clippy::print_stderr)]
-pub fn print_report(report: &miette::Report) {
-    let text = format!("{report:?}");
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+pub fn print_error(err: &CmdError) {
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let text = diagnostic::render(err, colour);
+    if colour {
         eprintln!("{}", crate::term::escape_text_keeping_sgr(&text));
     } else {
         eprintln!("{}", crate::term::escape_text(&text));
