@@ -61,9 +61,22 @@ fn too_large(limit: u64) -> io::Error {
         io::ErrorKind::InvalidData,
         format!(
             "it is larger than {}, the limit for this kind of file",
-            crate::api::body::size(usize::try_from(limit).unwrap_or(usize::MAX))
+            size(usize::try_from(limit).unwrap_or(usize::MAX))
         ),
     )
+}
+
+/// `64 MiB`, `64 KiB`, `100 bytes`.
+pub fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 #[cfg(unix)]

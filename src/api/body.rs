@@ -123,19 +123,6 @@ pub fn unbase64(body: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `64 MiB`, `64 KiB`, `100 bytes`.
-pub fn size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * KIB;
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,8 +165,8 @@ mod tests {
 
     #[test]
     fn sizes_read_as_people_write_them() {
-        assert_eq!(size(LIST_LIMIT), "64 MiB");
-        assert_eq!(size(ERROR_LIMIT), "64 KiB");
-        assert_eq!(size(1000), "1000 bytes");
+        assert_eq!(crate::files::size(LIST_LIMIT), "64 MiB");
+        assert_eq!(crate::files::size(ERROR_LIMIT), "64 KiB");
+        assert_eq!(crate::files::size(1000), "1000 bytes");
     }
 }

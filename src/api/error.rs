@@ -154,7 +154,7 @@ pub enum ApiError {
     /// A successful answer was larger than dwsctl reads for this call (see `api::body`).
     #[error(
         "{call}: the answer is larger than {}, the limit for this call; it was not read further",
-        super::body::size(*limit)
+        crate::files::size(*limit)
     )]
     #[diagnostic(
         code(dwsctl::api::too_large),

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod sign;
 pub mod sim_probe;
 pub mod state;
+pub mod tags;
 pub mod transport;
 pub mod wire;
 

@@ -332,7 +332,7 @@ fn too_large(call: Call, limit: usize) -> ApiError {
             call,
             reason: format!(
                 "the answer was larger than {}, the limit for this call",
-                body::size(limit)
+                crate::files::size(limit)
             ),
         };
     }

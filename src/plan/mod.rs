@@ -30,5 +30,5 @@ pub use diff::diff;
 pub use fingerprint::{fingerprint, what_moved};
 pub use inplace::MIN_SCALE_OUT;
 pub use model::*;
-pub use planfile::{check_spec_digest, load_plan_file, save_plan_file, PlanFileError};
+pub use planfile::{check_spec_digest, load_plan_file, save_plan_file, to_json, PlanFileError};
 pub use snapshot::final_snapshot_name;

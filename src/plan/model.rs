@@ -13,16 +13,12 @@ use crate::secret::SecretRef;
 /// Version 2: scale steps carry the node count they were planned `from` (their precondition).
 pub const FORMAT_VERSION: u32 = 2;
 
-/// The tag that marks a cluster as managed by dwsctl.
-pub const OWNERSHIP_TAG_KEY: &str = "managed-by";
-pub const OWNERSHIP_TAG_VALUE: &str = "dwsctl";
-/// The tag that records the `password_version` the current password was set for.
-pub const PASSWORD_VERSION_TAG_KEY: &str = "dwsctl-password-version";
-/// The expiring lease a run holds on a cluster while it changes it (`exec::lease`).
-pub const LEASE_TAG_KEY: &str = "dwsctl-lease";
-/// Every tag key dwsctl sets itself: never in a spec, never removed by a plan.
-pub const RESERVED_TAG_KEYS: [&str; 3] =
-    [OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY, LEASE_TAG_KEY];
+// The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
+// the spec reads them.
+pub use crate::api::tags::{
+    LEASE_TAG_KEY, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, PASSWORD_VERSION_TAG_KEY,
+    RESERVED_TAG_KEYS,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {

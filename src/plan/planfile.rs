@@ -1,5 +1,9 @@
 //! Saved plan files (`plan --out`, `apply PLAN`): the versioned JSON plan, read back with
 //! clear errors, and the check that a plan was made for the same spec inputs.
+//!
+//! The JSON is exactly the [`Plan`] value, so that `plan --json`, `plan --out` and
+//! `apply PLAN` share one format ([`to_json`]; `render::json` is the same function). Secrets
+//! appear only as references.
 
 use std::path::{Path, PathBuf};
 
@@ -98,11 +102,24 @@ pub(crate) fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanFileError>
 /// Writes a plan as the versioned JSON that [`load_plan_file`] reads (the same text as
 /// `plan --json`).
 pub fn save_plan_file(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
-    std::fs::write(path, crate::render::json(plan)).map_err(|source| PlanFileError::Io {
+    std::fs::write(path, to_json(plan)).map_err(|source| PlanFileError::Io {
         action: "write",
         path: path.to_owned(),
         source,
     })
+}
+
+/// The plan as pretty-printed JSON with a trailing newline.
+pub fn to_json(plan: &Plan) -> String {
+    match serde_json::to_string_pretty(plan) {
+        Ok(mut text) => {
+            text.push('\n');
+            text
+        }
+        // A `Plan` holds only strings, numbers, lists and string-keyed maps, which always
+        // serialize; this arm exists so that no input can make the renderer panic.
+        Err(err) => format!("{{\"error\": {:?}}}\n", err.to_string()),
+    }
 }
 
 /// `apply PLAN` accepts a plan only for the spec inputs it was made from.

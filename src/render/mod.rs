@@ -1,7 +1,7 @@
 //! Rendering a plan as text or JSON. Renderers read the `Plan`; they compute nothing.
 
-mod json;
 mod text;
 
-pub use json::json;
+/// The plan as versioned JSON: the plan file format, which the plan layer owns.
+pub use crate::plan::to_json as json;
 pub use text::{text, TextOptions};

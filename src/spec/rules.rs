@@ -9,10 +9,11 @@
 use super::error::{Problem, Span};
 use super::raw::Spanned;
 use crate::api::rules::{self as api, Field, Kind, RuleViolation};
+use crate::api::tags::{RESERVED_TAG_KEYS, RESERVED_TAG_PREFIX};
 
 /// Tag slots dwsctl keeps for itself on every cluster it manages (ownership, password
 /// version, and the lease a run holds while it changes the cluster).
-pub const OWN_TAGS: usize = crate::plan::model::RESERVED_TAG_KEYS.len();
+pub const OWN_TAGS: usize = RESERVED_TAG_KEYS.len();
 /// Tags per cluster the API allows (§10).
 pub const MAX_TAGS: usize = api::MAX_TAGS;
 
@@ -206,10 +207,9 @@ pub fn tag_key(name: &str, span: Span) -> Option<Problem> {
 }
 
 /// The reserved key (or prefix) `name` is, or looks like: the keys dwsctl sets
-/// ([`RESERVED_TAG_KEYS`](crate::plan::model::RESERVED_TAG_KEYS)), and every key that starts
+/// ([`RESERVED_TAG_KEYS`]), and every key that starts
 /// with `dwsctl-` (dwsctl's own bookkeeping, present and future).
 pub fn reserved_tag(name: &str) -> Option<&'static str> {
-    use crate::plan::model::RESERVED_TAG_KEYS;
     let folded = fold(name);
     if let Some(key) = RESERVED_TAG_KEYS.iter().find(|k| fold(k) == folded) {
         Some(key)
@@ -219,9 +219,6 @@ pub fn reserved_tag(name: &str) -> Option<&'static str> {
         None
     }
 }
-
-/// Tag keys starting with this belong to dwsctl.
-pub const RESERVED_TAG_PREFIX: &str = "dwsctl-";
 
 /// A skeleton of an ASCII tag key for comparing it with the reserved ones: case, `_` for `-`,
 /// and the ASCII look-alikes a reader confuses (`0`/`o`, `1`/`i`/`l`, `rn`/`m`, `vv`/`w`).

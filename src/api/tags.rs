@@ -1,0 +1,16 @@
+//! The tags dwsctl sets on clusters itself, and what they mean. They live in the lowest layer
+//! because every other one needs them: the spec refuses them in a user's tags, the planner
+//! writes and reads them, the executor checks them before and after its calls.
+
+/// The tag that marks a cluster as managed by dwsctl.
+pub const OWNERSHIP_TAG_KEY: &str = "managed-by";
+pub const OWNERSHIP_TAG_VALUE: &str = "dwsctl";
+/// The tag that records the `password_version` the current password was set for.
+pub const PASSWORD_VERSION_TAG_KEY: &str = "dwsctl-password-version";
+/// The expiring lease a run holds on a cluster while it changes it (`exec::lease`).
+pub const LEASE_TAG_KEY: &str = "dwsctl-lease";
+/// Every tag key dwsctl sets itself: never in a spec, never removed by a plan.
+pub const RESERVED_TAG_KEYS: [&str; 3] =
+    [OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY, LEASE_TAG_KEY];
+/// Tag keys starting with this belong to dwsctl (present and future bookkeeping).
+pub const RESERVED_TAG_PREFIX: &str = "dwsctl-";
