@@ -200,7 +200,7 @@ pub struct CreateClusterParams {
     pub port: Option<u32>,
     pub user_name: String,
     pub password: SecretRef,
-    pub public_ip: Option<crate::spec::PublicIpSpec>,
+    pub public_ip: Option<PublicIpParams>,
     pub number_of_cn: Option<u32>,
     pub enterprise_project_id: Option<String>,
     /// Including the ownership and password-version tags.
@@ -216,10 +216,32 @@ pub struct RestoreClusterParams {
     pub security_group_id: Option<String>,
     pub availability_zone: Option<String>,
     pub port: Option<u32>,
-    pub public_ip: Option<crate::spec::PublicIpSpec>,
+    pub public_ip: Option<PublicIpParams>,
     pub enterprise_project_id: Option<String>,
     /// Tags to set once the restored cluster exists (restore takes none).
     pub tags: Vec<TagKv>,
+}
+
+/// `public_ip` of a created or restored cluster. The plan's own type, not the spec's: a plan
+/// file's format must not change because a spec struct did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicIpParams {
+    /// `auto_assign`, `not_use` or `bind_existing`.
+    pub public_bind_type: String,
+    pub eip_id: Option<String>,
+}
+
+impl From<&crate::spec::PublicIpSpec> for PublicIpParams {
+    fn from(ip: &crate::spec::PublicIpSpec) -> Self {
+        let crate::spec::PublicIpSpec {
+            public_bind_type,
+            eip_id,
+        } = ip;
+        Self {
+            public_bind_type: public_bind_type.clone(),
+            eip_id: eip_id.clone(),
+        }
+    }
 }
 
 /// Why a step cannot run, and what the operator can do instead.

@@ -12,7 +12,8 @@ use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::in_place;
 use crate::plan::model::{
-    Action, Blocked, CreateClusterParams, FieldChange, RestoreClusterParams, StepId, TagKv, Target,
+    Action, Blocked, CreateClusterParams, FieldChange, PublicIpParams, RestoreClusterParams,
+    StepId, TagKv, Target,
 };
 use crate::plan::procedure::{self, rule};
 use crate::spec::{DesiredCluster, Origin, Presence};
@@ -56,7 +57,7 @@ fn create_params(d: &DesiredCluster) -> Result<CreateClusterParams, Vec<&'static
         port: d.port,
         user_name: user.clone(),
         password: pw.clone(),
-        public_ip: d.public_ip.clone(),
+        public_ip: d.public_ip.as_ref().map(PublicIpParams::from),
         number_of_cn: d.number_of_cn,
         enterprise_project_id: d.enterprise_project_id.clone(),
         tags: tag_list(&desired_tags(d, d.password_version.as_deref())),
@@ -134,7 +135,7 @@ fn restore_params(d: &DesiredCluster, snapshot: &str) -> RestoreClusterParams {
         security_group_id: d.security_group_id.clone(),
         availability_zone: d.availability_zone.clone(),
         port: d.port,
-        public_ip: d.public_ip.clone(),
+        public_ip: d.public_ip.as_ref().map(PublicIpParams::from),
         enterprise_project_id: d.enterprise_project_id.clone(),
         tags: tag_list(&desired_tags(d, None)),
     }
