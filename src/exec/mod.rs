@@ -5,16 +5,19 @@
 //! and runs against the HTTP client in production. The executor makes no decision the plan
 //! did not record: it only orders steps, resolves names to ids, and observes the cloud.
 
+mod bodies;
 mod client;
 pub mod cloud;
 mod ctx;
 pub mod events;
+mod find;
 mod lease;
 mod mutate;
 pub mod options;
 mod poller;
 pub mod report;
 mod scheduler;
+mod send;
 mod step;
 mod verify;
 mod wait;

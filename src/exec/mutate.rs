@@ -4,14 +4,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::time::Instant;
 
+use super::bodies::{create_body, restore_body, to_wire_tags};
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, Found, StepEnd, StepResult};
 use super::events::Event;
-use super::poller::Need;
-use super::step::{
-    cluster_by_id, create_body, create_resolved, find_created, find_restored, find_snapshot,
-    restore_body, send_idempotent, settled_by_id, snapshot_by_id, to_wire_tags,
+use super::find::{
+    cluster_by_id, find_created, find_restored, find_snapshot, settled_by_id, snapshot_by_id,
 };
+use super::poller::Need;
+use super::send::{create_resolved, send_idempotent};
 use super::verify::{resize_unreachable, verify, Verdict};
 use super::wait::{
     cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available, Check,

@@ -13,7 +13,7 @@ use crate::api::Live;
 use crate::plan::{Action, Step, TagKv, OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY};
 
 use super::ctx::Found;
-use super::step::{find_created, find_restored};
+use super::find::{find_created, find_restored};
 use super::wait::{cluster_settled, snapshot_available, Check};
 
 /// What a listing says about a step that is about to act.
