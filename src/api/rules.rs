@@ -1,6 +1,6 @@
 //! The DWS API's rules for single values: the one source of truth for both the simulator
 //! (`sim::validate`, which maps a violation to its DWS.xxxx code and HTTP status) and the
-//! offline spec validator (`spec::rules`, which maps it to a located diagnostic with a fix).
+//! offline spec validator (`spec::value_checks`, which maps it to a located diagnostic with a fix).
 //!
 //! Pure functions over plain values; no spec or simulator types. Where the reference
 //! (reference/dws-api.md) documents conflicting rules, the stricter one is enforced here, so

@@ -5,7 +5,7 @@ use super::*;
 use crate::sim::validate as sim;
 use crate::spec::error::Span;
 use crate::spec::raw::Spanned;
-use crate::spec::rules as spec;
+use crate::spec::value_checks as spec;
 
 fn kind(checked: Checked) -> Option<Kind> {
     checked.err().map(|v| v.kind)

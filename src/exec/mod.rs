@@ -6,11 +6,11 @@
 //! did not record: it only orders steps, resolves names to ids, and observes the cloud.
 
 mod bodies;
-mod client;
 pub mod cloud;
 mod ctx;
 pub mod events;
 mod find;
+mod http_cloud;
 mod lease;
 mod mutate;
 pub mod options;

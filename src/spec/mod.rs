@@ -8,6 +8,7 @@
 //! of them ([`SpecError`]); a stage whose input is unusable (a file that is not YAML) stops
 //! the pipeline after the files are all read.
 
+pub mod cross_checks;
 pub mod desired;
 pub mod error;
 pub mod interpolate;
@@ -15,9 +16,8 @@ pub mod merge;
 pub mod raw;
 pub mod read;
 pub mod resolve;
-pub mod rules;
 pub mod source;
-pub mod validate;
+pub mod value_checks;
 pub mod yaml;
 
 use std::path::PathBuf;
@@ -86,7 +86,7 @@ pub fn load_with(
             source.redact.push((span.start, span.len));
         }
     }
-    validate::validate(&raw, &mut problems);
+    cross_checks::validate(&raw, &mut problems);
     if !problems.is_empty() {
         return Err(SpecError::new(&sources, problems));
     }

@@ -1,7 +1,7 @@
 //! `RawSpec`: the spec as written (after overlays and interpolation), every value with its
 //! span; and, through the `JsonSchema` derives, the source of `schemas/dwsctl.schema.json`.
 //!
-//! Nothing here is validated beyond YAML types; [`super::validate`] checks the rules and
+//! Nothing here is validated beyond YAML types; [`super::cross_checks`] checks the rules and
 //! [`super::resolve`] turns a valid `RawSpec` into [`super::Desired`]. The doc comments on
 //! the fields are the descriptions editors show from the schema.
 

@@ -5,4 +5,4 @@ mod order;
 mod ownership;
 mod props;
 mod render;
-mod rules;
+mod rule_cases;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::super::error::Problem;
 use super::super::raw::{RawAutomatedSnapshots, Spanned};
 use super::super::read::suggest;
-use super::super::rules as spec_rules;
+use super::super::value_checks;
 use crate::api::rules::{self as api, Kind};
 
 pub(super) fn automated_snapshots(
@@ -18,7 +18,7 @@ pub(super) fn automated_snapshots(
     if let Some(v) = &block.keep_days {
         let checked = api::keep_days(v.value);
         let why = " (the API keeps automated snapshots 1 to 31 days)";
-        problems.extend(spec_rules::api_number(checked, "keep_days", v, why));
+        problems.extend(value_checks::api_number(checked, "keep_days", v, why));
     }
     let mut seen: HashMap<String, &str> = HashMap::new();
     for (i, p) in block.policies.iter().enumerate() {

@@ -1,13 +1,13 @@
 //! Rules across the whole spec: required fields, unique names, restore references that
 //! resolve, restore cycles (reported as the whole circle), and what a restored cluster may
-//! not set. Single values are checked by [`super::rules`].
+//! not set. Single values are checked by [`super::value_checks`].
 
 use std::collections::HashMap;
 
 use super::error::{Problem, Span};
 use super::raw::{Named, RawCluster, RawCommon, RawSpec, RawState};
 use super::read::suggest;
-use super::rules;
+use super::value_checks;
 use crate::api::rules::{self as api, Field};
 
 /// Where each snapshot of the spec is declared.
@@ -45,7 +45,7 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
     numbers(c, problems);
     let mut push = |p: Option<Problem>| problems.extend(p);
     if let Some(v) = &c.node_type {
-        push(rules::node_type(v));
+        push(value_checks::node_type(v));
     }
     for (field, v) in [
         ("vpc_id", &c.vpc_id),
@@ -54,14 +54,14 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
         ("enterprise_project_id", &c.enterprise_project_id),
     ] {
         if let Some(v) = v {
-            push(rules::resource_id(field, v));
+            push(value_checks::resource_id(field, v));
         }
     }
     if let Some(v) = &c.availability_zone {
-        push(rules::availability_zone(v));
+        push(value_checks::availability_zone(v));
     }
     if let Some(v) = &c.user_name {
-        push(rules::user_name(v));
+        push(value_checks::user_name(v));
     }
     if let Some(v) = &c.password_version {
         push(password_version(v));
@@ -74,15 +74,15 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
     }
     if let Some(tags) = &c.tags {
         for t in tags {
-            push(rules::tag_key(&t.name, t.span));
-            push(rules::tag_value(
+            push(value_checks::tag_key(&t.name, t.span));
+            push(value_checks::tag_value(
                 "tag_value",
                 &format!("tag `{}`", t.name),
                 &t.value,
             ));
         }
-        if let Some(first) = tags.get(rules::MAX_TAGS - rules::OWN_TAGS) {
-            push(rules::user_tag_count(tags.len(), first.span));
+        if let Some(first) = tags.get(value_checks::MAX_TAGS - value_checks::OWN_TAGS) {
+            push(value_checks::user_tag_count(tags.len(), first.span));
         }
     }
     if let Some(d) = &c.delete_policy {
@@ -98,10 +98,10 @@ fn numbers(c: &RawCommon, problems: &mut Vec<Problem>) {
     if let Some(v) = nodes {
         let why = " (a cluster has at least 3 nodes)";
         let checked = api::number_of_node(v.value);
-        problems.extend(rules::api_number(checked, "number_of_node", v, why));
+        problems.extend(value_checks::api_number(checked, "number_of_node", v, why));
     }
     if let Some(v) = &c.port {
-        problems.extend(rules::api_number(api::port(v.value), "port", v, ""));
+        problems.extend(value_checks::api_number(api::port(v.value), "port", v, ""));
     }
     if let Some(v) = &c.number_of_cn {
         let nodes = nodes.map(|n| n.value);
@@ -110,7 +110,7 @@ fn numbers(c: &RawCommon, problems: &mut Vec<Problem>) {
             _ => String::new(),
         };
         let checked = api::number_of_cn(v.value, nodes);
-        problems.extend(rules::api_number(checked, "number_of_cn", v, &why));
+        problems.extend(value_checks::api_number(checked, "number_of_cn", v, &why));
     }
 }
 
@@ -122,7 +122,7 @@ fn password_version(v: &super::raw::Spanned<String>) -> Option<Problem> {
                 .help("write a label such as `1` or `2026-01`, or leave the field out"),
         );
     }
-    rules::tag_value("password_version", "`password_version`", v)
+    value_checks::tag_value("password_version", "`password_version`", v)
 }
 
 fn password(v: &super::raw::Spanned<crate::secret::SecretRef>) -> Option<Problem> {
@@ -184,7 +184,7 @@ fn public_ip(ip: &super::raw::Spanned<super::raw::RawPublicIp>) -> Option<Proble
             .label("ignored by the API")
             .help("remove `eip_id`, or set `public_bind_type: bind_existing`"),
         ),
-        (Some(eip), true) => rules::resource_id("eip_id", eip),
+        (Some(eip), true) => value_checks::resource_id("eip_id", eip),
         (None, false) => None,
     }
 }
@@ -192,7 +192,7 @@ fn public_ip(ip: &super::raw::Spanned<super::raw::RawPublicIp>) -> Option<Proble
 fn delete_policy(d: &super::raw::RawDeletePolicy) -> Option<Problem> {
     let keep = d.keep_last_manual_snapshot.as_ref()?;
     if keep.value < 0 || keep.value > 1000 {
-        return rules::range(
+        return value_checks::range(
             "delete_policy",
             "keep_last_manual_snapshot",
             keep,
@@ -210,7 +210,11 @@ fn delete_policy(d: &super::raw::RawDeletePolicy) -> Option<Problem> {
 }
 
 fn cluster(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
-    problems.extend(rules::object_name(Field::ClusterName, &c.name, c.span));
+    problems.extend(value_checks::object_name(
+        Field::ClusterName,
+        &c.name,
+        c.span,
+    ));
     let v = &c.value;
     common(&v.common, problems);
     let absent = v
@@ -250,9 +254,13 @@ fn snapshots<'a>(spec: &'a RawSpec, problems: &mut Vec<Problem>) -> SnapshotInde
     let mut by_name: HashMap<&str, (&str, Span, RawState)> = HashMap::new();
     for c in &spec.clusters {
         for s in &c.value.snapshots {
-            problems.extend(rules::object_name(Field::SnapshotName, &s.name, s.span));
+            problems.extend(value_checks::object_name(
+                Field::SnapshotName,
+                &s.name,
+                s.span,
+            ));
             if let Some(d) = &s.value.description {
-                problems.extend(rules::description(d));
+                problems.extend(value_checks::description(d));
             }
             let state = s
                 .value
@@ -288,7 +296,7 @@ fn restore(
     };
     restore_forbidden(c, problems);
     let name = &from.value.snapshot;
-    problems.extend(rules::object_name(
+    problems.extend(value_checks::object_name(
         Field::SnapshotName,
         &name.value,
         name.span,
