@@ -25,6 +25,7 @@ mod files_cli;
 mod hostile_cli;
 mod huawei_apply;
 mod huawei_client;
+mod layers;
 mod plan_cli;
 mod readme;
 mod sim_auth;
