@@ -264,11 +264,10 @@ fn code_lines(text: &str) -> Vec<(usize, String)> {
             }
             continue;
         }
-        if trimmed.starts_with("use ") || trimmed.starts_with("pub use ") {
-            if !trimmed.ends_with(';') {
-                open_use = Some((index + 1, trimmed.to_owned()));
-                continue;
-            }
+        let is_use = trimmed.starts_with("use ") || trimmed.starts_with("pub use ");
+        if is_use && !trimmed.ends_with(';') {
+            open_use = Some((index + 1, trimmed.to_owned()));
+            continue;
         }
         lines.push((index + 1, code.to_owned()));
     }
