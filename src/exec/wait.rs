@@ -103,14 +103,18 @@ pub fn snapshot_available(snapshot: Option<&Snapshot>, cluster: Option<&Cluster>
 }
 
 /// A cluster being deleted: done once it is no longer listed (or listed as `DELETED`);
-/// `DELETE_FAILED` fails with the cloud's reason.
+/// `DELETE_FAILED` fails with the cloud's reason, and so does `UNAVAILABLE` (Huawei:
+/// `FAILED`), which is how OTC, having no `DELETE_FAILED`, shows a failed delete (the
+/// simulator's `otc` profile, dws-api.md Corrections): it will not end by itself.
 pub fn cluster_deleted(cluster: Option<&Cluster>) -> Check {
     let Some(cluster) = cluster else {
         return Check::Done;
     };
     match cluster_state(cluster) {
         ClusterState::Gone => Check::Done,
-        state @ ClusterState::DeleteFailed { .. } => failed(cluster, &state),
+        state @ (ClusterState::DeleteFailed { .. } | ClusterState::Unavailable { .. }) => {
+            failed(cluster, &state)
+        }
         _ => pending(format!("deleting ({})", cluster.status)),
     }
 }
@@ -150,6 +154,27 @@ mod tests {
                 "cluster dws-demo is CREATION FAILED (DWS.6000: insufficient quota)".into()
             )
         );
+    }
+
+    #[test]
+    fn a_failed_delete_ends_the_wait_with_the_clouds_reason_on_both_clouds() {
+        let reasons = Some(FailedReasons {
+            error_code: Some("DWS.6014".into()),
+            error_msg: Some("Failed to delete the cluster.".into()),
+        });
+        for status in ["UNAVAILABLE", "FAILED", "DELETE_FAILED"] {
+            let mut c = cluster(status, None);
+            c.failed_reasons = reasons.clone();
+            match cluster_deleted(Some(&c)) {
+                Check::Failed(text) => assert!(text.contains("DWS.6014"), "{text}"),
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            cluster_deleted(Some(&cluster("DELETING", None))),
+            Check::Pending { .. }
+        ));
+        assert_eq!(cluster_deleted(None), Check::Done);
     }
 
     #[test]

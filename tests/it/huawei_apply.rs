@@ -15,10 +15,15 @@ const SCALE: f64 = 2000.0;
 
 /// A simulator playing Huawei Cloud, and a client for it.
 pub async fn huawei_world(scale: f64, seed: u64) -> World {
+    world_on(Profile::Huawei, scale, seed).await
+}
+
+/// A simulator playing `profile`, and a client for it.
+pub async fn world_on(profile: Profile, scale: f64, seed: u64) -> World {
     let handle = sim::spawn(Config {
         time_scale: scale,
         seed,
-        profile: Profile::Huawei,
+        profile,
         ..Config::default()
     })
     .await

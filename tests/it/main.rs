@@ -8,6 +8,7 @@ mod apply_faults;
 mod apply_interrupt;
 mod apply_interrupt_remote;
 mod apply_support;
+mod chaos;
 mod cli_help;
 mod cli_normalise;
 mod cli_support;
