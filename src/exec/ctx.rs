@@ -12,9 +12,11 @@ use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
 use super::events::{Event, Events};
+use super::expect::{self, Operation};
 use super::lease::WallClock;
 use super::options::Options;
-use super::poller::{Need, Observation, Poller};
+use super::poller::{Interest, Need, Observation, Poller};
+use super::schedule::Forecast;
 use super::wait::Check;
 use crate::api::Live;
 use crate::plan::{StepId, Target};
@@ -71,6 +73,10 @@ pub struct Ctx<C> {
     touched: Mutex<HashSet<Target>>,
     /// Steps inside an ownership unit (see [`Phase::Finishing`]).
     finishing: Mutex<HashSet<StepId>>,
+    /// The operation each step starts in the cloud, for the poll schedule.
+    operations: Mutex<HashMap<StepId, Operation>>,
+    /// When each step's latest mutating call was sent and answered.
+    sends: Mutex<HashMap<StepId, (Instant, Instant)>>,
     interrupt: watch::Receiver<bool>,
     /// This run's id in the leases it writes.
     pub run_id: String,
@@ -95,6 +101,8 @@ impl<C: Cloud> Ctx<C> {
             phases: Mutex::new(HashMap::new()),
             touched: Mutex::new(HashSet::new()),
             finishing: Mutex::new(HashSet::new()),
+            operations: Mutex::new(HashMap::new()),
+            sends: Mutex::new(HashMap::new()),
             interrupt,
             run_id: super::lease::run_id(),
             clock: WallClock::new(),
@@ -109,6 +117,37 @@ impl<C: Cloud> Ctx<C> {
 
     pub fn phase(&self, step: &StepId) -> Option<Phase> {
         self.phases.lock().ok()?.get(step).cloned()
+    }
+
+    /// Records the operation `step` starts in the cloud (none: a wait step, whose operation
+    /// started before this run, or a synchronous call).
+    pub fn expect(&self, step: &StepId, operation: Option<Operation>) {
+        if let (Some(operation), Ok(mut operations)) = (operation, self.operations.lock()) {
+            operations.insert(step.clone(), operation);
+        }
+    }
+
+    /// Sends a mutating call, recording when it went out and when it was answered.
+    async fn timed<T>(&self, step: &StepId, call: impl Future<Output = T>) -> T {
+        let sent = Instant::now();
+        let result = call.await;
+        if let Ok(mut sends) = self.sends.lock() {
+            sends.insert(step.clone(), (sent, Instant::now()));
+        }
+        result
+    }
+
+    /// What the poll schedule knows of the operation `step` waits for: its expected span
+    /// and when its call went out; `None` if either is unknown.
+    fn forecast(&self, step: &StepId) -> Option<Forecast> {
+        let operation = *self.operations.lock().ok()?.get(step)?;
+        let (sent, returned) = *self.sends.lock().ok()?.get(step)?;
+        let span = expect::span(operation);
+        let span = expect::Span {
+            shortest: self.options.real(span.shortest),
+            longest: self.options.real(span.longest),
+        };
+        Some(Forecast::new(sent, returned, span))
     }
 
     /// Marks the start (`true`) or end of the step's ownership unit: its calls in between
@@ -196,7 +235,7 @@ impl<C: Cloud> Ctx<C> {
         }
         let _permit = self.permits.acquire().await;
         self.set_phase(step, Phase::Calling(what.to_owned()));
-        let result = send().await;
+        let result = self.timed(step, send()).await;
         if matches!(result, Err(CloudError::Busy(_))) {
             self.set_phase(step, Phase::Queued);
         }
@@ -215,13 +254,19 @@ impl<C: Cloud> Ctx<C> {
         ready: impl Fn(&Live) -> Result<Option<String>, String>,
     ) -> StepResult<Arc<Observation>> {
         self.set_phase(step, Phase::Queued);
-        let _interest = self.poller.interest(Need::Clusters);
+        let interest = self.poller.interest(Need::Clusters);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();
         let mut expiry = Expiry::new(self.options.real(limit));
         let mut last = None;
+        // The tick of the listing last read: the next one is asked for once per listing (not
+        // again after the time limit passed, which asked for one at once).
+        let mut read = None;
         loop {
             let observation = Arc::clone(&rx.borrow_and_update());
+            if read.replace(observation.tick) != Some(observation.tick) {
+                interest.list_soon();
+            }
             if fresh(&observation, Need::Clusters, after) {
                 match ready(&observation.live) {
                     Ok(None) => return Ok(observation),
@@ -254,7 +299,7 @@ impl<C: Cloud> Ctx<C> {
                 _ = stopped(&mut interrupt) => {
                     return Err(StepEnd::NotStarted("interrupted before it was sent".into()));
                 }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
             }
         }
     }
@@ -283,7 +328,7 @@ impl<C: Cloud> Ctx<C> {
             let result = {
                 let _permit = self.permits.acquire().await;
                 self.set_phase(step, self.calling(step, what));
-                send().await
+                self.timed(step, send()).await
             };
             match result {
                 Err(err @ (CloudError::Busy(_) | CloudError::Throttled(_))) => {
@@ -349,10 +394,12 @@ impl<C: Cloud> Ctx<C> {
         mut check: impl FnMut(&Live) -> Check,
     ) -> StepResult<()> {
         self.set_phase(step, Phase::Waiting(what.to_owned()));
-        let _interest = self.poller.interest(need);
+        let interest = self.poller.interest(need);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();
         let mut expiry = Expiry::new(self.options.real(timeout));
+        let mut forecast = self.forecast(step);
+        let mut read = None;
         let timed_out = || {
             StepEnd::StillRunning(format!(
                 "{what} did not finish within {}; it continues in the cloud",
@@ -365,11 +412,28 @@ impl<C: Cloud> Ctx<C> {
                 match check(&observation.live) {
                     Check::Done => return Ok(()),
                     Check::Failed(reason) => return Err(StepEnd::Failed(reason)),
-                    Check::Pending { status, percent } => self.emit(Event::Progress {
-                        step: step.clone(),
-                        status,
-                        percent,
-                    }),
+                    Check::Pending { status, percent } => {
+                        if let Some(forecast) = forecast.as_mut() {
+                            forecast.observe(
+                                observation.listed_from,
+                                observation.listed_to,
+                                percent,
+                            );
+                        }
+                        self.emit(Event::Progress {
+                            step: step.clone(),
+                            status,
+                            percent,
+                        });
+                    }
+                }
+            }
+            if read.replace(observation.tick) != Some(observation.tick) {
+                match &forecast {
+                    Some(forecast) => {
+                        interest.list_at(forecast.next_poll(Instant::now(), self.poller.cadence()));
+                    }
+                    None => interest.list_soon(),
                 }
             }
             if expiry.confirmed(&observation, need) {
@@ -384,7 +448,7 @@ impl<C: Cloud> Ctx<C> {
                 _ = stopped(&mut interrupt) => {
                     return Err(StepEnd::StillRunning(format!("{what} continues in the cloud")));
                 }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
             }
         }
     }
@@ -404,12 +468,16 @@ impl<C: Cloud> Ctx<C> {
             step,
             Phase::Waiting("looking for the object by name".into()),
         );
-        let _interest = self.poller.interest(need);
+        let interest = self.poller.interest(need);
         let mut rx = self.poller.subscribe();
         let mut interrupt = self.interrupt.clone();
         let mut expiry = Expiry::new(self.options.real(window));
+        let mut read = None;
         loop {
             let observation = Arc::clone(&rx.borrow_and_update());
+            if read.replace(observation.tick) != Some(observation.tick) {
+                interest.list_soon();
+            }
             if fresh(&observation, need, after) {
                 match find(&observation.live) {
                     Found::Absent => {}
@@ -433,7 +501,7 @@ impl<C: Cloud> Ctx<C> {
                          exists".into(),
                     ));
                 }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started()),
+                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
             }
         }
     }
@@ -468,9 +536,11 @@ impl Expiry {
         }
     }
 
-    /// Records that the limit passed when `ticks_started` ticks had begun.
-    fn expire(&mut self, ticks_started: u64) {
+    /// Records that the limit passed when `ticks_started` ticks had begun, and asks for the
+    /// listing the verdict needs at once (rather than when the schedule would have).
+    fn expire(&mut self, ticks_started: u64, interest: &Interest) {
         self.after_tick.get_or_insert(ticks_started);
+        interest.list_at(Instant::now());
     }
 
     /// Whether the limit passed and `observation` comes from a tick that began after that

@@ -49,6 +49,9 @@ struct FakeCluster {
     tags: Vec<Tag>,
     listed_from: Instant,
     task: Task,
+    /// When `task` began: its progress grows linearly from there to its end, as the API's
+    /// `action_progress` does on the simulator.
+    task_since: Instant,
     /// Shown instead of what `task` says (see [`FakeCloud::force_state`]).
     forced: Option<Forced>,
 }
@@ -128,6 +131,9 @@ pub struct FakeCloud {
     pub latency: Duration,
     /// New objects are missing from lists for this long.
     pub list_lag: Duration,
+    /// Shown as every running operation's progress instead of the linear one (a cloud whose
+    /// progress says nothing about the time left).
+    pub fixed_percent: Option<u8>,
 }
 
 impl FakeCloud {
@@ -141,6 +147,7 @@ impl FakeCloud {
             delete: Duration::from_secs(60),
             latency: Duration::from_millis(500),
             list_lag: Duration::ZERO,
+            fixed_percent: None,
         }
     }
 
@@ -187,6 +194,7 @@ impl FakeCloud {
                     .collect(),
                 listed_from: Instant::now(),
                 task: Task::None,
+                task_since: Instant::now(),
                 forced: None,
             });
             id
@@ -301,7 +309,26 @@ impl FakeCloud {
     }
 }
 
-fn render_cluster(c: &FakeCluster, now: Instant) -> Cluster {
+/// `"37%"`: the share of the way from `since` to `until` at `now`, never 100% while running.
+fn percent(since: Instant, until: Instant, now: Instant) -> String {
+    let total = until.saturating_duration_since(since).as_secs_f64();
+    let done = now.saturating_duration_since(since).as_secs_f64();
+    let share = if total > 0.0 { done / total } else { 1.0 };
+    format!("{}%", (share * 100.0).clamp(0.0, 99.0) as u32)
+}
+
+fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
+    let until = match &c.task {
+        Task::Creating(until)
+        | Task::Restoring(until)
+        | Task::Snapshotting(until)
+        | Task::Resizing { until, .. } => *until,
+        _ => now,
+    };
+    let shown = match fixed {
+        Some(p) => format!("{p}%"),
+        None => percent(c.task_since, until, now),
+    };
     let (status, task, progress, nodes): (&str, Option<&str>, Option<&str>, u32) = match &c.task {
         Task::Creating(until) if now < *until => ("CREATING", None, Some("CREATING"), c.nodes),
         Task::Restoring(until) if now < *until => {
@@ -322,7 +349,7 @@ fn render_cluster(c: &FakeCluster, now: Instant) -> Cluster {
     };
     let mut action_progress = BTreeMap::new();
     if let Some(key) = progress {
-        action_progress.insert(key.to_owned(), "50%".to_owned());
+        action_progress.insert(key.to_owned(), shown);
     }
     let failed_reasons = match &c.task {
         Task::Failed(reason) => serde_json::json!({"error_code": "DWS.9999", "error_msg": reason}),
@@ -351,7 +378,7 @@ fn render_cluster(c: &FakeCluster, now: Instant) -> Cluster {
 impl Cloud for FakeCloud {
     async fn list_clusters(&self) -> Result<Vec<Cluster>, CloudError> {
         tokio::time::sleep(self.latency).await;
-        let lag = self.list_lag;
+        let (lag, fixed) = (self.list_lag, self.fixed_percent);
         Ok(self.with(|s| {
             s.calls.push("list:clusters".into());
             let now = Instant::now();
@@ -360,7 +387,7 @@ impl Cloud for FakeCloud {
             s.clusters
                 .iter()
                 .filter(|c| now >= c.listed_from + lag)
-                .map(|c| render_cluster(c, now))
+                .map(|c| render_cluster(c, now, fixed))
                 .collect()
         }))
     }
@@ -413,6 +440,7 @@ impl Cloud for FakeCloud {
                 tags: body.tags.clone().unwrap_or_default(),
                 listed_from: now,
                 task,
+                task_since: now,
                 forced: None,
             });
             Ok(id)
@@ -446,6 +474,7 @@ impl Cloud for FakeCloud {
                 tags: Vec::new(),
                 listed_from: now,
                 task: Task::Restoring(now + duration),
+                task_since: now,
                 forced: None,
             });
             Ok(id)
@@ -458,6 +487,7 @@ impl Cloud for FakeCloud {
         self.mutate(format!("delete_cluster:{id}"), |s, now| {
             let cluster = s.cluster_mut(id)?;
             cluster.task = Task::Deleting(now + duration);
+            cluster.task_since = now;
             Ok(())
         })
         .await
@@ -467,6 +497,7 @@ impl Cloud for FakeCloud {
         let duration = self.resize;
         self.mutate(format!("resize:{id}"), |s, now| {
             let cluster = s.idle_cluster(id, now)?;
+            cluster.task_since = now;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes + count,
@@ -480,6 +511,7 @@ impl Cloud for FakeCloud {
         let duration = self.resize;
         self.mutate(format!("shrink:{id}"), |s, now| {
             let cluster = s.idle_cluster(id, now)?;
+            cluster.task_since = now;
             cluster.task = Task::Resizing {
                 until: now + duration,
                 nodes: cluster.nodes.saturating_sub(count),
@@ -525,6 +557,7 @@ impl Cloud for FakeCloud {
             }
             let cluster = s.cluster_mut(&body.cluster_id)?;
             cluster.task = Task::Snapshotting(now + duration);
+            cluster.task_since = now;
             let id = Self::new_id(s, "s");
             s.snapshots.push(FakeSnapshot {
                 id: id.clone(),

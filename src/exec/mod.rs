@@ -9,6 +9,7 @@ mod bodies;
 pub mod cloud;
 mod ctx;
 pub mod events;
+pub mod expect;
 mod find;
 mod http_cloud;
 mod lease;
@@ -16,6 +17,7 @@ mod mutate;
 pub mod options;
 mod poller;
 pub mod report;
+mod schedule;
 mod scheduler;
 mod send;
 mod step;
@@ -36,6 +38,8 @@ mod tests_interrupt;
 mod tests_lease;
 #[cfg(test)]
 mod tests_once;
+#[cfg(test)]
+mod tests_poll;
 #[cfg(test)]
 mod tests_states;
 #[cfg(test)]

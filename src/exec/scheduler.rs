@@ -16,9 +16,11 @@ use tokio::task::JoinSet;
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{stopped, Ctx, Phase};
 use super::events::{Event, Events};
+use super::expect::operation;
 use super::options::Options;
 use super::poller::Poller;
 use super::report::{Outcome, Report, StepReport};
+use super::schedule::{Cadence, LONGEST};
 use super::step::run_step;
 use crate::api::Live;
 use crate::plan::{Action, Plan, StepId};
@@ -178,9 +180,12 @@ pub async fn execute<C: Cloud>(
     // Keeps a never-firing interrupt alive for callers that pass none.
     let (_keep, never) = watch::channel(false);
     let interrupt = options.interrupt.clone().unwrap_or(never);
-    let poller = Poller::new(seed);
-    let poll_task =
-        tokio::spawn(Arc::clone(&poller).run(cloud.clone(), options.real(options.poll_interval)));
+    let cadence = Cadence::new(
+        options.real(options.poll_interval),
+        options.real(LONGEST.max(options.poll_interval)),
+    );
+    let poller = Poller::new(seed, cadence);
+    let poll_task = tokio::spawn(Arc::clone(&poller).run(cloud.clone()));
     let ctx = Arc::new(Ctx::new(cloud, poller, options, events, interrupt.clone()));
     let mut run = Run::new(plan, graph, Arc::clone(&ctx));
     run.drive(interrupt).await;
@@ -255,6 +260,7 @@ impl<'p, C: Cloud> Run<'p, C> {
             return;
         };
         let ctx = Arc::clone(&self.ctx);
+        ctx.expect(&step.id, operation(step, &ctx.latest().live));
         let step = step.clone();
         let handle = self
             .tasks
