@@ -245,3 +245,18 @@ async fn an_unreachable_endpoint_is_an_error_naming_it() {
     assert!(out.stderr().contains("cannot reach"), "{}", out.text());
     insta::assert_snapshot!(out.transcript());
 }
+
+/// An error the API answers: the report names the call, the code and the answer's request id
+/// (which the snapshot shows as `[UUID]`: a fresh one per answer).
+#[tokio::test]
+async fn an_api_error_names_the_call_and_its_request_id() {
+    let sim = sim_support::start().await;
+    let rule = json!({"rules": [{"route": "GET /v1.0/{project_id}/clusters",
+                                 "fault": {"kind": "status", "status": 400}}]});
+    let (status, body) = sim.hook("POST", "faults", Some(rule)).await;
+    assert_eq!(status, 200, "{body}");
+    let out = dwsctl(&sim, &["plan", "-f", QUICKSTART]).await;
+    out.assert_exit(1);
+    assert!(out.stderr().contains("request id"), "{}", out.text());
+    insta::assert_snapshot!(out.transcript());
+}
