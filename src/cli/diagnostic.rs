@@ -9,9 +9,9 @@
 //! (`Error: spec::unknown_key`), each with its file:line:column snippet. Below the heading
 //! miette draws the message (`× …`), the snippet and the help, as it always did.
 //!
-//! Headings are written the same way for the error and its related problems because miette
-//! only writes `Error:` before related diagnostics: the top one gets its heading here and
-//! none from miette.
+//! Headings are drawn here, for the error and for each of its related problems alike, and
+//! miette draws only what is below them: miette itself writes a top diagnostic's code alone
+//! and a related one's after `Error:`, which were two styles.
 
 use std::fmt;
 
@@ -22,27 +22,58 @@ use super::error::{CmdError, ErrorKind};
 /// The whole text of `err` as it goes to stderr (before terminal escaping). `colour` adds the
 /// terminal's colour codes; without it the text is plain.
 pub fn render(err: &CmdError, colour: bool) -> String {
-    let inner: &dyn Diagnostic = err.report.as_ref();
-    let heading = heading(err.kind, inner);
-    let shown = Headed::new(err.kind, inner, None);
     let handler = MietteHandlerOpts::new()
         .color(colour)
         .unicode(true)
         .terminal_links(false)
         .force_graphical(true)
         .build();
-    let body = format!("{}", Show(&handler, &shown));
-    let heading = if colour {
-        format!("\u{1b}[1;31m{heading}\u{1b}[0m")
-    } else {
-        heading
+    let mut out = String::new();
+    let blocks = Blocks {
+        handler: &handler,
+        kind: err.kind,
+        colour,
     };
-    format!("{heading}\n\n{}", body.trim_end())
+    blocks.render(&mut out, err.report.as_ref(), None);
+    out
 }
 
-/// `Error: <kind>` or `Error: <kind>::<name>`.
-fn heading(kind: ErrorKind, diagnostic: &dyn Diagnostic) -> String {
-    format!("Error: {}", code(kind, diagnostic))
+/// What every block of one error is drawn with.
+struct Blocks<'a> {
+    handler: &'a dyn ReportHandler,
+    kind: ErrorKind,
+    colour: bool,
+}
+
+impl Blocks<'_> {
+    /// Appends `diagnostic`'s block (heading, blank line, miette's drawing), then one block
+    /// per related problem, separated by blank lines.
+    fn render(
+        &self,
+        out: &mut String,
+        diagnostic: &dyn Diagnostic,
+        parent: Option<&dyn SourceCode>,
+    ) {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        let heading = format!("Error: {}", code(self.kind, diagnostic));
+        if self.colour {
+            out.push_str(&format!("\u{1b}[1;31m{heading}\u{1b}[0m"));
+        } else {
+            out.push_str(&heading);
+        }
+        out.push_str("\n\n");
+        let body = Body {
+            inner: diagnostic,
+            parent,
+        };
+        out.push_str(format!("{}", Show(self.handler, &body)).trim_end());
+        let source = diagnostic.source_code().or(parent);
+        for related in diagnostic.related().into_iter().flatten() {
+            self.render(out, related, source);
+        }
+    }
 }
 
 /// `<kind>::<name>`: the name is the last segment of the diagnostic's own code.
@@ -67,57 +98,33 @@ impl fmt::Display for Show<'_> {
     }
 }
 
-/// A diagnostic as the CLI shows it: everything of `inner` but its code, which becomes the
-/// heading's `<kind>::<name>` (`None` for the top one, whose heading [`render`] writes).
-struct Headed<'a> {
-    code: Option<String>,
+/// What miette draws below a heading: everything of `inner` but its code (the heading has
+/// it) and its related problems (blocks of their own); the source of `parent` when `inner`
+/// has none, as miette does for related diagnostics.
+struct Body<'a> {
     inner: &'a dyn Diagnostic,
-    related: Vec<Headed<'a>>,
+    parent: Option<&'a dyn SourceCode>,
 }
 
-impl<'a> Headed<'a> {
-    fn new(kind: ErrorKind, inner: &'a dyn Diagnostic, code: Option<String>) -> Self {
-        let related = inner
-            .related()
-            .map(|related| {
-                related
-                    .map(|rel| Headed::new(kind, rel, Some(self::code(kind, rel))))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self {
-            code,
-            inner,
-            related,
-        }
-    }
-}
-
-impl fmt::Debug for Headed<'_> {
+impl fmt::Debug for Body<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.inner, f)
     }
 }
 
-impl fmt::Display for Headed<'_> {
+impl fmt::Display for Body<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self.inner, f)
     }
 }
 
-impl std::error::Error for Headed<'_> {
+impl std::error::Error for Body<'_> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.inner.source()
     }
 }
 
-impl Diagnostic for Headed<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.code
-            .as_ref()
-            .map(|code| Box::new(code) as Box<dyn fmt::Display>)
-    }
-
+impl Diagnostic for Body<'_> {
     fn severity(&self) -> Option<Severity> {
         self.inner.severity()
     }
@@ -127,20 +134,11 @@ impl Diagnostic for Headed<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.inner.source_code()
+        self.inner.source_code().or(self.parent)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.inner.labels()
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.related.iter().map(|rel| rel as &dyn Diagnostic),
-        ))
     }
 
     fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
@@ -172,18 +170,14 @@ mod tests {
     }
 
     #[test]
-    fn an_error_without_a_code_is_headed_by_its_kind() {
-        let err = CmdError::new(
-            ErrorKind::Input,
-            CliError::Runtime(std::io::Error::other("x")),
-        );
-        // CliError::Runtime has a code; a plain thiserror error has none.
-        assert!(render(&err, false).starts_with("Error: input::runtime\n"));
+    fn an_error_without_a_code_is_headed_by_its_kind_alone() {
         #[derive(Debug, thiserror::Error, miette::Diagnostic)]
         #[error("plain")]
         struct Plain;
-        let err = CmdError::new(ErrorKind::Api, Plain);
-        assert_eq!(render(&err, false), "Error: api\n\n  × plain");
+        let err = CmdError::new(ErrorKind::Input, Plain);
+        assert_eq!(render(&err, false), "Error: input\n\n  × plain");
+        let err = CmdError::from(CliError::Runtime(std::io::Error::other("x")));
+        assert!(render(&err, false).starts_with("Error: internal::runtime\n\n  × "));
     }
 
     #[test]
@@ -191,6 +185,38 @@ mod tests {
         let err = CmdError::from(ConfigError::NoCredentials);
         let coloured = render(&err, true);
         assert!(coloured.starts_with("\u{1b}[1;31mError: config::no_credentials\u{1b}[0m"));
+        assert_eq!(strip_sgr(&coloured), render(&err, false));
+    }
+
+    #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+    #[error("inner")]
+    #[diagnostic(code(some_rule))]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(Vec<Inner>);
+
+    impl Diagnostic for Outer {
+        fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+            Some(Box::new(self.0.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+
+    #[test]
+    fn related_problems_get_the_same_heading_as_the_error_in_plain_and_in_colour() {
+        let err = CmdError::new(ErrorKind::Spec, Outer(vec![Inner, Inner]));
+        assert_eq!(
+            render(&err, false),
+            "Error: spec\n\n  × outer\n\nError: spec::some_rule\n\n  × inner\n\n\
+             Error: spec::some_rule\n\n  × inner"
+        );
+        let coloured = render(&err, true);
+        assert_eq!(
+            coloured.matches("\u{1b}[1;31mError: ").count(),
+            3,
+            "{coloured}"
+        );
         assert_eq!(strip_sgr(&coloured), render(&err, false));
     }
 
