@@ -9,7 +9,7 @@ use crate::plan::diff::Planned;
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::model::{Action, Blocked, FieldChange, TagKv, Target, PASSWORD_VERSION_TAG_KEY};
 use crate::plan::procedure::{self, rule};
-use crate::spec::DesiredCluster;
+use crate::spec::{DesiredCluster, PublicIpSpec};
 
 /// The API adds at least this many nodes per scale-out (reference §7.4).
 pub const MIN_SCALE_OUT: u32 = 3;
@@ -223,7 +223,48 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
 /// Differences in fields that no API call changes in place, each with its old and new
 /// value (the caller turns them into one blocked step), and whether one of them is a field a
 /// restore cannot change either (so the cut-over needs a migration).
+///
+/// This is the one place that names every field of a desired cluster (no `..`): a new field
+/// does not compile until it is decided here whether a cluster that exists changes it in
+/// place (and by which operation), blocks its change (and with which procedure), or uses it at
+/// creation only. README.md, "What the plan decides", says the same to users.
 pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldChange>, bool) {
+    let DesiredCluster {
+        // Identity and lifecycle, acted on by `plan::cluster` and `plan::origin`: the name is
+        // the identity; presence deletes, origin creates or restores, ownership adopts or
+        // blocks.
+        name: _,
+        presence: _,
+        origin: _,
+        ownership: _,
+        // In place, by `in_place`: tags by UpdateTags; password_version by ResetPassword,
+        // which sets the referenced password; number_of_node by ScaleOut or ScaleIn.
+        tags: _,
+        password_version: _,
+        password: _,
+        number_of_node: _,
+        // At creation only: the list API does not report it, so a change cannot be seen.
+        number_of_cn: _,
+        // Other objects and policies: snapshots are planned by `plan::snapshot`; the delete
+        // policy applies when the cluster is marked absent; automated snapshots are blocked as
+        // not yet applied (`plan::cluster`).
+        snapshots: _,
+        delete_policy: _,
+        automated_snapshots: _,
+        // Blocked (`immutable_field`); a restore keeps them too, so the procedure is a
+        // migration (`procedure::replace_by_migration`).
+        node_type,
+        user_name,
+        // Blocked (`immutable_field`); the procedure is a restore to a new cluster with the
+        // new values (`procedure::replace_by_restore`).
+        vpc_id,
+        subnet_id,
+        security_group_id,
+        availability_zone,
+        enterprise_project_id,
+        public_ip,
+        port,
+    } = desired;
     let mut changes = Vec::new();
     let check =
         |changes: &mut Vec<FieldChange>, field: &str, want: Option<&str>, have: Option<&str>| {
@@ -237,48 +278,48 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
     check(
         &mut changes,
         "node_type",
-        desired.node_type.as_deref(),
+        node_type.as_deref(),
         Some(&live.node_type),
     );
     check(
         &mut changes,
         "user_name",
-        desired.user_name.as_deref(),
+        user_name.as_deref(),
         Some(&live.user_name),
     );
     let migrate = !changes.is_empty();
     check(
         &mut changes,
         "vpc_id",
-        desired.vpc_id.as_deref(),
+        vpc_id.as_deref(),
         live.vpc_id.as_deref(),
     );
     check(
         &mut changes,
         "subnet_id",
-        desired.subnet_id.as_deref(),
+        subnet_id.as_deref(),
         live.subnet_id.as_deref(),
     );
     check(
         &mut changes,
         "security_group_id",
-        desired.security_group_id.as_deref(),
+        security_group_id.as_deref(),
         live.security_group_id.as_deref(),
     );
     check(
         &mut changes,
         "availability_zone",
-        desired.availability_zone.as_deref(),
+        availability_zone.as_deref(),
         live.availability_zone.as_deref(),
     );
     check(
         &mut changes,
         "enterprise_project_id",
-        desired.enterprise_project_id.as_deref(),
+        enterprise_project_id.as_deref(),
         live.enterprise_project_id.as_deref(),
     );
-    changes.extend(public_ip_changes(desired, live));
-    if let Some(port) = desired.port.filter(|p| *p != live.port) {
+    changes.extend(public_ip_changes(public_ip.as_ref(), live));
+    if let Some(port) = port.filter(|p| *p != live.port) {
         changes.push(change("port", live.port, port));
     }
     (changes, migrate)
@@ -286,8 +327,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
 
 /// `public_ip`: the bind type (no public IP counts as `not_use`) and, when the spec names
 /// one, the EIP.
-fn public_ip_changes(desired: &DesiredCluster, live: &Cluster) -> Vec<FieldChange> {
-    let Some(want) = &desired.public_ip else {
+fn public_ip_changes(want: Option<&PublicIpSpec>, live: &Cluster) -> Vec<FieldChange> {
+    let Some(want) = want else {
         return Vec::new();
     };
     let mut changes = Vec::new();
