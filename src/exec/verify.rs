@@ -8,9 +8,10 @@
 //! place", not stale: the run that lost the race still succeeds. Anything else means the
 //! live state moved since the plan: the step is stale, never re-sent blind.
 
+use crate::api::tags::owned;
 use crate::api::wire::Cluster;
 use crate::api::Live;
-use crate::plan::{Action, Step, TagKv, OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY};
+use crate::plan::{Action, Step, TagKv, PASSWORD_VERSION_TAG_KEY};
 
 use super::ctx::Found;
 use super::find::{find_created, find_restored};
@@ -74,7 +75,7 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
         Action::RestoreCluster(p) => exists(
             live,
             find_restored(live, name),
-            p.tags.is_empty() || owned(cluster),
+            p.tags.is_empty() || cluster.is_some_and(owned),
         ),
         _ => Verdict::Act,
     }
@@ -92,10 +93,6 @@ fn exists(live: &Live, found: Found, tagged: bool) -> Verdict {
         }
         _ => Verdict::Exists,
     }
-}
-
-fn owned(cluster: Option<&Cluster>) -> bool {
-    cluster.is_some_and(|c| c.tags.iter().any(|t| t.key == OWNERSHIP_TAG_KEY))
 }
 
 fn scale(name: &str, cluster: Option<&Cluster>, from: u32, to: Option<u32>) -> Verdict {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::api::state::{cluster_state, ClusterState};
+use crate::api::tags::owned;
 use crate::api::wire::Cluster;
 use crate::plan::changes::{change, same, set, unset};
 use crate::plan::diff::{Builder, Planned};
@@ -18,14 +19,6 @@ pub(crate) fn cluster_target(name: &str) -> Target {
     Target::Cluster {
         name: name.to_owned(),
     }
-}
-
-/// Whether a live cluster carries the ownership tag.
-pub(crate) fn owned(cluster: &Cluster) -> bool {
-    cluster
-        .tags
-        .iter()
-        .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE)
 }
 
 impl<'a> Builder<'a> {

@@ -405,7 +405,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         {
             let adopt = desired.clusters.get(name).map(|d| d.ownership) == Some(Ownership::Adopt);
             prop_assert!(
-                crate::plan::cluster::owned(c) || adopt,
+                crate::api::tags::owned(c) || adopt,
                 "{} touches unowned {}",
                 step.id,
                 name
