@@ -34,7 +34,8 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         Action::ResetPassword {
             password,
             password_version,
-        } => reset_password(ctx, step, password, password_version).await,
+            delete_tags,
+        } => reset_password(ctx, step, password, password_version, delete_tags).await,
         Action::UpdateTags { create, delete } => {
             let id = cluster_id(ctx, step.target.cluster())?;
             update_tags(ctx, step, &id, create, delete).await
@@ -363,30 +364,16 @@ async fn resize_seen<C: Cloud>(
         != Found::Absent)
 }
 
+/// Resets the password, then replaces the version tag: deletes the tags the plan recorded
+/// (`verify` made sure they are still what the cluster carries) and adds the new version.
 async fn reset_password<C: Cloud>(
     ctx: &Ctx<C>,
     step: &Step,
     password: &SecretRef,
     version: &str,
+    delete_tags: &[TagKv],
 ) -> StepResult<()> {
-    let name = step.target.cluster();
-    let (id, old_versions) = {
-        let latest = ctx.latest();
-        let cluster = latest
-            .live
-            .cluster(name)
-            .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))?;
-        let old: Vec<TagKv> = cluster
-            .tags
-            .iter()
-            .filter(|t| t.key == PASSWORD_VERSION_TAG_KEY && t.value != version)
-            .map(|t| TagKv {
-                key: t.key.clone(),
-                value: t.value.clone(),
-            })
-            .collect();
-        (cluster.id.clone(), old)
-    };
+    let id = cluster_id(ctx, step.target.cluster())?;
     let secret = password
         .resolve()
         .map_err(|err| StepEnd::Failed(format!("password: {err}")))?;
@@ -401,7 +388,7 @@ async fn reset_password<C: Cloud>(
         key: PASSWORD_VERSION_TAG_KEY.to_owned(),
         value: version.to_owned(),
     }];
-    update_tags(ctx, step, &id, &new, &old_versions).await
+    update_tags(ctx, step, &id, &new, delete_tags).await
 }
 
 async fn update_tags<C: Cloud>(

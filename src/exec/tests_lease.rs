@@ -184,6 +184,7 @@ async fn two_runs_resetting_one_password_send_one_reset() {
         Action::ResetPassword {
             password: crate::secret::SecretRef::FromEnv("DWSCTL_LEASE_TEST_PASSWORD".into()),
             password_version: "v2".into(),
+            delete_tags: Vec::new(),
         },
         &[],
     )]);

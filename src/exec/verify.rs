@@ -46,12 +46,15 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
             _ => Verdict::Act,
         },
         Action::ResetPassword {
-            password_version, ..
+            password_version,
+            delete_tags,
+            ..
         } => match cluster {
             Some(c) if has_tag(c, PASSWORD_VERSION_TAG_KEY, password_version) => Verdict::InPlace(
                 format!("cluster {name}'s password is already at version {password_version}"),
             ),
-            _ => Verdict::Act,
+            Some(c) => password_planned_from(c, delete_tags),
+            None => Verdict::Act,
         },
         Action::DeleteCluster { .. } if cluster.is_none() => {
             Verdict::InPlace(format!("cluster {name} is already gone"))
@@ -113,6 +116,29 @@ fn scale(name: &str, cluster: Option<&Cluster>, from: u32, to: Option<u32>) -> V
              so its node count moved since the plan was made; run plan again"
         ))
     }
+}
+
+/// A reset replaces the version tag the plan saw (`delete_tags`; none when the cluster had
+/// none): any other version tag means someone reset the password since the plan was made.
+fn password_planned_from(cluster: &Cluster, delete_tags: &[TagKv]) -> Verdict {
+    let version = |t: &&TagKv| t.key == PASSWORD_VERSION_TAG_KEY;
+    let live = cluster
+        .tags
+        .iter()
+        .find(|t| t.key == PASSWORD_VERSION_TAG_KEY)
+        .map(|t| t.value.as_str());
+    let planned = delete_tags.iter().find(version).map(|t| t.value.as_str());
+    if live == planned {
+        return Verdict::Act;
+    }
+    let shown = |v: Option<&str>| v.map_or_else(|| "none".to_owned(), |v| format!("`{v}`"));
+    Verdict::Moved(format!(
+        "cluster {}'s password version is {}; the step was planned from {}, so someone reset \
+         the password since the plan was made; run plan again",
+        cluster.name,
+        shown(live),
+        shown(planned)
+    ))
 }
 
 fn has_tag(cluster: &Cluster, key: &str, value: &str) -> bool {
@@ -233,5 +259,52 @@ mod tests {
             delete: vec![kv("env", "prod")],
         });
         assert_eq!(verify(&other, &world), Verdict::Act);
+    }
+
+    #[test]
+    fn a_reset_acts_only_on_the_version_tag_the_plan_recorded() {
+        let version = |v: &str| TagKv {
+            key: PASSWORD_VERSION_TAG_KEY.into(),
+            value: v.into(),
+        };
+        let with_version = |v: Option<&str>| {
+            let mut world = live(3);
+            if let Some(v) = v {
+                world.clusters[0].tags.push(crate::api::wire::Tag {
+                    key: PASSWORD_VERSION_TAG_KEY.into(),
+                    value: v.into(),
+                });
+            }
+            world
+        };
+        let reset = |delete_tags: Vec<TagKv>| {
+            step(Action::ResetPassword {
+                password: crate::secret::SecretRef::FromEnv("UNUSED".into()),
+                password_version: "v2".into(),
+                delete_tags,
+            })
+        };
+        let from_v1 = reset(vec![version("v1")]);
+        assert_eq!(verify(&from_v1, &with_version(Some("v1"))), Verdict::Act);
+        assert!(matches!(
+            verify(&from_v1, &with_version(Some("v2"))),
+            Verdict::InPlace(_)
+        ));
+        assert!(matches!(
+            verify(&from_v1, &with_version(Some("v0"))),
+            Verdict::Moved(r) if r.contains("`v0`") && r.contains("`v1`")
+        ));
+        assert!(matches!(
+            verify(&from_v1, &with_version(None)),
+            Verdict::Moved(r) if r.contains("version is none")
+        ));
+        // Planned for a cluster without a version tag: a tag that appeared since is not
+        // deleted on the executor's own judgement; the step is stale.
+        let from_none = reset(Vec::new());
+        assert_eq!(verify(&from_none, &with_version(None)), Verdict::Act);
+        assert!(matches!(
+            verify(&from_none, &with_version(Some("v1"))),
+            Verdict::Moved(_)
+        ));
     }
 }

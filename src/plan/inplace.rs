@@ -154,6 +154,10 @@ fn password(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
         action: Action::ResetPassword {
             password,
             password_version: version.to_owned(),
+            // The tag that records the old version, replaced by the new one.
+            delete_tags: live
+                .map(|old| vec![kv(PASSWORD_VERSION_TAG_KEY, old)])
+                .unwrap_or_default(),
         },
         changes,
         reason: match live {

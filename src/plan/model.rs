@@ -11,7 +11,9 @@ use crate::secret::SecretRef;
 
 /// The JSON plan format version; bumped on any incompatible change.
 /// Version 2: scale steps carry the node count they were planned `from` (their precondition).
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 3: a password reset carries the tags it deletes (`delete_tags`), decided by the
+/// plan rather than at run time.
+pub const FORMAT_VERSION: u32 = 3;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
 // the spec reads them.
@@ -138,10 +140,13 @@ pub enum Action {
     /// `POST /clusters/{id}/cluster-shrink` removing `count` nodes from a cluster of `from`
     /// nodes (sent only while it still has `from`).
     ScaleIn { count: u32, from: u32 },
-    /// `POST /clusters/{id}/reset-password`, then tag the new `password_version`.
+    /// `POST /clusters/{id}/reset-password`, then `tags/batch-delete` of `delete_tags` (the
+    /// password-version tag the plan saw, if any) and `tags/batch-create` of the new
+    /// `password_version`.
     ResetPassword {
         password: SecretRef,
         password_version: String,
+        delete_tags: Vec<TagKv>,
     },
     /// `tags/batch-delete` then `tags/batch-create`.
     UpdateTags {

@@ -165,6 +165,18 @@ mod tests {
         assert!(err.to_string().contains("format_version 99"), "{err}");
     }
 
+    /// Version 2 plans decided nothing about the tags a password reset deletes: made again.
+    #[test]
+    fn the_previous_format_is_refused_naming_both_versions() {
+        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 2, "steps": []}"#)
+            .expect_err("must refuse");
+        assert!(
+            err.to_string()
+                .contains("format_version 2; this dwsctl reads format_version 3"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn a_file_without_format_version_is_not_a_plan() {
         let err = parse_plan(Path::new("p.json"), r#"{"steps": []}"#).expect_err("must refuse");
@@ -177,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_damaged_plan_is_invalid() {
-        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 2, "steps": 3}"#)
+        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 3, "steps": 3}"#)
             .expect_err("must refuse");
         assert!(matches!(err, PlanFileError::Invalid { .. }), "{err}");
     }

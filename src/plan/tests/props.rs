@@ -269,10 +269,22 @@ impl Model {
                     .ok_or("shrink below 0")?;
             }
             Action::ResetPassword {
-                password_version, ..
+                password_version,
+                delete_tags,
+                ..
             } => {
+                // Exactly the tags the plan recorded go, as the executor does it.
                 let c = self.idle(&name)?;
-                c.tags.retain(|t| t.key != PASSWORD_VERSION_TAG_KEY);
+                for t in delete_tags {
+                    let before = c.tags.len();
+                    c.tags.retain(|l| !(l.key == t.key && l.value == t.value));
+                    if c.tags.len() == before {
+                        return Err(format!("reset deletes a missing tag {}", t.key));
+                    }
+                }
+                if c.tags.iter().any(|l| l.key == PASSWORD_VERSION_TAG_KEY) {
+                    return Err("reset leaves the old password version tag".into());
+                }
                 c.tags.push(tag(PASSWORD_VERSION_TAG_KEY, password_version));
             }
             Action::UpdateTags { create, delete } => {

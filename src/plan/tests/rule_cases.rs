@@ -92,6 +92,37 @@ fn password_version_change_resets_password() {
     insta::assert_snapshot!(show(&desired(vec![d]), &live(vec![l], vec![])));
 }
 
+/// The plan, not the executor, decides which tags a reset deletes: the version tag it saw.
+#[test]
+fn a_password_reset_records_the_version_tag_it_replaces() {
+    let reset_deletes = |live_version: Option<&str>| {
+        let (mut d, mut l) = one("dws-demo");
+        if let Some(v) = live_version {
+            l.tags.push(Tag {
+                key: PASSWORD_VERSION_TAG_KEY.into(),
+                value: v.into(),
+            });
+        }
+        d.password_version = Some("2".into());
+        let plan = diff(&desired(vec![d]), &live(vec![l], vec![]), "digest");
+        plan.steps
+            .into_iter()
+            .find_map(|s| match s.action {
+                Action::ResetPassword { delete_tags, .. } => Some(delete_tags),
+                _ => None,
+            })
+            .expect("a reset step")
+    };
+    assert_eq!(
+        reset_deletes(Some("1")),
+        vec![TagKv {
+            key: PASSWORD_VERSION_TAG_KEY.into(),
+            value: "1".into(),
+        }]
+    );
+    assert_eq!(reset_deletes(None), Vec::<TagKv>::new());
+}
+
 #[test]
 fn tag_changes_are_batched_and_dwsctl_tags_are_kept() {
     let (mut d, mut l) = one("dws-demo");
