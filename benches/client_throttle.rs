@@ -1,4 +1,4 @@
-//! Throttle adaptation (reference/perf-reliability.md goal R4): a gateway with a token bucket
+//! Throttle adaptation (README, "Retries, throttling and errors"): a gateway with a token bucket
 //! of R requests per second answers 429 + `Retry-After: 1` once the bucket is empty; four
 //! workers list clusters as fast as the client lets them for a while. Prints, per R, the
 //! share of requests answered 429 after the first 30 s (target ≤ 5 %) and the successful

@@ -1,6 +1,6 @@
 //! `dwsctl plan` at scale: against a simulator seeded with 1,000 clusters and 10,000
 //! snapshots, prints wall time, CPU time and peak memory of one plan, and the number of API
-//! calls it made. Targets (reference/perf-reliability.md P1, P3): exactly 2 calls, under
+//! calls it made. Targets (README, "Planning changes", "Performance"): exactly 2 calls, under
 //! 0.5 s of CPU and 64 MB.
 //!
 //! The simulator runs as a separate `dwsctl sim serve` process, and each scenario runs in a

@@ -245,7 +245,7 @@ fn token_from_answer(
 }
 
 /// The headers that authenticate a signed request: `Host`, `X-Sdk-Date`, `X-Project-Id`,
-/// `Content-Type` and `Authorization` (reference §15).
+/// `Content-Type` and `Authorization` (vendor API reference: calling_apis/authentication.rst).
 pub fn signed_headers(
     method: &str,
     url: &reqwest::Url,

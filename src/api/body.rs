@@ -81,8 +81,8 @@ pub async fn read(
 }
 
 /// A body some Huawei Cloud regions send base64-encoded ("when the cluster ID does not exist,
-/// the response body is in base64 format", terraform-provider-huaweicloud PR #5226; dws-api.md
-/// Corrections), decoded: standard or URL-safe alphabet, padding optional, surrounding
+/// the response body is in base64 format", terraform-provider-huaweicloud PR #5226; README,
+/// "Profiles: OTC and Huawei"), decoded: standard or URL-safe alphabet, padding optional, surrounding
 /// whitespace and JSON string quotes ignored. `None` for anything else and for input longer
 /// than [`ERROR_LIMIT`] (only error bodies are decoded, and they are cut there); never panics.
 pub fn unbase64(body: &[u8]) -> Option<Vec<u8>> {

@@ -352,8 +352,9 @@ impl Client {
     }
 
     /// A 2xx answer whose body `error_code` is not `DWS.0000` is a refusal: the newer APIs
-    /// answer HTTP 200 (or 417) and let that code decide (dws-api.md §3.1 form 4 and
-    /// Corrections; `cluster_management/modifying_cluster_description.rst`). A success body
+    /// answer HTTP 200 (or 417) and let that code decide (vendor API reference:
+    /// modifying_cluster_description.rst; terraform-provider-huaweicloud's scale-in reads it
+    /// the same way). A success body
     /// never carries an `error_code` of another value.
     fn refused_in_body(&self, call: Call, answer: &Answer) -> Result<(), ApiError> {
         if !(200..300).contains(&answer.status) {

@@ -302,8 +302,8 @@ impl ApiError {
         }
     }
 
-    /// The object does not exist: 404, or what Huawei Cloud answers instead (dws-api.md
-    /// Corrections, §3.3, §6.4): 401 DWS.0047 or 404 DWS.3027 for a cluster, 403 DWS.0015 on
+    /// The object does not exist: 404, or what Huawei Cloud answers instead (README, "Profiles: OTC and Huawei";
+    /// vendor API reference: appendix/error_code.rst): 401 DWS.0047 or 404 DWS.3027 for a cluster, 403 DWS.0015 on
     /// one object's route (on a collection it is about permissions), and 400 DWS.0001 (or
     /// DWS.5149) for the DELETE of a snapshot that is already deleted. DWS.0001 means
     /// "incorrect parameter" elsewhere, so it counts only there: the id came from a listing.
@@ -335,8 +335,8 @@ impl ApiError {
 
 /// Whether a 401 came from the DWS service rather than from authentication: the gateway and
 /// IAM refuse credentials with `APIGW.*` / `IAM.*` codes (or none), while Huawei Cloud answers
-/// an unknown cluster with 401 DWS.0047 (dws-api.md Corrections; TF-HW reads it as "not
-/// found"). Such an answer needs no new token and is no authentication failure.
+/// an unknown cluster with 401 DWS.0047 (README, "Profiles: OTC and Huawei";
+/// terraform-provider-huaweicloud reads it as "not found"). Such an answer needs no new token and is no authentication failure.
 pub fn is_service_code(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("DWS."))
 }

@@ -1,7 +1,7 @@
 //! When to send a request again and how long to wait first.
 //!
-//! The numbers follow the AWS SDK "standard" mode that reference/perf-reliability.md §4 and
-//! goal R3 adopt: at most 3 attempts per call, full-jitter exponential backoff capped at 20 s,
+//! The numbers follow the AWS SDK "standard" retry mode (README, "Retries, throttling and
+//! errors"): at most 3 attempts per call, full-jitter exponential backoff capped at 20 s,
 //! `Retry-After` honoured up to 60 s, and a retry quota shared by the whole process (500
 //! tokens, a retry costs 5, a retry after a timeout 10, a first-try success refunds 1) so that
 //! an outage fails fast instead of sleeping for half an hour. After the first 429 a client-side

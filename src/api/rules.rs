@@ -2,8 +2,9 @@
 //! (`sim::validate`, which maps a violation to its DWS.xxxx code and HTTP status) and the
 //! offline spec validator (`spec::value_checks`, which maps it to a located diagnostic with a fix).
 //!
-//! Pure functions over plain values; no spec or simulator types. Where the reference
-//! (reference/dws-api.md) documents conflicting rules, the stricter one is enforced here, so
+//! Pure functions over plain values; no spec or simulator types. Where the vendor's
+//! pages document conflicting rules (README, "Choices where the API's documentation
+//! disagrees"), the stricter one is enforced here, so
 //! that a spec that validates offline is accepted by every documented version of the API and
 //! by the simulator; each such choice is commented at the rule.
 

@@ -1,5 +1,5 @@
 //! AK/SK request signing, `SDK-HMAC-SHA256`, as the vendor's SDKs and API gateway do it
-//! (reference/dws-api.md §15). The client signs with it; the simulator verifies with it.
+//! (vendor API reference: calling_apis/authentication.rst). The client signs with it; the simulator verifies with it.
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};

@@ -3,18 +3,18 @@
 //! `type`, shared by the planner (what may be planned) and the executor (when a waited-for
 //! operation is over), so that the two can never disagree.
 //!
-//! Vocabularies, with their sources (`otc-dws-api/` is the vendor's reference tree):
+//! Vocabularies, with their sources (file names are the vendor API reference's):
 //! - cluster `status`: `CREATING`, `AVAILABLE`, `UNAVAILABLE`, `CREATION FAILED`
 //!   (`cluster_management/querying_cluster_details.rst`); `DELETING` while a delete runs
-//!   (dws-api.md, Corrections); Huawei's `ACTIVE`, `FAILED` (meaning unavailable, not
+//!   (README, "Behaviour worth knowing"); Huawei's `ACTIVE`, `FAILED` (meaning unavailable, not
 //!   "creation failed"), `CREATE_FAILED`, `DELETE_FAILED`, `DELETED`, `FROZEN`,
-//!   `POLICE_FROZEN`, `STARTING`, `STOPPING` (dws-api.md §6.3 and Corrections); `STOPPED`
+//!   `POLICE_FROZEN`, `STARTING`, `STOPPING` (README, "Profiles: OTC and Huawei"); `STOPPED`
 //!   after a stop (`cluster_management/stopping_a_cluster.rst`; the console's "Stopped").
 //! - `sub_status` of an AVAILABLE cluster: `NORMAL`, `READONLY`, `REDISTRIBUTING`,
 //!   `REDISTRIBUTION-FAILURE`, `UNBALANCED`, `DEGRADED`, joined by ` | `
 //!   (`querying_cluster_details.rst`).
 //! - `task_status`: the OTC list of `querying_cluster_details.rst` and the Huawei SDK's
-//!   (dws-api.md §6.3), split below into running and failed tasks.
+//!   (huaweicloud-sdk-go-v3's DWS model), split below into running and failed tasks.
 //! - `action_progress`: its key names an ongoing task by definition
 //!   (`querying_cluster_details.rst`), so any key means busy.
 //! - snapshot `status`: `CREATING`, `AVAILABLE`, `UNAVAILABLE`, `RESTORING`
@@ -29,7 +29,8 @@ use std::fmt;
 
 use super::wire::{Cluster, Snapshot};
 
-/// `task_status` values of a task still running (OTC list and Huawei SDK, dws-api.md §6.3).
+/// `task_status` values of a task still running (the OTC list of querying_cluster_details.rst and
+/// huaweicloud-sdk-go-v3's).
 pub const RUNNING_TASKS: &[&str] = &[
     "RESTORING",
     "SNAPSHOTTING",

@@ -43,7 +43,7 @@ fn every_cluster_status_has_its_meaning() {
                 reason: reason.clone(),
             },
         ),
-        // Huawei's FAILED means unavailable, not "creation failed" (dws-api.md, Corrections).
+        // Huawei's FAILED means unavailable, not "creation failed" (README, "Profiles: OTC and Huawei").
         (
             "FAILED",
             ClusterState::Unavailable {

@@ -1,8 +1,8 @@
 //! One HTTP exchange with retries: what may be sent again, after how long, and what to say
 //! when it fails.
 //!
-//! What is retried, and why (reference/perf-reliability.md §4, "classify errors by what is
-//! known about the server side"):
+//! What is retried, and why (classified by what is known about the server side; README,
+//! "Retries, throttling and errors"):
 //! - **not sent** (DNS failure, connection refused, connect timeout): nothing reached the
 //!   server, so every call is retried.
 //! - **429**: the API gateway refused the request before the backend saw it, so every call is

@@ -1,6 +1,7 @@
 //! The JSON shapes of the DWS v1.0 and IAM v3 APIs, shared by the client and the simulator.
 //!
-//! Field names and JSON types follow `reference/dws-api.md`. Decoding is tolerant where real
+//! Field names and JSON types follow the vendor API reference (README, "Choices where the
+//! API's documentation disagrees", says where it is). Decoding is tolerant where real
 //! responses are known to vary (a `count` sent as a string, `action_progress` as `null` or
 //! `{}`, timestamps with or without `Z`, four error-body forms); it stays strict where a wrong
 //! value would mislead a plan (`number_of_node`, `port`, names, ids). Encoding always follows
@@ -185,7 +186,8 @@ pub struct CatalogEndpoint {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/// Any of the error-body forms the API uses (reference §2, §3.1): the documented
+/// Any of the error-body forms the API uses (vendor API reference: calling_apis/response.rst, and
+/// forms seen live that clients parse too): the documented
 /// `error_code`/`error_msg`, the legacy `errCode`/`externalMessage`, both at once, or
 /// Keystone's `{"error": {"code", "message", "title"}}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,7 +218,8 @@ pub struct KeystoneError {
 }
 
 impl ErrorBody {
-    /// The DWS form the simulator emits (all four keys, reference §3.1 form 3).
+    /// The DWS form the simulator emits (all four keys: the form seen live on a 403, which
+    /// clients that read either naming understand).
     pub fn dws(code: &str, message: &str) -> Self {
         Self {
             error_code: Some(code.to_owned()),
@@ -395,7 +398,8 @@ pub struct Cluster {
     pub id: String,
     pub name: String,
     /// `CREATING`, `AVAILABLE`, `UNAVAILABLE`, `CREATION FAILED`, and on Huawei also
-    /// `ACTIVE`, `FAILED`, `CREATE_FAILED`, `DELETING`, ... (reference §6.3). Kept as text:
+    /// `ACTIVE`, `FAILED`, `CREATE_FAILED`, `DELETING`, ... (vendor API reference: querying_cluster_details.rst;
+    /// Huawei's in README, "Profiles: OTC and Huawei"). Kept as text:
     /// the planner interprets it and reports values it does not know.
     pub status: String,
     #[serde(default)]

@@ -123,7 +123,8 @@ async fn create_cluster<C: Cloud>(
 }
 
 /// Ownership must not depend on the create body alone: Huawei Cloud's create stopped
-/// honouring `tags` (dws-api.md Corrections; terraform-provider-huaweicloud PR #2660). So
+/// honouring `tags` (terraform-provider-huaweicloud PR #2660; README,
+/// "Profiles: OTC and Huawei"). So
 /// the new cluster's tags are read from the first listing that shows it, and the ones it
 /// lacks are added at once with the tag API (all of them when it is not listed within the
 /// grace period: adding a tag again is harmless). `Err` holds the tags still to add when

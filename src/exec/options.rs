@@ -28,7 +28,9 @@ pub struct Timeouts {
 const MINUTE: u64 = 60;
 
 impl Default for Timeouts {
-    /// The Terraform providers' timeouts for DWS (reference §11).
+    /// The Terraform providers' timeouts for DWS: 60 minutes for a cluster's create, update and
+    /// delete (terraform-provider-opentelekomcloud and terraform-provider-huaweicloud), 30 for
+    /// a snapshot (terraform-provider-huaweicloud).
     fn default() -> Self {
         Self {
             create: Duration::from_secs(60 * MINUTE),

@@ -11,7 +11,7 @@ use crate::plan::model::{Action, Blocked, FieldChange, TagKv, Target, PASSWORD_V
 use crate::plan::procedure::{self, rule};
 use crate::spec::{DesiredCluster, PublicIpSpec};
 
-/// The API adds at least this many nodes per scale-out (reference §7.4).
+/// The API adds at least this many nodes per scale-out (vendor API reference: scaling_out_a_cluster.rst).
 pub const MIN_SCALE_OUT: u32 = 3;
 
 /// One in-place change: a step with the facts it leaves behind, or a refusal.

@@ -7,10 +7,10 @@
 //! proves it is that restore, and only then: a cluster someone else made must never be taken
 //! over.
 //!
-//! The API has no "restored from" field (reference: otc-dws-api/api_description/
-//! cluster_management/querying_the_cluster_list.rst lists none), so the proof is built from
-//! what a restore leaves (reference dws-api.md §8.5: the new cluster has the source's flavor
-//! and admin user; network fields default to the source's), all of which must hold:
+//! The API has no "restored from" field (vendor API reference: querying_the_cluster_list.rst lists
+//! none), so the proof is built from what a restore leaves (vendor API reference: restoring_a_cluster.rst:
+//! the new cluster has the source's flavor and admin user; network fields default to the
+//! source's), all of which must hold:
 //!
 //! - the cluster carries no tag at all (a restore creates none; any other tag means someone
 //!   else touched it), dwsctl's own run lease aside;
@@ -105,7 +105,8 @@ fn restoring(live: &Cluster) -> bool {
 }
 
 /// `YYYY-MM-DDThh:mm:ss`, with or without a trailing `Z` or fraction (the reference and
-/// real answers disagree, dws-api.md §6.2), as seconds since the epoch, read as UTC.
+/// real answers disagree: querying_cluster_details.rst documents a trailing `Z`, real OTC
+/// answers come without it), as seconds since the epoch, read as UTC.
 fn timestamp(value: &str) -> Option<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let head = value.get(..19)?;

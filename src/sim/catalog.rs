@@ -1,5 +1,6 @@
-//! The node types (flavors) the simulator sells, in the v1.0 and v2 shapes (reference §4),
-//! and the quota answer (§9).
+//! The node types (flavors) the simulator sells, in the v1.0 and v2 shapes (vendor API reference:
+//! querying_flavor_information.rst for v2; v1.0 is the older shape clients still call), and the
+//! quota answer.
 
 use crate::api::wire::{
     AvailableZone, NodeType, NodeTypeDetail, QuotaResource, Quotas, QuotasResponse,

@@ -2,7 +2,7 @@
 //! cluster's node count and data size. Every duration has a fixed part drawn uniformly from
 //! the seed (`u` in `0..=1`) and a part that grows with the work.
 //!
-//! Sources (dws-api.md §11): a create takes 10–15 minutes for 3 nodes (API doc, TF-OTC 702 s);
+//! Sources: a create takes 10–15 minutes for 3 nodes (API doc, TF-OTC 702 s);
 //! backups run at about 200 MB/s per data node and restores at about 125 MB/s per data node,
 //! 1.5–2× the backup (OTC-UMN); a restart about 3 minutes; a scale-out "several minutes plus
 //! redistribution" (OTC-UMN), the redistribution moving the data onto the new nodes. Where

@@ -1,4 +1,4 @@
-//! The test hooks under `/_sim/` (documented in docs/sim.md): request counters, the fault
+//! The test hooks under `/_sim/` (README, "Test hooks (`/_sim/`)"): request counters, the fault
 //! schedule, bulk seeding, reset, the clock, and preset ids. They need no credentials and are
 //! neither counted nor faulted.
 

@@ -1,6 +1,6 @@
-//! IAM: version discovery (`GET /v3`), password tokens (`POST /v3/auth/tokens`, reference §2,
-//! §16), and the gateway check in front of every DWS route: a valid, unexpired token of the
-//! path's project, or an `SDK-HMAC-SHA256` signature by a configured key pair (§15).
+//! IAM: version discovery (`GET /v3`), password tokens (`POST /v3/auth/tokens`, vendor API reference:
+//! calling_apis/authentication.rst), and the gateway check in front of every DWS route: a valid, unexpired token of the
+//! path's project, or an `SDK-HMAC-SHA256` signature by a configured key pair (`api::sign`).
 //!
 //! Token lifetime is 24 h of *virtual* time, so advancing the clock expires tokens like the
 //! real gateway would (401 APIGW.0307); `expires_at` is the wall time at which that happens.
@@ -220,7 +220,8 @@ fn new_token() -> String {
 }
 
 /// The service catalog: `dws` (bare host, GTC/TF style) and `dwsv1` (with `/v1.0/{project}`,
-/// otcextensions style), both pointing at this simulator (reference §1).
+/// otcextensions style), both pointing at this simulator (the two ways
+/// OpenStack-style clients find DWS).
 fn catalog(shared: &Shared, project_id: Option<&str>) -> Vec<CatalogEntry> {
     let base = &shared.base_url;
     let region = &shared.config.region;

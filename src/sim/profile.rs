@@ -1,10 +1,10 @@
-//! Which cloud the simulator plays: OTC (the default, the vendor reference in
-//! `otc-dws-api/`) or Huawei Cloud, which answers differently in the places the Corrections
-//! of dws-api.md list (research from terraform-provider-huaweicloud and the Huawei SDK):
+//! Which cloud the simulator plays: OTC (the default, as the vendor API reference documents
+//! it) or Huawei Cloud, which answers differently in these places (README, "Profiles: OTC and
+//! Huawei"; found in terraform-provider-huaweicloud and the Huawei SDK):
 //!
 //! - an unknown cluster is 401 DWS.0047, or 403 DWS.0015 on the detail GET, and one that
-//!   existed and was deleted 404 DWS.3027 (dws-api.md §6.4); deleting an already deleted
-//!   snapshot is 400 DWS.0001, reading an unknown one 400 DWS.5149 (§8.3, §8.4);
+//!   existed and was deleted 404 DWS.3027; deleting an already deleted
+//!   snapshot is 400 DWS.0001, reading an unknown one 400 DWS.5149;
 //! - those not-found bodies are base64-encoded, as in the regions terraform-provider-huaweicloud
 //!   PR #5226 describes ("when the cluster ID does not exist, the response body is in base64
 //!   format"); the simulator does it everywhere, the stricter choice;
@@ -29,7 +29,7 @@ pub enum Profile {
     /// Open Telekom Cloud, as its API reference documents it.
     #[default]
     Otc,
-    /// Huawei Cloud, where it differs (dws-api.md Corrections).
+    /// Huawei Cloud, where it differs (see the module doc).
     Huawei,
 }
 

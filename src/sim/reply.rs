@@ -26,7 +26,7 @@ pub struct ApiErr {
 }
 
 impl ApiErr {
-    /// A DWS error in the four-key form (reference §3.1 form 3).
+    /// A DWS error in the four-key form (`wire::ApiErrorBody`).
     pub fn dws(status: StatusCode, code: &str, message: impl AsRef<str>) -> Self {
         Self {
             status,

@@ -1,4 +1,5 @@
-//! The API's rules for single values (reference/dws-api.md §5, §8, §10), checked offline.
+//! The API's rules for single values (vendor API reference: creating_a_cluster.rst, creating_a_snapshot.rst,
+//! adding_tags_in_batches.rst), checked offline.
 //!
 //! The rules themselves live in [`crate::api::rules`], shared with the simulator so that a
 //! spec that validates here is accepted there (and by every documented version of the API:

@@ -1,4 +1,4 @@
-//! Decoding the response bodies of reference/dws-api.md, with their documented variants:
+//! Decoding the response bodies of the vendor API reference, with the variants seen live:
 //! `count` as a string, timestamps with and without `Z`, `action_progress` null or `{}`,
 //! `tags: null`, numbers quoted as strings, and the four error-body forms.
 

@@ -1,5 +1,5 @@
-//! dwsctl against the simulator's `huawei` profile (src/sim/profile.rs, dws-api.md
-//! Corrections): the quickstart end to end, ownership that does not depend on the create
+//! dwsctl against the simulator's `huawei` profile (src/sim/profile.rs; README,
+//! "Profiles: OTC and Huawei"): the quickstart end to end, ownership that does not depend on the create
 //! body, deleted objects answered with Huawei's codes, and base64 error bodies.
 
 use dwsctl::api::Live;

@@ -1,5 +1,5 @@
-//! The client against the simulator's `huawei` profile (src/sim/profile.rs, dws-api.md
-//! Corrections): Huawei's not-found codes read as "not found" (401 DWS.0047 is no auth
+//! The client against the simulator's `huawei` profile (src/sim/profile.rs; README,
+//! "Profiles: OTC and Huawei"): Huawei's not-found codes read as "not found" (401 DWS.0047 is no auth
 //! failure, while a refused token still is), base64 error bodies decoded, 200/417 refusals
 //! decided by the body's `error_code`, and every API error naming the answer's request id.
 

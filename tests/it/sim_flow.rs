@@ -327,7 +327,7 @@ async fn getting_started_flow_runs_verbatim_through_both_deletes() {
     )
     .await;
     assert_eq!(status, 200);
-    // OTC shows DELETING while a delete runs (dws-api.md Corrections, TF-OTC #3339).
+    // OTC shows DELETING while a delete runs (terraform-provider-opentelekomcloud #3339).
     assert_eq!(body["cluster"]["status"], "DELETING");
     sim.advance(3.0 * 60.0).await;
     let (status, _, body) = send(
@@ -535,7 +535,7 @@ async fn deleted_cluster_lists_as_deleting_until_it_is_gone() {
         )
         .await;
     assert_eq!(again.0, 202, "a retried delete is harmless");
-    // OTC shows DELETING while a delete runs (dws-api.md Corrections, TF-OTC #3339).
+    // OTC shows DELETING while a delete runs (terraform-provider-opentelekomcloud #3339).
     let (_, body) = sim.get("clusters").await;
     assert_eq!(body["clusters"][0]["status"], "DELETING");
     sim.advance(121.0).await;

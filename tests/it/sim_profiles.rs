@@ -1,5 +1,5 @@
-//! The `huawei` profile: where Huawei Cloud answers differently from OTC (dws-api.md
-//! Corrections, src/sim/profile.rs), against the same calls on the default `otc` profile.
+//! The `huawei` profile: where Huawei Cloud answers differently from OTC (README,
+//! "Profiles: OTC and Huawei"; src/sim/profile.rs), against the same calls on the default `otc` profile.
 
 use serde_json::{json, Value};
 

@@ -1,5 +1,5 @@
-//! The simulator's vocabulary of a real estate (dws-api.md Corrections, OTC
-//! `cluster_management/querying_cluster_details.rst`): automated snapshots typed `AUTO`,
+//! The simulator's vocabulary of a real estate (README, "Behaviour worth
+//! knowing"; vendor API reference: querying_cluster_details.rst): automated snapshots typed `AUTO`,
 //! tasks that fail (`task_fails`) and the failure states they leave, and conditions a test
 //! sets through `/_sim/…/condition`.
 
