@@ -29,7 +29,7 @@ pub enum Profile {
     /// Open Telekom Cloud, as its API reference documents it.
     #[default]
     Otc,
-    /// Huawei Cloud, where it differs (see the module doc).
+    /// Huawei Cloud, where it differs (README, "Profiles: OTC and Huawei").
     Huawei,
 }
 
