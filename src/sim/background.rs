@@ -95,6 +95,7 @@ pub fn fire(world: &mut State, t: f64, clock: &Clock) {
             op,
             started_wall: format_local(clock.wall_at(t)),
             fails: false,
+            phases: None,
         });
         cluster.failure = None;
         let short: String = cluster.id.chars().take(8).collect();

@@ -33,11 +33,6 @@ use crate::api::wire::{
     RestartRequest, ShrinkRequest, Tag, TagsBody,
 };
 
-/// Virtual durations of scaling in seconds (reference §11): (low, high). The other
-/// operations follow [`durations`].
-pub const RESIZE_SECS: (f64, f64) = (300.0, 600.0);
-pub const SHRINK_SECS: (f64, f64) = (300.0, 600.0);
-
 /// The answer for a well-formed id of no cluster: 404 DWS.0047 on OTC (reference §6.4), the
 /// Huawei profile's codes otherwise ([`super::profile`]); `detail` is the GET of one cluster.
 pub fn not_found(inner: &Inner, id: &str, detail: bool) -> ApiErr {
@@ -412,18 +407,27 @@ pub async fn delete(
     reply::empty(StatusCode::ACCEPTED)
 }
 
+/// How long a task takes: seconds, or a scaling's phases (their sum).
+enum Length {
+    Secs(f64),
+    Phases(durations::Scaling),
+}
+
 /// Starts a task on an idle cluster (clearing what a failed one left behind); `fails` makes
 /// it end in its failure state.
 fn start_task(
     inner: &mut Inner,
     id: &str,
     kind: TaskKind,
-    secs: (f64, f64),
+    length: Length,
     fails: bool,
 ) -> Result<(), ApiErr> {
     find_idle_for(inner, id, kind.failure())?;
     let now = inner.clock.now();
-    let duration = inner.world.duration(secs.0, secs.1);
+    let (duration, phases) = match length {
+        Length::Secs(secs) => (secs, None),
+        Length::Phases(scaling) => (scaling.total(), Some(scaling)),
+    };
     let started_wall = format_local(inner.clock.wall_at(now));
     let cluster = find(inner, id)?;
     cluster.failure = None;
@@ -435,6 +439,7 @@ fn start_task(
         },
         started_wall,
         fails,
+        phases,
     });
     Ok(())
 }
@@ -458,7 +463,7 @@ pub async fn restart(
         &mut inner,
         id,
         TaskKind::Rebooting,
-        (secs, secs),
+        Length::Secs(secs),
         task_fails(actions),
     )?;
     shared.commit(&inner)?;
@@ -476,7 +481,8 @@ pub async fn resize(
     let count = body.scale_out.count;
     let id = params.get("cluster_id");
     let mut inner = shared.world();
-    let current = find_idle(&mut inner, id)?.number_of_node;
+    let cluster = find_idle(&mut inner, id)?;
+    let (current, data_gb) = (cluster.number_of_node, cluster.data_gb());
     if count == 0 || current.saturating_add(count) > 256 {
         return Err(ApiErr::dws(
             StatusCode::BAD_REQUEST,
@@ -491,6 +497,7 @@ pub async fn resize(
     )?;
     let new_node_ids = (0..count).map(|_| inner.world.new_uuid()).collect();
     let new_private_ips = inner.world.private_ips(count);
+    let scaling = durations::scale_out(inner.world.uniform(), data_gb, current, count);
     start_task(
         &mut inner,
         id,
@@ -498,7 +505,7 @@ pub async fn resize(
             new_node_ids,
             new_private_ips,
         },
-        RESIZE_SECS,
+        Length::Phases(scaling),
         task_fails(actions),
     )?;
     shared.commit(&inner)?;
@@ -528,7 +535,8 @@ pub async fn shrink(
 
 fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<(), ApiErr> {
     let mut inner = shared.world();
-    let current = find_idle(&mut inner, id)?.number_of_node;
+    let cluster = find_idle(&mut inner, id)?;
+    let (current, data_gb) = (cluster.number_of_node, cluster.data_gb());
     if count == 0 || current.saturating_sub(count) < 3 {
         return Err(ApiErr::dws(
             StatusCode::BAD_REQUEST,
@@ -536,11 +544,12 @@ fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<()
             format!("Invalid instance quantity. The cluster has {current} nodes and must keep at least 3; it can shrink by 1 to {}.", current.saturating_sub(3)),
         ));
     }
+    let scaling = durations::scale_in(inner.world.uniform(), data_gb, current, count);
     start_task(
         &mut inner,
         id,
         TaskKind::Shrinking { count },
-        SHRINK_SECS,
+        Length::Phases(scaling),
         fails,
     )?;
     shared.commit(&inner)

@@ -56,16 +56,35 @@ pub fn delete(u: f64) -> f64 {
 /// The phases of a scaling, in seconds each, in the order they run: the checks, then for a
 /// scale-out the node creation and the redistribution onto the new nodes, for a scale-in the
 /// redistribution off the leaving nodes and their removal.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scaling {
     pub check: f64,
     pub nodes: f64,
     pub redistribute: f64,
+    /// A scale-in: the redistribution comes before the node phase.
+    #[serde(default)]
+    pub shrink: bool,
 }
 
 impl Scaling {
     pub fn total(&self) -> f64 {
         self.check + self.nodes + self.redistribute
+    }
+
+    /// Whether `elapsed` seconds into the scaling fall in its redistribution phase.
+    pub fn redistributing(&self, elapsed: f64) -> bool {
+        let from = if self.shrink {
+            self.check
+        } else {
+            self.check + self.nodes
+        };
+        (from..from + self.redistribute).contains(&elapsed)
+    }
+
+    /// Whether a scale-out's new nodes exist `elapsed` seconds into it (its node phase is
+    /// over): the cluster then shows them while the data is redistributed.
+    pub fn nodes_added(&self, elapsed: f64) -> bool {
+        !self.shrink && elapsed >= self.check + self.nodes
     }
 }
 
@@ -82,6 +101,7 @@ pub fn scale_out(u: f64, data_gb: f64, before: u32, added: u32) -> Scaling {
                 REDISTRIBUTE_MB_S_PER_NODE,
                 before.saturating_add(added),
             ),
+        shrink: false,
     }
 }
 
@@ -97,12 +117,31 @@ pub fn scale_in(u: f64, data_gb: f64, before: u32, removed: u32) -> Scaling {
                 REDISTRIBUTE_MB_S_PER_NODE,
                 before.saturating_sub(removed),
             ),
+        shrink: true,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalings_redistribute_after_growing_and_before_shrinking() {
+        let out = scale_out(0.5, 30.0, 3, 3);
+        let (check, nodes) = (out.check, out.nodes);
+        assert!(!out.redistributing(check + nodes - 1.0) && !out.nodes_added(check + nodes - 1.0));
+        assert!(out.redistributing(check + nodes + 1.0) && out.nodes_added(check + nodes + 1.0));
+        assert!(!out.redistributing(out.total()));
+        let inward = scale_in(0.5, 30.0, 6, 3);
+        assert!(!inward.redistributing(inward.check - 1.0));
+        assert!(inward.redistributing(inward.check + 1.0));
+        assert!(!inward.redistributing(inward.check + inward.redistribute + 1.0));
+        assert!(!inward.nodes_added(inward.total()));
+        assert!(
+            scale_out(0.5, 300.0, 3, 3).total() > out.total(),
+            "grows with data"
+        );
+    }
 
     #[test]
     fn durations_grow_with_nodes_and_data() {

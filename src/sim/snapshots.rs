@@ -118,6 +118,7 @@ pub async fn create(
             op,
             started_wall: started.clone(),
             fails: false,
+            phases: None,
         });
         cluster.failure = None;
     }

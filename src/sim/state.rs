@@ -100,6 +100,9 @@ pub struct Task {
     /// The task ends in its failure state (the `task_fails` fault).
     #[serde(default)]
     pub fails: bool,
+    /// A scaling's phases (checks, nodes, redistribution), whose lengths make `op`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<super::durations::Scaling>,
 }
 
 impl TaskKind {

@@ -14,6 +14,10 @@ struct Progress {
     action_progress: BTreeMap<String, String>,
     task_status: Option<String>,
     resize_info: Option<wire::ResizeInfo>,
+    /// A scaling is in its redistribution phase.
+    redistributing: bool,
+    /// A scale-out's nodes that exist already (shown before the task ends).
+    nodes_added: u32,
 }
 
 fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
@@ -21,6 +25,8 @@ fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
         action_progress: BTreeMap::new(),
         task_status: None,
         resize_info: None,
+        redistributing: false,
+        nodes_added: 0,
     };
     match phase {
         Phase::Creating => {
@@ -46,6 +52,17 @@ fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
             p.action_progress
                 .insert(key.to_owned(), task.op.percent(now));
             p.task_status = Some(key.to_owned());
+            // A scaling's redistribution shows as `sub_status` REDISTRIBUTING
+            // (`querying_cluster_details.rst`), a scale-out's new nodes once they exist.
+            if let Some(phases) = &task.phases {
+                let elapsed = now - task.op.start;
+                p.redistributing = phases.redistributing(elapsed);
+                if let TaskKind::Growing { new_node_ids, .. } = &task.kind {
+                    if phases.nodes_added(elapsed) {
+                        p.nodes_added = u32::try_from(new_node_ids.len()).unwrap_or(0);
+                    }
+                }
+            }
             if let TaskKind::Growing { new_node_ids, .. } = &task.kind {
                 p.resize_info = Some(wire::ResizeInfo {
                     target_node_num: u64::from(c.number_of_node) + new_node_ids.len() as u64,
@@ -148,7 +165,7 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) ->
         nodes: if available { nodes(c) } else { Vec::new() },
         tags: c.tags.clone(),
         user_name: c.user_name.clone(),
-        number_of_node: c.number_of_node,
+        number_of_node: c.number_of_node.saturating_add(progress.nodes_added),
         recent_event: Some(0),
         availability_zone: Some(c.availability_zone.clone()),
         enterprise_project_id: Some(c.enterprise_project_id.clone()),
@@ -157,7 +174,13 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) ->
         subnet_id: Some(c.subnet_id.clone()),
         public_ip,
         action_progress: progress.action_progress,
-        sub_status: available.then(|| "NORMAL".to_owned()),
+        sub_status: available.then(|| {
+            if progress.redistributing {
+                "REDISTRIBUTING".to_owned()
+            } else {
+                "NORMAL".to_owned()
+            }
+        }),
         task_status: progress.task_status,
         security_group_id: Some(c.security_group_id.clone()),
         failed_reasons,

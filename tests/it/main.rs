@@ -38,6 +38,7 @@ mod sim_persist;
 mod sim_profiles;
 mod sim_props;
 mod sim_realism;
+mod sim_scaling;
 mod sim_support;
 mod sim_validation;
 mod spec;
