@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::apply_support::{client_with_timeout, World, ADMIN_PASSWORD};
+use super::apply_support::{client_for, client_with_timeout, World, ADMIN_PASSWORD};
 use super::huawei_apply::world_on;
 
 const SCALE: f64 = 3000.0;
@@ -255,7 +255,6 @@ async fn apply(seed: u64, run: &str, world: &World, loaded: &Loaded) -> Result<R
 async fn one_seed(seed: u64) -> Result<Tally, String> {
     let chaos = chaos(seed);
     let mut world = world_on(chaos.profile, SCALE, seed).await;
-    world.client = client_with_timeout(&world.base, SCALE, Some(REQUEST_TIMEOUT));
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let before = load(dir.path(), "before.yaml", BEFORE);
     let after = load(dir.path(), "after.yaml", AFTER);
@@ -266,6 +265,8 @@ async fn one_seed(seed: u64) -> Result<Tally, String> {
     let background = json!({"automated_snapshots": {"every_seconds": chaos.every_seconds}});
     world.post("/_sim/background", &background).await;
     world.post("/_sim/faults", &chaos.faults).await;
+    // Impatient for the faulted run only, so that `hang_after_commit` bites.
+    world.client = client_with_timeout(&world.base, SCALE, Some(REQUEST_TIMEOUT));
     let first = apply(seed, "faulted run", &world, &after).await?;
     let mut tally = Tally::default();
     let rules = world.get("/_sim/faults").await;
@@ -274,6 +275,9 @@ async fn one_seed(seed: u64) -> Result<Tally, String> {
         *tally.fired.entry(kind).or_default() += rule["fired"].as_u64().unwrap_or(0);
     }
     world.clear_faults().await;
+    // The re-runs meet no injected fault: a client with the normal request timeout, so that
+    // a loaded test machine cannot fake the hang faults the faulted run had.
+    world.client = client_for(&world.base, SCALE);
     let mut plan = world.plan(&after).await?;
     let mut task_failed = task_fails_seen(&first);
     for rerun in 1..=2 {
