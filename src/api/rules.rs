@@ -6,7 +6,9 @@
 //! pages document conflicting rules (README, "Choices where the API's documentation
 //! disagrees"), the stricter one is enforced here, so
 //! that a spec that validates offline is accepted by every documented version of the API and
-//! by the simulator; each such choice is commented at the rule.
+//! by the simulator; each such choice is commented at the rule. The `.rst` names below are
+//! files of the vendor API reference. The `.rst` names below are
+//! files of the vendor API reference.
 
 use std::fmt;
 
@@ -127,32 +129,36 @@ impl fmt::Display for Field {
 
 type Checked = Result<(), RuleViolation>;
 
-/// Cluster and snapshot names: 4 to 64 characters (§5 create `name`, §8.1 snapshot `name`).
+/// Cluster and snapshot names: 4 to 64 characters (creating_a_cluster.rst `name`,
+/// creating_a_snapshot.rst `name`).
 pub const NAME_LEN: (usize, usize) = (4, 64);
-/// Admin user names: 1 to 63 characters (§5 `user_name`).
+/// Admin user names: 1 to 63 characters (creating_a_cluster.rst `user_name`).
 pub const USER_NAME_LEN: (usize, usize) = (1, 63);
-/// Snapshot descriptions: at most 256 characters (§8.1).
+/// Snapshot descriptions: at most 256 characters (creating_a_snapshot.rst).
 pub const MAX_DESCRIPTION: usize = 256;
-/// Characters a snapshot description must not contain (§8.1).
+/// Characters a snapshot description must not contain (creating_a_snapshot.rst).
 pub const DESCRIPTION_FORBIDDEN: &str = "!<>'=&\"";
-/// Tags per cluster (§10).
+/// Tags per cluster (README, "Choices where the API's documentation disagrees").
 pub const MAX_TAGS: usize = 10;
-/// Tag keys and values (§10 **[CONFLICT]**: the create page allows keys ≤ 128 and values ≤
-/// 255, the detail/list pages and the legacy tag API 36 and 43). The stricter 36/43 win: a tag
-/// that long is accepted by every page's API, a longer one may be refused by some.
+/// Tag keys and values: the pages conflict (adding_tags_in_batches.rst allows keys <= 128 and
+/// values <= 255, the detail/list pages and the legacy tag API 36 and 43). The stricter 36/43
+/// win: a tag that long is accepted by every page's API, a longer one may be refused by some.
 pub const MAX_TAG_KEY: usize = 36;
 /// See [`MAX_TAG_KEY`].
 pub const MAX_TAG_VALUE: usize = 43;
-/// Ports (§5 `port`, §8.2 restore): 8000–30000 (OTC-API, GTC, TF-OTC validation; the TF docs'
+/// Ports (creating_a_cluster.rst `port`, restoring_a_cluster.rst): 8000–30000 (the vendor
+/// reference, GTC, TF-OTC validation; the TF docs'
 /// 8000–10000 is not what the API or TF-OTC's own validation enforces).
 pub const PORT: (i64, i64) = (8000, 30000);
-/// Nodes of a cluster (§5 `number_of_node`).
+/// Nodes of a cluster (creating_a_cluster.rst `number_of_node`).
 pub const NUMBER_OF_NODE: (i64, i64) = (3, 256);
-/// Coordinators: at least 2, at most 20 (§5 `number_of_cn`).
+/// Coordinators: at least 2, at most 20 (creating_a_cluster.rst `number_of_cn`).
 pub const NUMBER_OF_CN: (i64, i64) = (2, 20);
-/// The shortest admin password of the current OTC rule (§5; the default policy).
+/// The shortest admin password of the current OTC rule (creating_a_cluster.rst; the default
+/// policy).
 pub const PASSWORD_MIN_STRICT: usize = 12;
-/// The shortest admin password of the 2022 / GTC rule (§5; the simulator's lenient policy).
+/// The shortest admin password of the 2022 / GTC rule (an older creating_a_cluster.rst; the
+/// simulator's lenient policy).
 pub const PASSWORD_MIN_LENIENT: usize = 8;
 /// The longest admin password of both rules.
 pub const PASSWORD_MAX: usize = 32;
@@ -198,24 +204,26 @@ fn object_name(field: Field, name: &str) -> Checked {
     })
 }
 
-/// A cluster's name (§5).
+/// A cluster's name (creating_a_cluster.rst).
 pub fn cluster_name(name: &str) -> Checked {
     object_name(Field::ClusterName, name)
 }
 
-/// A snapshot's name (§8.1): the same rule as cluster names.
+/// A snapshot's name (creating_a_snapshot.rst): the same rule as cluster names.
 pub fn snapshot_name(name: &str) -> Checked {
     object_name(Field::SnapshotName, name)
 }
 
-/// A snapshot's description: at most 256 characters, none of `!<>'=&"` (§8.1).
+/// A snapshot's description: at most 256 characters, none of `!<>'=&"`
+/// (creating_a_snapshot.rst).
 pub fn snapshot_description(text: &str) -> Checked {
     let field = Field::SnapshotDescription;
     length(field, text, (0, MAX_DESCRIPTION))?;
     only(field, text, |c| !DESCRIPTION_FORBIDDEN.contains(c))
 }
 
-/// The admin user name (§5): 1–63 characters of lowercase letters, digits and `_`, a
+/// The admin user name (creating_a_cluster.rst): 1–63 characters of lowercase letters,
+/// digits and `_`, a
 /// lowercase letter or `_` first, not a reserved word. TF-OTC's `ValidateName` is looser; the
 /// API's rule wins.
 pub fn user_name(name: &str) -> Checked {
@@ -237,7 +245,7 @@ pub fn user_name(name: &str) -> Checked {
     Ok(())
 }
 
-/// The admin password (§5): `min_len` (see [`PASSWORD_MIN_STRICT`] and
+/// The admin password (creating_a_cluster.rst): `min_len` (see [`PASSWORD_MIN_STRICT`] and
 /// [`PASSWORD_MIN_LENIENT`]) to 32 characters; only letters, digits and
 /// [`PASSWORD_SPECIALS`]; at least three of upper, lower, digit, special; neither the user
 /// name nor the user name reversed (case-insensitively) inside it. The violation never
@@ -272,12 +280,12 @@ pub fn password(pw: &str, user: &str, min_len: usize) -> Checked {
     Ok(())
 }
 
-/// The database port (§5, §8.2).
+/// The database port (creating_a_cluster.rst, restoring_a_cluster.rst).
 pub fn port(port: i64) -> Checked {
     range(Field::Port, port, PORT)
 }
 
-/// The number of nodes of a cluster (§5).
+/// The number of nodes of a cluster (creating_a_cluster.rst).
 pub fn number_of_node(count: i64) -> Checked {
     range(Field::NumberOfNode, count, NUMBER_OF_NODE)
 }
@@ -287,7 +295,8 @@ pub fn max_number_of_cn(nodes: Option<i64>) -> i64 {
     nodes.map_or(NUMBER_OF_CN.1, |n| n.min(NUMBER_OF_CN.1))
 }
 
-/// Coordinators (§5 **[CONFLICT]**: 2 to `number_of_node`, older doc `number_of_node` − 1;
+/// Coordinators (creating_a_cluster.rst, whose versions disagree: 2 to `number_of_node`,
+/// older doc `number_of_node` − 1;
 /// at most 20). The current page's bound is enforced: the older one is only stricter by one on
 /// the smallest clusters, and dwsctl's corpus and the simulator follow the current page. With
 /// fewer than 2 nodes no value fits, as the API refuses such a cluster anyway.
@@ -308,7 +317,7 @@ fn tag_text(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-/// A tag key (§10): 1–36 characters (see [`MAX_TAG_KEY`]); ASCII letters, digits, `-` and
+/// A tag key: 1–36 characters (see [`MAX_TAG_KEY`]); ASCII letters, digits, `-` and
 /// `_` (see `tag_text`; this also excludes the pages' `=*<>\,|/` and leading or trailing
 /// spaces).
 pub fn tag_key(key: &str) -> Checked {
@@ -316,7 +325,7 @@ pub fn tag_key(key: &str) -> Checked {
     only(Field::TagKey, key, tag_text)
 }
 
-/// A tag value (§10): at most 43 characters (see [`MAX_TAG_KEY`]), may be empty; the same
+/// A tag value: at most 43 characters (see [`MAX_TAG_KEY`]), may be empty; the same
 /// characters as keys.
 pub fn tag_value(value: &str) -> Checked {
     length(Field::TagValue, value, (0, MAX_TAG_VALUE))?;
@@ -373,7 +382,8 @@ pub fn policy_type(kind: &str) -> Checked {
     }
 }
 
-/// Words the database reserves; an administrator cannot be named after one (§5: "not a
+/// Words the database reserves; an administrator cannot be named after one
+/// (creating_a_cluster.rst: "not a
 /// DWS/SQL keyword"). The SQL reserved words of GaussDB(DWS) and PostgreSQL plus role names
 /// the database keeps. The simulator and the spec validator used to carry two lists (the
 /// simulator's a subset); this is their union, as refusing a keyword the live API might

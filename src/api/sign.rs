@@ -1,5 +1,6 @@
 //! AK/SK request signing, `SDK-HMAC-SHA256`, as the vendor's SDKs and API gateway do it
-//! (vendor API reference: calling_apis/authentication.rst). The client signs with it; the simulator verifies with it.
+//! (vendor API reference: calling_apis/authentication.rst). The client signs with it; the simulator
+//! verifies with it.
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -86,7 +87,8 @@ pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
     names
 }
 
-/// The canonical request of §15 step 6, signing exactly the headers in `signed`.
+/// The canonical request of SDK-HMAC-SHA256 (as the vendor's SDKs build it), signing exactly the
+/// headers in `signed`.
 pub fn canonical_request(input: &SignInput<'_>, signed: &[String]) -> String {
     let mut canonical_headers = String::new();
     for name in signed {

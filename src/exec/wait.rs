@@ -105,7 +105,7 @@ pub fn snapshot_available(snapshot: Option<&Snapshot>, cluster: Option<&Cluster>
 /// A cluster being deleted: done once it is no longer listed (or listed as `DELETED`);
 /// `DELETE_FAILED` fails with the cloud's reason, and so does `UNAVAILABLE` (Huawei:
 /// `FAILED`), which is how OTC, having no `DELETE_FAILED`, shows a failed delete (the
-/// simulator's `otc` profile, dws-api.md Corrections): it will not end by itself.
+/// simulator's `otc` profile; README, "Behaviour worth knowing"): it will not end by itself.
 pub fn cluster_deleted(cluster: Option<&Cluster>) -> Check {
     let Some(cluster) = cluster else {
         return Check::Done;

@@ -1,9 +1,11 @@
 //! The cluster routes under `/v1.0/{project_id}`: node types, quotas, create / list / detail /
-//! delete, restart, resize, cluster-shrink, reset-password and tags (reference §4–§7, §9, §10).
+//! delete, restart, resize, cluster-shrink, reset-password and tags (vendor API reference:
+//! cluster_management/,
+//! node_change/, tag_management/).
 //!
 //! A cluster busy with a task (or still creating, or deleting) rejects other operations with
 //! 403 DWS.7023 "Cluster status is not allowed to operation.", the stricter of the two
-//! documented answers: it is the one seen live (reference §3.1 form 3), and as a 403 a generic
+//! documented answers: it is the one seen live (all four error keys), and as a 403 a generic
 //! client does not retry it, so a caller must order its operations instead of hammering
 //! (the alternative, 409 DWS.0011, reads as "retry later").
 
@@ -33,7 +35,8 @@ use crate::api::wire::{
     RestartRequest, ShrinkRequest, Tag, TagsBody,
 };
 
-/// The answer for a well-formed id of no cluster: 404 DWS.0047 on OTC (reference §6.4), the
+/// The answer for a well-formed id of no cluster: 404 DWS.0047 on OTC (README, "Profiles: OTC and
+/// Huawei"), the
 /// Huawei profile's codes otherwise ([`super::profile`]); `detail` is the GET of one cluster.
 pub fn not_found(inner: &Inner, id: &str, detail: bool) -> ApiErr {
     let missing = if inner.world.deleted_cluster_ids.iter().any(|d| d == id) {
@@ -555,7 +558,8 @@ fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<()
     shared.commit(&inner)
 }
 
-/// Synchronous (reference §12): the new password must follow the creation rules and differ
+/// Synchronous (vendor API reference: resetting_a_password.rst): the new password must follow the
+/// creation rules and differ
 /// from the current one.
 pub async fn reset_password(
     State(shared): State<Arc<Shared>>,

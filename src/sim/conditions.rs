@@ -4,9 +4,11 @@
 //!
 //! The failure states follow OTC `cluster_management/querying_cluster_details.rst`:
 //! `failed_reasons {error_code, error_msg}`, `task_status` `RESIZE_FAILURE` /
-//! `REBOOT_FAILURE` staying after the task ended (dws-api.md §6.3), `resize_info.resize_status`
-//! `RESIZE_FAILURE`. The error codes are the console's asynchronous failure codes (dws-api.md
-//! §3.3, HW-DOC-CONSOLE): DWS.6000 create, 6001 scale-out, 6002 restart, 6003 restore, 6014
+//! `REBOOT_FAILURE` staying after the task ended (as OTC clusters show it),
+//! `resize_info.resize_status`
+//! `RESIZE_FAILURE`. The error codes are the console's asynchronous failure codes (Huawei's
+//! console documentation; the vendor API reference's error-code list does not have them): DWS.6000
+//! create, 6001 scale-out, 6002 restart, 6003 restore, 6014
 //! deletion. Scale-in has no code of its own there; it uses 6001, the node-change failure.
 
 use serde::{Deserialize, Serialize};
@@ -27,7 +29,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// The `task_status` the failure leaves (it stays until the next task starts). Scale-in's
-    /// is from the HW-SDK list (dws-api.md §6.3); OTC documents none.
+    /// is from the Huawei SDK's list; OTC documents none.
     pub fn task_status(self) -> Option<&'static str> {
         match self {
             FailureKind::Resize => Some("RESIZE_FAILURE"),
@@ -139,8 +141,8 @@ impl Condition {
             .map(|t| format!("The cluster is busy with task {t}."))
     }
 
-    /// Snapshots need a writable cluster on versions from 8.1.3.101 on (OTC-UMN, dws-api.md
-    /// §8.1), which every simulated cluster runs.
+    /// Snapshots need a writable cluster on versions from 8.1.3.101 on (OTC's user
+    /// manual, creating a snapshot), which every simulated cluster runs.
     pub fn refuses_snapshots(&self) -> bool {
         self.sub_status
             .as_deref()

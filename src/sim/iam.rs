@@ -1,5 +1,7 @@
-//! IAM: version discovery (`GET /v3`), password tokens (`POST /v3/auth/tokens`, vendor API reference:
-//! calling_apis/authentication.rst), and the gateway check in front of every DWS route: a valid, unexpired token of the
+//! IAM: version discovery (`GET /v3`), password tokens (`POST /v3/auth/tokens`, vendor API
+//! reference:
+//! calling_apis/authentication.rst), and the gateway check in front of every DWS route: a valid,
+//! unexpired token of the
 //! path's project, or an `SDK-HMAC-SHA256` signature by a configured key pair (`api::sign`).
 //!
 //! Token lifetime is 24 h of *virtual* time, so advancing the clock expires tokens like the
@@ -256,7 +258,8 @@ fn unauthorized(detail: &str) -> ApiErr {
 }
 
 fn wrong_project(path_project: &str) -> ApiErr {
-    // The reference leaves the real answer open (§2). 403 rather than 401: the caller is
+    // The vendor API reference leaves the real answer open (calling_apis/authentication.rst). 403
+    // rather than 401: the caller is
     // authenticated, just not for this project, and a 401 would make clients re-authenticate
     // and retry for nothing.
     ApiErr::dws(

@@ -65,7 +65,9 @@ pub const DEFAULT_NODE_QUOTA: u32 = 256;
 /// The largest request body the simulator reads; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Which of the reference's conflicting admin-password rules to enforce (reference §5).
+/// Which of the reference's conflicting admin-password rules to enforce (vendor API reference:
+/// creating_a_cluster.rst and
+/// its older version).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PasswordPolicy {

@@ -9,8 +9,10 @@
 //!   PR #5226 describes ("when the cluster ID does not exist, the response body is in base64
 //!   format"); the simulator does it everywhere, the stricter choice;
 //! - the newer APIs (here: scale-in) answer a refusal as HTTP 200 with a non-`DWS.0000`
-//!   `error_code` when the cluster is busy, and as HTTP 417 for other refusals (§3.1 form 4);
-//! - `UNAVAILABLE` reads `FAILED` and `CREATION FAILED` reads `CREATE_FAILED` (HW-SDK, §6.3),
+//!   `error_code` when the cluster is busy, and as HTTP 417 for other refusals
+//!   (modifying_cluster_description.rst);
+//! - `UNAVAILABLE` reads `FAILED` and `CREATION FAILED` reads `CREATE_FAILED` (the Huawei SDK's
+//!   status list),
 //!   a failed delete `DELETE_FAILED`;
 //! - the create call ignores `tags` (TF-HW PR #2660).
 

@@ -1,5 +1,6 @@
 //! The snapshot routes under `/v1.0/{project_id}`: create / list / detail / delete, and
-//! restore to a new cluster (`snapshots/{id}/actions`, reference §8).
+//! restore to a new cluster (`snapshots/{id}/actions`, vendor API reference:
+//! restoring_a_cluster.rst).
 //!
 //! Choices where the reference is silent: an unknown well-formed snapshot id is 404 DWS.5149
 //! ("The snapshot ID is invalid."; the Huawei profile's answers are in [`super::profile`]);

@@ -19,7 +19,7 @@ use crate::api::sign::sha256_hex;
 use crate::api::wire::{self, FailedReasons, PublicIp, Tag};
 
 /// The `type` of an automated snapshot: `AUTO` (OTC
-/// `snapshot_management/querying_the_cluster_snapshot_list.rst`; dws-api.md Corrections).
+/// `snapshot_management/querying_the_cluster_snapshot_list.rst`).
 pub const AUTO: &str = "AUTO";
 /// The `type` of a manual snapshot.
 pub const MANUAL: &str = "MANUAL";
@@ -153,8 +153,8 @@ pub struct ClusterRec {
     /// Set when the creation will end (or has ended) in `CREATION FAILED`.
     pub creation_failure: Option<FailedReasons>,
     pub task: Option<Task>,
-    /// A delete is running: the cluster shows `DELETING` until it ends (dws-api.md
-    /// Corrections: terraform-provider-opentelekomcloud #3339).
+    /// A delete is running: the cluster shows `DELETING` until it ends (as OTC
+    /// answers: terraform-provider-opentelekomcloud #3339).
     pub deleting: Option<Op>,
     /// The running delete ends in failure (the `task_fails` fault).
     #[serde(default)]
@@ -361,7 +361,8 @@ impl State {
             }
             if task.fails {
                 // The documented failure state; a failed scaling rolls the node count back
-                // (OTC-UMN, reference §7.4), so nothing else changes.
+                // (OTC's user manual; vendor API reference: scaling_out_a_cluster.rst), so nothing
+                // else changes.
                 cluster.failure = task.kind.failure().map(Failure::of);
                 cluster.updated = format_local(clock.wall_at(task.op.end()));
                 cluster.task = None;
@@ -513,7 +514,8 @@ impl SnapshotRec {
         }
     }
 
-    /// Whether it can be restored from (only AVAILABLE ones can: OTC-UMN, reference §8.5).
+    /// Whether it can be restored from (only AVAILABLE ones can: OTC's user manual;
+    /// vendor API reference: restoring_a_cluster.rst).
     pub fn available(&self, now: f64) -> bool {
         self.status(now) == "AVAILABLE"
     }

@@ -1,5 +1,7 @@
-//! The API's validation rules with the DWS.xxxx codes and statuses of the reference (§3.3, §5,
-//! §8, §10). Messages start with the documented text of the code and add what was wrong.
+//! The API's validation rules with the DWS.xxxx codes and statuses of the vendor API reference
+//! (appendix/error_code.rst, creating_a_cluster.rst, snapshot_management/,
+//! adding_tags_in_batches.rst). Messages start with the documented text of the code and add what
+//! was wrong.
 //!
 //! The value rules themselves (names, user names, passwords, ports, node counts, tags,
 //! descriptions) live in [`crate::api::rules`], shared with `dwsctl validate` so the two
@@ -47,7 +49,8 @@ pub fn id(kind: &str, value: &str) -> Result<(), ApiErr> {
 }
 
 /// Maps a broken value rule to the DWS.xxxx code, status and message the API answers with
-/// (reference §3.3; the rule itself lives in [`rules`], shared with `dwsctl validate`).
+/// (vendor API reference: appendix/error_code.rst; the rule itself lives in [`rules`], shared with
+/// `dwsctl validate`).
 /// `named` is what a message may quote (a user name, a tag key); never a password.
 pub fn api_error(v: &RuleViolation, named: &str) -> ApiErr {
     match v.field {
@@ -193,7 +196,7 @@ pub fn cluster_name(name: &str) -> Result<(), ApiErr> {
     rules::cluster_name(name).map_err(|v| api_error(&v, ""))
 }
 
-/// Snapshot names: the same rules as cluster names (reference §8.1).
+/// Snapshot names: the same rules as cluster names (vendor API reference: creating_a_snapshot.rst).
 pub fn snapshot_name(name: &str) -> Result<(), ApiErr> {
     rules::snapshot_name(name).map_err(|v| api_error(&v, ""))
 }
@@ -346,7 +349,7 @@ pub fn public_ip(ip: &crate::api::wire::PublicIp) -> Result<(), ApiErr> {
 /// The most tags a cluster may carry.
 pub const MAX_TAGS: usize = rules::MAX_TAGS;
 
-/// One tag: the shared key and value rules (reference §10; see [`rules::tag_key`]).
+/// One tag: the shared key and value rules (see [`rules::tag_key`]).
 pub fn tag(tag: &Tag) -> Result<(), ApiErr> {
     rules::tag_key(&tag.key)
         .and_then(|()| rules::tag_value(&tag.value))

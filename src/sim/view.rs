@@ -1,5 +1,6 @@
 //! How a cluster record looks on the wire at a given virtual time: the list and detail shapes
-//! of reference §6, with progress, endpoints and nodes derived from the phase.
+//! of vendor API reference: querying_cluster_details.rst, with progress, endpoints and nodes
+//! derived from the phase.
 
 use std::collections::BTreeMap;
 
@@ -40,7 +41,7 @@ fn progress(c: &ClusterRec, phase: &Phase<'_>, now: f64) -> Progress {
         Phase::Failed(_) => {}
         Phase::Available => {
             let Some(task) = c.task.as_ref().filter(|t| !t.op.done(now)) else {
-                // A failure value stays after the task ended (dws-api.md §6.3).
+                // A failure value stays after the task ended (as OTC clusters show it).
                 p.task_status = c
                     .failure
                     .as_ref()
@@ -112,7 +113,8 @@ fn nodes(c: &ClusterRec) -> Vec<wire::Node> {
         .collect()
 }
 
-/// `status` and `failed_reasons`: `DELETING` while a delete runs (dws-api.md Corrections),
+/// `status` and `failed_reasons`: `DELETING` while a delete runs (README, "Behaviour worth
+/// knowing"),
 /// the failure state a failed operation left, spelled as `profile` does.
 fn status(
     c: &ClusterRec,

@@ -1,4 +1,5 @@
-//! The API's rules for single values (vendor API reference: creating_a_cluster.rst, creating_a_snapshot.rst,
+//! The API's rules for single values (vendor API reference: creating_a_cluster.rst,
+//! creating_a_snapshot.rst,
 //! adding_tags_in_batches.rst), checked offline.
 //!
 //! The rules themselves live in [`crate::api::rules`], shared with the simulator so that a
@@ -15,7 +16,7 @@ use crate::api::tags::{RESERVED_TAG_KEYS, RESERVED_TAG_PREFIX};
 /// Tag slots dwsctl keeps for itself on every cluster it manages (ownership, password
 /// version, and the lease a run holds while it changes the cluster).
 pub const OWN_TAGS: usize = RESERVED_TAG_KEYS.len();
-/// Tags per cluster the API allows (§10).
+/// Tags per cluster the API allows (README, "Choices where the API's documentation disagrees").
 pub const MAX_TAGS: usize = api::MAX_TAGS;
 
 fn chars_ok(s: &str, extra: &[char]) -> bool {
@@ -23,7 +24,8 @@ fn chars_ok(s: &str, extra: &[char]) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
-/// Cluster names (§5) and snapshot names (§8.1) share a rule: 4–64 characters, starting with
+/// Cluster names (creating_a_cluster.rst) and snapshot names (creating_a_snapshot.rst) share a
+/// rule: 4–64 characters, starting with
 /// a letter; letters, digits, `-` and `_`. `field` is [`Field::ClusterName`] or
 /// [`Field::SnapshotName`].
 pub fn object_name(field: Field, name: &str, span: Span) -> Option<Problem> {

@@ -241,7 +241,7 @@ async fn tag_with_a_slash_is_dws_5197() {
 
 #[tokio::test]
 async fn tag_key_longer_than_36_or_value_longer_than_43_is_dws_5197() {
-    // The stricter of the reference's two tag pages (§10), shared with `dwsctl validate`.
+    // The stricter of the vendor reference's two tag pages, shared with `dwsctl validate`.
     let sim = start().await;
     let long_key = create_with(&sim, "tags", json!([{"key": "k".repeat(37), "value": "x"}])).await;
     assert_error(&long_key, 400, "DWS.5197", "1 to 36 characters");
