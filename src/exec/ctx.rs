@@ -1,6 +1,6 @@
-//! The shared state of a run and the three primitives every step is built from: send one
-//! mutating call (holding a concurrency slot only for the call), wait on the poller's
-//! listings, and look for an object whose create had an unknown outcome.
+//! The shared state of a run, and how a step sends a mutating call (holding a concurrency
+//! slot only for the call). How a step waits on the poller's listings is in
+//! [`super::waits`].
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -15,10 +15,8 @@ use super::events::{Event, Events};
 use super::expect::{self, Operation};
 use super::lease::WallClock;
 use super::options::Options;
-use super::poller::{Interest, Need, Observation, Poller};
+use super::poller::{Need, Observation, Poller};
 use super::schedule::Forecast;
-use super::wait::Check;
-use crate::api::Live;
 use crate::plan::{StepId, Target};
 
 /// Where a running step is, for the report if the run stops under it.
@@ -77,7 +75,7 @@ pub struct Ctx<C> {
     operations: Mutex<HashMap<StepId, Operation>>,
     /// When each step's latest mutating call was sent and answered.
     sends: Mutex<HashMap<StepId, (Instant, Instant)>>,
-    interrupt: watch::Receiver<bool>,
+    pub(super) interrupt: watch::Receiver<bool>,
     /// This run's id in the leases it writes.
     pub run_id: String,
     pub clock: WallClock,
@@ -139,7 +137,7 @@ impl<C: Cloud> Ctx<C> {
 
     /// What the poll schedule knows of the operation `step` waits for: its expected span
     /// and when its call went out; `None` if either is unknown.
-    fn forecast(&self, step: &StepId) -> Option<Forecast> {
+    pub(super) fn forecast(&self, step: &StepId) -> Option<Forecast> {
         let operation = *self.operations.lock().ok()?.get(step)?;
         let (sent, returned) = *self.sends.lock().ok()?.get(step)?;
         let span = expect::span(operation);
@@ -242,68 +240,6 @@ impl<C: Cloud> Ctx<C> {
         Ok(result)
     }
 
-    /// Before a call: waits for a listing made after tick `after` on which `ready` says yes
-    /// (`Ok(None)`; `Ok(Some(status))` is "not yet", shown as progress), and returns it.
-    /// Nothing has been sent, so the time limit and an interrupt end the step as failed or
-    /// not started, never as "still running".
-    pub async fn ready_listing(
-        &self,
-        step: &StepId,
-        after: u64,
-        limit: Duration,
-        ready: impl Fn(&Live) -> Result<Option<String>, String>,
-    ) -> StepResult<Arc<Observation>> {
-        self.set_phase(step, Phase::Queued);
-        let interest = self.poller.interest(Need::Clusters);
-        let mut rx = self.poller.subscribe();
-        let mut interrupt = self.interrupt.clone();
-        let mut expiry = Expiry::new(self.options.real(limit));
-        let mut last = None;
-        // The tick of the listing last read: the next one is asked for once per listing (not
-        // again after the time limit passed, which asked for one at once).
-        let mut read = None;
-        loop {
-            let observation = Arc::clone(&rx.borrow_and_update());
-            if read.replace(observation.tick) != Some(observation.tick) {
-                interest.list_soon();
-            }
-            if fresh(&observation, Need::Clusters, after) {
-                match ready(&observation.live) {
-                    Ok(None) => return Ok(observation),
-                    Ok(Some(status)) => {
-                        if last.as_ref() != Some(&status) {
-                            self.emit(Event::Progress {
-                                step: step.clone(),
-                                status: status.clone(),
-                                percent: None,
-                            });
-                        }
-                        last = Some(status);
-                    }
-                    Err(reason) => return Err(StepEnd::Failed(reason)),
-                }
-            }
-            if expiry.confirmed(&observation, Need::Clusters) {
-                return Err(StepEnd::Failed(format!(
-                    "nothing was sent: still not ready after {} ({})",
-                    humanize(limit),
-                    last.unwrap_or_else(|| "no listing".to_owned())
-                )));
-            }
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Err(StepEnd::Failed("the poller stopped".into()));
-                    }
-                }
-                _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::NotStarted("interrupted before it was sent".into()));
-                }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
-            }
-        }
-    }
-
     /// Sends one mutating call in a concurrency slot. A `Busy` answer (another task on the
     /// cluster) or a `Throttled` one (429 after the client's retries: nothing happened) is
     /// sent again after the next listing, until `deadline`: throttling slows a step down
@@ -336,7 +272,7 @@ impl<C: Cloud> Ctx<C> {
                     if Instant::now() >= deadline {
                         return Ok(Err(err));
                     }
-                    self.next_listing(Need::Clusters).await?;
+                    self.await_next_listing(Need::Clusters).await?;
                 }
                 other => return Ok(other),
             }
@@ -360,206 +296,6 @@ impl<C: Cloud> Ctx<C> {
         self.set_phase(step, Phase::Finishing(what.to_owned()));
         send().await
     }
-
-    /// Waits for the next listing (or an interrupt).
-    pub async fn next_listing(&self, need: Need) -> StepResult<()> {
-        let _interest = self.poller.interest(need);
-        let mut rx = self.poller.subscribe();
-        let mut interrupt = self.interrupt.clone();
-        let after = self.poller.ticks_started();
-        loop {
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() || rx.borrow_and_update().seq > after {
-                        return Ok(());
-                    }
-                }
-                _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::NotStarted("interrupted while waiting to send it again".into()));
-                }
-            }
-        }
-    }
-
-    /// Waits until `check` says done or failed on a listing made after tick `after`.
-    /// `timeout` is in cloud time. Emits progress on every listing. The timeout is only
-    /// declared on a listing that started after it expired (see [`Expiry`]).
-    pub async fn wait_for(
-        &self,
-        step: &StepId,
-        what: &str,
-        need: Need,
-        after: u64,
-        timeout: Duration,
-        mut check: impl FnMut(&Live) -> Check,
-    ) -> StepResult<()> {
-        self.set_phase(step, Phase::Waiting(what.to_owned()));
-        let interest = self.poller.interest(need);
-        let mut rx = self.poller.subscribe();
-        let mut interrupt = self.interrupt.clone();
-        let mut expiry = Expiry::new(self.options.real(timeout));
-        let mut forecast = self.forecast(step);
-        let mut read = None;
-        let timed_out = || {
-            StepEnd::StillRunning(format!(
-                "{what} did not finish within {}; it continues in the cloud",
-                humanize(timeout)
-            ))
-        };
-        loop {
-            let observation = Arc::clone(&rx.borrow_and_update());
-            if fresh(&observation, need, after) {
-                match check(&observation.live) {
-                    Check::Done => return Ok(()),
-                    Check::Failed(reason) => return Err(StepEnd::Failed(reason)),
-                    Check::Pending { status, percent } => {
-                        if let Some(forecast) = forecast.as_mut() {
-                            forecast.observe(
-                                observation.listed_from,
-                                observation.listed_to,
-                                percent,
-                            );
-                        }
-                        self.emit(Event::Progress {
-                            step: step.clone(),
-                            status,
-                            percent,
-                        });
-                    }
-                }
-            }
-            if read.replace(observation.tick) != Some(observation.tick) {
-                match &forecast {
-                    Some(forecast) => {
-                        interest.list_at(forecast.next_poll(Instant::now(), self.poller.cadence()));
-                    }
-                    None => interest.list_soon(),
-                }
-            }
-            if expiry.confirmed(&observation, need) {
-                return Err(timed_out());
-            }
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Err(StepEnd::StillRunning(format!("{what}: the poller stopped")));
-                    }
-                }
-                _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::StillRunning(format!("{what} continues in the cloud")));
-                }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
-            }
-        }
-    }
-
-    /// Looks for an object by name in listings made after tick `after`, for up to `window`
-    /// of cloud time (lists may lag behind writes). `Absent` if not seen on any of them,
-    /// the last one started after the window closed (see [`Expiry`]).
-    pub async fn look(
-        &self,
-        step: &StepId,
-        need: Need,
-        after: u64,
-        window: Duration,
-        find: &(dyn Fn(&Live) -> Found + Sync),
-    ) -> StepResult<Found> {
-        self.set_phase(
-            step,
-            Phase::Waiting("looking for the object by name".into()),
-        );
-        let interest = self.poller.interest(need);
-        let mut rx = self.poller.subscribe();
-        let mut interrupt = self.interrupt.clone();
-        let mut expiry = Expiry::new(self.options.real(window));
-        let mut read = None;
-        loop {
-            let observation = Arc::clone(&rx.borrow_and_update());
-            if read.replace(observation.tick) != Some(observation.tick) {
-                interest.list_soon();
-            }
-            if fresh(&observation, need, after) {
-                match find(&observation.live) {
-                    Found::Absent => {}
-                    found => return Ok(found),
-                }
-            }
-            if expiry.confirmed(&observation, need) {
-                return Ok(Found::Absent);
-            }
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Ok(Found::Absent);
-                    }
-                }
-                // Not "still running": nothing this run sent is known to exist.
-                _ = stopped(&mut interrupt) => {
-                    return Err(StepEnd::Failed(
-                        "interrupted while looking for an object whose create had an unknown \
-                         outcome; it was not listed so far, and the next plan shows whether it \
-                         exists".into(),
-                    ));
-                }
-                _ = expiry.elapsed() => expiry.expire(self.poller.ticks_started(), &interest),
-            }
-        }
-    }
-}
-
-/// A wait's time limit, judged by what was listed rather than by the clock alone.
-///
-/// When the limit passes, the verdict ("still running", "not there") waits for one listing
-/// that *started* after it. A process starved of CPU (a loaded CI machine, a laptop waking
-/// from sleep) may see its timer fire long after the last listing it processed; deciding on
-/// that stale listing would give up on an operation that finished, or an object that
-/// appeared, during the stall. The cost is at most one poll interval past the limit.
-struct Expiry {
-    deadline: Instant,
-    /// Set once the limit passed: the verdict needs a listing from a tick after this one.
-    after_tick: Option<u64>,
-}
-
-impl Expiry {
-    fn new(limit: Duration) -> Self {
-        Self {
-            deadline: Instant::now() + limit,
-            after_tick: None,
-        }
-    }
-
-    /// Resolves when the limit passes; never again once it has.
-    async fn elapsed(&self) {
-        match self.after_tick {
-            None => tokio::time::sleep_until(self.deadline).await,
-            Some(_) => std::future::pending::<()>().await,
-        }
-    }
-
-    /// Records that the limit passed when `ticks_started` ticks had begun, and asks for the
-    /// listing the verdict needs at once (rather than when the schedule would have).
-    fn expire(&mut self, ticks_started: u64, interest: &Interest) {
-        self.after_tick.get_or_insert(ticks_started);
-        interest.list_at(Instant::now());
-    }
-
-    /// Whether the limit passed and `observation` comes from a tick that began after that
-    /// (a failed listing counts: the poller looked again, and could not see it either).
-    fn confirmed(&self, observation: &Observation, need: Need) -> bool {
-        self.after_tick.is_some_and(|tick| {
-            observation.tick > tick
-                && (need == Need::Clusters
-                    || observation.error.is_some()
-                    || observation.snapshots_seq > tick)
-        })
-    }
-}
-
-/// Whether a listing was made after tick `after` (both lists, when snapshots are needed).
-fn fresh(observation: &Observation, need: Need, after: u64) -> bool {
-    observation.error.is_none()
-        && observation.seq > after
-        && (need == Need::Clusters || observation.snapshots_seq > after)
 }
 
 /// Resolves on the first interrupt; never, if the interrupt sender is gone.

@@ -2,7 +2,7 @@
 //! wait checks by id.
 
 use super::ctx::Found;
-use super::wait::{cluster_settled, snapshot_available, Check};
+use super::ended::{cluster_settled, snapshot_available, Check};
 use crate::api::tags::{is_ownership, owned};
 use crate::api::wire::Cluster;
 use crate::api::Live;

@@ -153,7 +153,7 @@ pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> Ste
             .options
             .cloud(limit.saturating_duration_since(Instant::now()));
         let listing = ctx
-            .ready_listing(&step.id, after, left, |live| {
+            .await_ready(&step.id, after, left, |live| {
                 Ok(match holder(live.cluster(name)) {
                     Some(other) if other.run != me && other.until_ms > ctx.clock.now_ms() => {
                         if let Ok(mut w) = waited.lock() {
@@ -209,9 +209,7 @@ pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> Ste
         // wrote last.
         tokio::time::sleep(ctx.options.real(ctx.options.lease_settle)).await;
         after = ctx.poller.ticks_started();
-        let confirm = ctx
-            .ready_listing(&step.id, after, left, |_| Ok(None))
-            .await?;
+        let confirm = ctx.await_ready(&step.id, after, left, |_| Ok(None)).await?;
         match holder(confirm.live.cluster(name)) {
             Some(lease) if lease.run == me => {
                 let renewal = tokio::spawn(renew(

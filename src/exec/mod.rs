@@ -8,6 +8,7 @@
 mod bodies;
 pub mod cloud;
 mod ctx;
+mod ended;
 pub mod events;
 pub mod expect;
 mod find;
@@ -22,7 +23,7 @@ mod scheduler;
 mod send;
 mod step;
 mod verify;
-mod wait;
+mod waits;
 
 #[cfg(test)]
 mod fake;

@@ -7,6 +7,9 @@ use tokio::time::Instant;
 use super::bodies::{create_body, restore_body, to_wire_tags};
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::ended::{
+    cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available, Check,
+};
 use super::events::Event;
 use super::find::{
     cluster_by_id, find_created, find_restored, find_snapshot, settled_by_id, snapshot_by_id,
@@ -14,9 +17,6 @@ use super::find::{
 use super::poller::Need;
 use super::send::{create_resolved, send_idempotent};
 use super::verify::{resize_unreachable, verify, Verdict};
-use super::wait::{
-    cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available, Check,
-};
 use crate::api::wire;
 use crate::plan::{
     Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target,
@@ -109,7 +109,7 @@ async fn create_cluster<C: Cloud>(
     let tagged = ensure_tags(ctx, step, &id, &p.tags).await;
     ctx.ownership_unit(&step.id, false);
     let after = ctx.poller.ticks_started();
-    ctx.wait_for(&step.id, "create", Need::Clusters, after, timeout, |live| {
+    ctx.await_end(&step.id, "create", Need::Clusters, after, timeout, |live| {
         settled_by_id(live, &id)
     })
     .await?;
@@ -151,7 +151,7 @@ async fn ensure_tags<C: Cloud>(
     let after = ctx.poller.ticks_started();
     // An interrupt ends the look early: the tags are then sent without looking.
     let _ = ctx
-        .look(
+        .await_listed(
             &step.id,
             Need::Clusters,
             after,
@@ -233,7 +233,7 @@ async fn restore_cluster<C: Cloud>(
     }
     ctx.ownership_unit(&step.id, false);
     let after = ctx.poller.ticks_started();
-    ctx.wait_for(
+    ctx.await_end(
         &step.id,
         "restore",
         Need::Clusters,
@@ -274,7 +274,7 @@ async fn resize<C: Cloud>(
     let (id, before) = loop {
         let left = limit.saturating_duration_since(Instant::now());
         let listing = ctx
-            .ready_listing(&step.id, after, ctx.options.cloud(left), |live| {
+            .await_ready(&step.id, after, ctx.options.cloud(left), |live| {
                 idle(live.cluster(name))
             })
             .await?;
@@ -321,7 +321,7 @@ async fn resize<C: Cloud>(
         }
     };
     let after = before.max(ctx.poller.ticks_started());
-    ctx.wait_for(&step.id, what, Need::Clusters, after, timeout, |live| {
+    ctx.await_end(&step.id, what, Need::Clusters, after, timeout, |live| {
         let cluster = cluster_by_id(live, &id);
         resize_unreachable(cluster, from, expected)
             .unwrap_or_else(|| cluster_resized(cluster, expected))
@@ -360,7 +360,7 @@ async fn resize_seen<C: Cloud>(
     };
     let grace = ctx.options.unknown_grace;
     Ok(ctx
-        .look(&step.id, Need::Clusters, before, grace, &find)
+        .await_listed(&step.id, Need::Clusters, before, grace, &find)
         .await?
         != Found::Absent)
 }
@@ -442,7 +442,7 @@ async fn create_snapshot<C: Cloud>(
     )
     .await?;
     let after = ctx.poller.ticks_started();
-    ctx.wait_for(
+    ctx.await_end(
         &step.id,
         "snapshot",
         Need::ClustersAndSnapshots,
@@ -464,7 +464,7 @@ async fn delete_snapshot<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> 
     })
     .await?;
     let after = ctx.poller.ticks_started();
-    ctx.wait_for(
+    ctx.await_end(
         &step.id,
         "delete",
         Need::ClustersAndSnapshots,
@@ -493,7 +493,7 @@ async fn delete_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, keep: u32) -> StepR
     })
     .await?;
     let after = ctx.poller.ticks_started();
-    ctx.wait_for(&step.id, "delete", Need::Clusters, after, timeout, |live| {
+    ctx.await_end(&step.id, "delete", Need::Clusters, after, timeout, |live| {
         cluster_deleted(cluster_by_id(live, &id))
     })
     .await
@@ -504,13 +504,13 @@ pub async fn wait_existing<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()
     let timeout = ctx.options.timeouts.wait;
     match &step.target {
         Target::Cluster { name } => {
-            ctx.wait_for(&step.id, "wait", Need::Clusters, 0, timeout, |live| {
+            ctx.await_end(&step.id, "wait", Need::Clusters, 0, timeout, |live| {
                 cluster_settled(live.cluster(name))
             })
             .await
         }
         Target::Snapshot { name, cluster } => {
-            ctx.wait_for(
+            ctx.await_end(
                 &step.id,
                 "wait",
                 Need::ClustersAndSnapshots,

@@ -59,7 +59,10 @@ where
             Ok(id) => return Ok(id),
             Err(CloudError::OutcomeUnknown(message)) => {
                 unknown = message.clone();
-                match ctx.look(&step.id, need, before, window, find).await? {
+                match ctx
+                    .await_listed(&step.id, need, before, window, find)
+                    .await?
+                {
                     Found::Match(id) => return Ok(id),
                     Found::Mismatch(why) => {
                         return Err(StepEnd::Failed(format!("{what}: {message}; {why}")))
@@ -71,7 +74,10 @@ where
             }
             // The name is taken, so the object exists: wait for the list to show it.
             Err(CloudError::NameTaken(message)) => {
-                return match ctx.look(&step.id, need, before, timeout, find).await? {
+                return match ctx
+                    .await_listed(&step.id, need, before, timeout, find)
+                    .await?
+                {
                     Found::Match(id) => Ok(id),
                     Found::Mismatch(why) => Err(StepEnd::Failed(format!("{message}: {why}"))),
                     Found::Absent => Err(StepEnd::Failed(format!(
@@ -124,7 +130,7 @@ where
                         "{what}: outcome still unknown at the timeout: {message}"
                     )));
                 }
-                ctx.next_listing(Need::Clusters).await?;
+                ctx.await_next_listing(Need::Clusters).await?;
             }
             Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
         }

@@ -14,8 +14,8 @@ use crate::api::Live;
 use crate::plan::{Action, Step, TagKv, PASSWORD_VERSION_TAG_KEY};
 
 use super::ctx::Found;
+use super::ended::{cluster_settled, snapshot_available, Check};
 use super::find::{find_created, find_restored};
-use super::wait::{cluster_settled, snapshot_available, Check};
 
 /// What a listing says about a step that is about to act.
 #[derive(Clone, Debug, PartialEq, Eq)]

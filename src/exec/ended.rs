@@ -1,6 +1,6 @@
-//! When an operation is over: pure checks of one listing against the state a step waits
-//! for. Each returns whether the operation is still pending (with what to show), done, or
-//! failed with the cloud's reason.
+//! Whether an operation has ended: pure checks of one listing against the state a step waits
+//! for ([`super::waits`] does the waiting). Each returns whether the operation is still
+//! pending (with what to show), done, or failed with the cloud's reason.
 //!
 //! The states are read by [`crate::api::state`], the same reading the planner uses, so a
 //! state the plan blocks on is a state a wait fails on. A failed, unavailable, frozen,
