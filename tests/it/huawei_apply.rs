@@ -92,3 +92,31 @@ async fn a_create_whose_answer_is_lost_on_huawei_is_adopted_and_tagged_not_sent_
     assert_eq!(requests.get("POST /v1.0/{project_id}/clusters"), Some(&1));
     assert!(world.plan(&loaded).await.expect("plan").steps.is_empty());
 }
+
+/// The same through the real binary: `--sim --sim-profile huawei` plan, apply, plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_converges_on_the_embedded_huawei_simulator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = example("quickstart.yaml").display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--sim-profile", "huawei"];
+        all.extend_from_slice(args);
+        super::apply_cli::command(dir.path(), super::apply_cli::SCALE, &all)
+    };
+    run(&["plan", "-f", &q, "--detailed-exitcode"])
+        .run()
+        .await
+        .assert_exit(2);
+    let out = run(&["apply", "-f", &q, "--yes"]).run().await;
+    out.assert_exit(0);
+    assert!(
+        out.stderr()
+            .contains("Apply complete: 3 done, 0 failed, 0 skipped."),
+        "{}",
+        out.stderr()
+    );
+    run(&["plan", "-f", &q, "--detailed-exitcode"])
+        .run()
+        .await
+        .assert_exit(0);
+}
