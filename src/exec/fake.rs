@@ -303,6 +303,20 @@ impl FakeCloud {
         })
     }
 
+    /// [`FakeCloud::mutate`] for a call that, once sent, takes effect whether or not its
+    /// caller still waits for the answer (as an HTTP request the server has received does):
+    /// the tag calls, whose order the lease's release depends on.
+    async fn sent(
+        &self,
+        key: String,
+        apply: impl FnOnce(&mut State, Instant) -> Result<(), CloudError> + Send + 'static,
+    ) -> Result<(), CloudError> {
+        let this = self.clone();
+        tokio::spawn(async move { this.mutate(key, apply).await })
+            .await
+            .unwrap_or_else(|err| Err(CloudError::OutcomeUnknown(err.to_string())))
+    }
+
     fn new_id(state: &mut State, prefix: &str) -> String {
         state.next_id += 1;
         format!("{prefix}-{}", state.next_id)
@@ -527,9 +541,10 @@ impl Cloud for FakeCloud {
     }
 
     async fn create_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
-        self.mutate(format!("create_tags:{id}"), |s, _| {
-            let cluster = s.cluster_mut(id)?;
-            for tag in tags {
+        let (id, tags) = (id.to_owned(), tags.to_vec());
+        self.sent(format!("create_tags:{id}"), move |s, _| {
+            let cluster = s.cluster_mut(&id)?;
+            for tag in &tags {
                 cluster.tags.retain(|t| t.key != tag.key);
                 cluster.tags.push(tag.clone());
             }
@@ -539,8 +554,9 @@ impl Cloud for FakeCloud {
     }
 
     async fn delete_tags(&self, id: &str, tags: &[Tag]) -> Result<(), CloudError> {
-        self.mutate(format!("delete_tags:{id}"), |s, _| {
-            let cluster = s.cluster_mut(id)?;
+        let (id, tags) = (id.to_owned(), tags.to_vec());
+        self.sent(format!("delete_tags:{id}"), move |s, _| {
+            let cluster = s.cluster_mut(&id)?;
             cluster
                 .tags
                 .retain(|t| !tags.iter().any(|d| d.key == t.key));

@@ -19,6 +19,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -122,6 +123,8 @@ pub struct Lease {
 
 struct Held {
     cluster_id: String,
+    /// Tells the renewal to stop before its next write (dropping it does too).
+    stop: Option<oneshot::Sender<()>>,
     renewal: JoinHandle<()>,
 }
 
@@ -212,18 +215,23 @@ pub async fn acquire<C: Cloud>(ctx: &Ctx<C>, step: &Step, limit: Instant) -> Ste
         let confirm = ctx.await_ready(&step.id, after, left, |_| Ok(None)).await?;
         match holder(confirm.live.cluster(name)) {
             Some(lease) if lease.run == me => {
+                let (stop, stopped) = oneshot::channel();
                 let renewal = tokio::spawn(renew(
                     ctx.cloud.clone(),
                     Arc::clone(&ctx.poller),
                     ctx.clock,
-                    id.clone(),
-                    name.to_owned(),
-                    me.to_owned(),
-                    term,
+                    Renewal {
+                        id: id.clone(),
+                        name: name.to_owned(),
+                        run: me.to_owned(),
+                        term,
+                    },
+                    stopped,
                 ));
                 return Ok(Lease {
                     held: Some(Held {
                         cluster_id: id,
+                        stop: Some(stop),
                         renewal,
                     }),
                     waited_for,
@@ -263,18 +271,33 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Rewrites the lease every third of its term, for as long as it is ours.
-async fn renew<C: Cloud>(
-    cloud: C,
-    poller: Arc<Poller>,
-    clock: WallClock,
+/// The lease a renewal keeps writing: on cluster `id` (named `name`), for `run`.
+struct Renewal {
     id: String,
     name: String,
     run: String,
     term: Duration,
+}
+
+/// Rewrites the lease every third of its term, for as long as it is ours, until `stop`.
+async fn renew<C: Cloud>(
+    cloud: C,
+    poller: Arc<Poller>,
+    clock: WallClock,
+    lease: Renewal,
+    mut stop: oneshot::Receiver<()>,
 ) {
+    let Renewal {
+        id,
+        name,
+        run,
+        term,
+    } = lease;
     loop {
-        tokio::time::sleep(term / 3).await;
+        tokio::select! {
+            () = tokio::time::sleep(term / 3) => {}
+            _ = &mut stop => return,
+        }
         let latest = poller.latest();
         if holder(latest.live.cluster(&name)).is_some_and(|l| l.run != run) {
             return; // taken over after it expired: never steal it back
@@ -284,18 +307,29 @@ async fn renew<C: Cloud>(
             until_ms: clock.now_ms().saturating_add(millis(term)),
         };
         // A failed renewal is retried at the next third; the lease outlives two misses.
+        // Not raced against `stop`: a write once sent is answered before the release deletes
+        // the lease (see `Lease::release`).
         let _ = cloud.create_tags(&id, &[tag(&value)]).await;
     }
 }
 
 impl Lease {
     /// Stops renewing and deletes the lease unless another run holds it now (delete works by
-    /// key). Bounded: a lease that cannot be deleted expires on its own.
+    /// key). A renewal write in flight is answered first: sent before the delete but
+    /// answered after it, it would put the lease back, and the next run would wait for a
+    /// run that has ended. Bounded by `finish_grace` (an interrupted run's step is cut
+    /// shorter by the scheduler): a lease left behind expires on its own.
     pub async fn release<C: Cloud>(mut self, ctx: &Ctx<C>, name: &str) {
-        let Some(held) = self.held.take() else {
+        let Some(mut held) = self.held.take() else {
             return;
         };
-        held.renewal.abort();
+        let deadline = Instant::now() + ctx.options.finish_grace;
+        if let Some(stop) = held.stop.take() {
+            let _ = stop.send(());
+        }
+        // On timeout `held`'s drop aborts the renewal; its write may still land (bounded by
+        // the lease's term).
+        let _ = tokio::time::timeout_at(deadline, &mut held.renewal).await;
         let latest = ctx.latest();
         let cluster = latest.live.cluster(name);
         if holder(cluster).is_some_and(|l| l.run != ctx.run_id) {
@@ -305,12 +339,12 @@ impl Lease {
             .and_then(|c| c.tags.iter().find(|t| t.key == LEASE_TAG_KEY))
             .map(|t| t.value.clone())
             .unwrap_or_default();
-        let gone = Tag {
+        let gone = [Tag {
             key: LEASE_TAG_KEY.to_owned(),
             value,
-        };
-        let bound = ctx.options.interrupt_grace;
-        let _ = tokio::time::timeout(bound, ctx.cloud.delete_tags(&held.cluster_id, &[gone])).await;
+        }];
+        let delete = ctx.cloud.delete_tags(&held.cluster_id, &gone);
+        let _ = tokio::time::timeout_at(deadline, delete).await;
     }
 
     /// Adds whom the step waited for to an "already in place" outcome.

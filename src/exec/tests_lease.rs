@@ -195,3 +195,39 @@ async fn two_runs_resetting_one_password_send_one_reset() {
         assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     }
 }
+
+/// A run that ends normally leaves no lease, even when its step ends while a renewal of the
+/// lease is in flight: that write, answered after the delete, would put the lease back and
+/// make the next run wait for a run that is gone. Renewals here (every second) take 5.5 s
+/// to answer, and the resize ends at offsets spread over a whole renewal cycle.
+#[tokio::test(start_paused = true)]
+async fn a_run_that_ends_while_renewing_its_lease_leaves_none() {
+    for offset in 0..7 {
+        let mut cloud = FakeCloud::new();
+        cloud.resize = Duration::from_secs(600 + offset);
+        cloud.slow("create_tags:", Duration::from_secs(5));
+        cloud.seed_cluster("dws-demo", 3, &[]);
+        let options = Options {
+            live: None,
+            lease_term: Duration::from_secs(3),
+            ..Options::default()
+        };
+        let plan = scale(Action::ScaleOut { count: 3, from: 3 });
+        let report = execute(&plan, cloud.clone(), options, Arc::new(NoEvents))
+            .await
+            .expect("executes");
+        assert_eq!(report.steps[0].outcome, Outcome::Done, "{report:?}");
+        let renewals = cloud.count("create_tags:");
+        assert!(renewals > 2, "{renewals} lease writes");
+        // Every write sent has been answered long before this.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let listed = cloud.list_clusters().await.expect("list");
+        assert!(
+            listed[0].tags.iter().all(|t| t.key != LEASE_TAG_KEY),
+            "resize of {} s: {:?}; calls {:?}",
+            600 + offset,
+            listed[0].tags,
+            cloud.calls()
+        );
+    }
+}
