@@ -317,19 +317,19 @@ impl Lease {
     /// Stops renewing and deletes the lease unless another run holds it now (delete works by
     /// key). A renewal write in flight is answered first: sent before the delete but
     /// answered after it, it would put the lease back, and the next run would wait for a
-    /// run that has ended. Bounded by `finish_grace` (an interrupted run's step is cut
-    /// shorter by the scheduler): a lease left behind expires on its own.
+    /// run that has ended. Each wait is bounded by `finish_grace` (an interrupted run's step
+    /// is cut shorter by the scheduler): a lease left behind expires on its own.
     pub async fn release<C: Cloud>(mut self, ctx: &Ctx<C>, name: &str) {
         let Some(mut held) = self.held.take() else {
             return;
         };
-        let deadline = Instant::now() + ctx.options.finish_grace;
+        let bound = ctx.options.finish_grace;
         if let Some(stop) = held.stop.take() {
             let _ = stop.send(());
         }
         // On timeout `held`'s drop aborts the renewal; its write may still land (bounded by
         // the lease's term).
-        let _ = tokio::time::timeout_at(deadline, &mut held.renewal).await;
+        let _ = tokio::time::timeout(bound, &mut held.renewal).await;
         let latest = ctx.latest();
         let cluster = latest.live.cluster(name);
         if holder(cluster).is_some_and(|l| l.run != ctx.run_id) {
@@ -344,7 +344,7 @@ impl Lease {
             value,
         }];
         let delete = ctx.cloud.delete_tags(&held.cluster_id, &gone);
-        let _ = tokio::time::timeout_at(deadline, delete).await;
+        let _ = tokio::time::timeout(bound, delete).await;
     }
 
     /// Adds whom the step waited for to an "already in place" outcome.
