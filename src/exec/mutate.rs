@@ -379,10 +379,26 @@ async fn reset_password<C: Cloud>(
         .resolve()
         .map_err(|err| StepEnd::Failed(format!("password: {err}")))?;
     let limit = deadline(ctx, ctx.options.timeouts.resize);
-    // The reset is synchronous and setting the same password twice is harmless to the goal,
-    // so an unknown outcome is resolved by sending it again.
-    send_idempotent(ctx, step, "reset password", limit, false, || {
-        ctx.cloud.reset_password(&id, &secret)
+    // The reset is synchronous, so an unknown outcome is resolved by sending it again. The
+    // API refuses a new password equal to the current one (400 DWS.5144, "must differ";
+    // otc-dws-api/api_description/cluster_management/resetting_a_password.rst,
+    // appendix/error_code.rst): after a send whose answer was lost, that
+    // refusal says the lost send set it. (The same code for a password breaking the rules
+    // would have refused the first send too; the plan checks the rules, plan/secrets.rs.)
+    let lost = AtomicBool::new(false);
+    send_idempotent(ctx, step, "reset password", limit, false, || async {
+        match ctx.cloud.reset_password(&id, &secret).await {
+            Err(CloudError::OutcomeUnknown(message)) => {
+                lost.store(true, Ordering::Relaxed);
+                Err(CloudError::OutcomeUnknown(message))
+            }
+            Err(CloudError::Failed(message))
+                if lost.load(Ordering::Relaxed) && message.contains("DWS.5144") =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
     })
     .await?;
     let new = [TagKv {

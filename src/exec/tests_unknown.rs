@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::fake::{FakeCloud, Fault};
-use super::tests::{create, options, plan, run};
+use super::tests::{create, options, plan, run, step, target};
 use super::*;
 
 #[tokio::test(start_paused = true)]
@@ -102,4 +102,52 @@ async fn throttled_answers_slow_a_create_down_instead_of_failing_it() {
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.count("create:"), 4);
     assert_eq!(cloud.clusters_named("dws-demo"), 1);
+}
+
+/// A reset whose answer was lost took effect: the API then refuses the re-send because the
+/// password is already the new one (400 DWS.5144). That refusal ends the reset as done, and
+/// the password version is recorded, so that the next plan does not reset it again (which the
+/// API would refuse for ever).
+#[tokio::test(start_paused = true)]
+async fn a_reset_whose_lost_answer_took_effect_is_done_when_the_resend_is_refused_as_current() {
+    let cloud = FakeCloud::new();
+    let id = cloud.seed_cluster("dws-demo", 3, &[]);
+    let key = format!("reset_password:{id}");
+    cloud.fault(&key, Fault::CommitThenUnknown);
+    let same = "HTTP 400 DWS.5144: Invalid password of the cluster administrator. The new \
+                password must differ from the current one.";
+    cloud.fault(&key, Fault::Error(same.into()));
+    std::env::set_var("DWSCTL_UNKNOWN_TEST_PASSWORD", "Secret-pw-123!");
+    let reset = plan(vec![step(
+        "cluster.dws-demo.reset_password",
+        target("dws-demo"),
+        crate::plan::Action::ResetPassword {
+            password: crate::secret::SecretRef::FromEnv("DWSCTL_UNKNOWN_TEST_PASSWORD".into()),
+            password_version: "v2".into(),
+            delete_tags: Vec::new(),
+        },
+        &[],
+    )]);
+    let report = run(&reset, &cloud, options()).await;
+    assert_eq!(report.steps[0].outcome, Outcome::Done, "{report:?}");
+    assert_eq!(cloud.count("reset_password:"), 2, "{:?}", cloud.calls());
+    let listed = cloud.list_clusters().await.expect("list");
+    assert!(
+        listed[0]
+            .tags
+            .iter()
+            .any(|t| t.key == crate::plan::PASSWORD_VERSION_TAG_KEY && t.value == "v2"),
+        "{:?}",
+        listed[0].tags
+    );
+
+    // Without a lost answer first, the same refusal is a failure with the cloud's reason.
+    let cloud = FakeCloud::new();
+    let id = cloud.seed_cluster("dws-demo", 3, &[]);
+    cloud.fault(&format!("reset_password:{id}"), Fault::Error(same.into()));
+    let report = run(&reset, &cloud, options()).await;
+    assert!(
+        matches!(&report.steps[0].outcome, Outcome::Failed { reason } if reason.contains("DWS.5144")),
+        "{report:?}"
+    );
 }
