@@ -330,7 +330,7 @@ impl Client {
     }
 
     /// A call whose success body is decoded as `T`.
-    async fn fetch<T: DeserializeOwned>(
+    pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         call: Call,
         path: &str,
@@ -346,9 +346,19 @@ impl Client {
     }
 
     /// A call whose success body carries nothing (`{}`, empty, or `{"error_code": "DWS.0000"}`).
-    async fn act(&self, call: Call, path: &str, body: Option<Vec<u8>>) -> Result<(), ApiError> {
+    pub(super) async fn act(
+        &self,
+        call: Call,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(), ApiError> {
         let answer = self.exchange(call, path, body).await?;
         self.refused_in_body(call, &answer)
+    }
+
+    /// Keeps a secret a request body carries out of every message.
+    pub(super) fn redact(&self, secret: &Secret) {
+        self.inner.transport.redactor.add(secret.expose());
     }
 
     /// A 2xx answer whose body `error_code` is not `DWS.0000` is a refusal: the newer APIs
@@ -387,8 +397,9 @@ impl Client {
         loop {
             let auth = inner.auth.request_auth(&inner.transport).await?;
             let url = format!(
-                "{}/v1.0/{}{path}",
+                "{}/{}/{}{path}",
                 self.endpoint(&auth)?,
+                call.version(),
                 seg(auth.project_id())
             );
             let answer = inner
@@ -474,6 +485,7 @@ impl Client {
         let http_method = match method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
         };
         let headers = match auth {
@@ -505,7 +517,7 @@ impl Client {
 }
 
 /// A path segment, percent-encoded so that an id can never change the route.
-fn seg(value: &str) -> String {
+pub(super) fn seg(value: &str) -> String {
     const SEGMENT: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
@@ -514,7 +526,7 @@ fn seg(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value)
         .map_err(|err| ConfigError::Http(format!("cannot encode the request body: {err}")).into())
 }

@@ -15,6 +15,7 @@ pub use super::redact::{Redactor, REDACTED};
 pub enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 
@@ -23,6 +24,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Delete => "DELETE",
         }
     }
@@ -58,9 +60,19 @@ impl Call {
         }
     }
 
+    /// The API version segment of the route (`v1.0`, `v1` or `v2`): what follows the
+    /// endpoint in the URL, before the project id.
+    pub fn version(&self) -> &'static str {
+        let rest = self.route.strip_prefix('/').unwrap_or(self.route);
+        rest.split('/').next().unwrap_or("v1.0")
+    }
+
     /// Whether this call changes anything in the cloud (refused by a read-only client).
+    /// The checks without side effects (`…/cluster-precheck`, `…/grow-check`) are POSTs but
+    /// change nothing, so that `plan` may call them.
     pub fn is_mutating(&self) -> bool {
-        self.method != Method::Get
+        let check = self.route.ends_with("/cluster-precheck") || self.route.ends_with("-check");
+        self.method != Method::Get && !check
     }
 }
 

@@ -16,6 +16,7 @@ pub mod cron;
 pub mod endpoints;
 pub mod error;
 pub mod live;
+pub mod ops;
 pub mod redact;
 pub mod retry;
 pub mod routes;

@@ -70,3 +70,74 @@ pub const DELETE_SNAPSHOT: Call = Call::new(
 );
 pub const NODE_TYPES: Call = Call::new(Method::Get, "/v1.0/{project_id}/node_types", Repeat::Safe);
 pub const QUOTAS: Call = Call::new(Method::Get, "/v1.0/{project_id}/quotas", Repeat::Safe);
+
+// The in-place operations and checks of issue 12 ([`super::ops`]). The synchronous changes
+// and the job-starting calls are not repeated blindly (a repeated rename or CN change could
+// act twice or fail on its own result); the checks have no side effects.
+pub const SET_SECURITY_GROUP: Call = Call::new(
+    Method::Put,
+    "/v1/{project_id}/clusters/{cluster_id}/security-group",
+    Repeat::Unsafe,
+);
+pub const BIND_EIP: Call = Call::new(
+    Method::Post,
+    "/v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
+    Repeat::Unsafe,
+);
+pub const UNBIND_EIP: Call = Call::new(
+    Method::Delete,
+    "/v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
+    Repeat::Unsafe,
+);
+pub const SET_DESCRIPTION: Call = Call::new(
+    Method::Post,
+    "/v1/{project_id}/clusters/{cluster_id}/description",
+    Repeat::Unsafe,
+);
+pub const RENAME: Call = Call::new(
+    Method::Put,
+    "/v1/{project_id}/clusters/{cluster_id}/cluster-name",
+    Repeat::Unsafe,
+);
+pub const START: Call = Call::new(
+    Method::Post,
+    "/v1/{project_id}/clusters/{cluster_id}/start",
+    Repeat::Unsafe,
+);
+pub const STOP: Call = Call::new(
+    Method::Post,
+    "/v1/{project_id}/clusters/{cluster_id}/stop",
+    Repeat::Unsafe,
+);
+pub const LIST_CNS: Call = Call::new(
+    Method::Get,
+    "/v1.0/{project_id}/clusters/{cluster_id}/cns",
+    Repeat::Safe,
+);
+pub const ADD_CNS: Call = Call::new(
+    Method::Post,
+    "/v1.0/{project_id}/clusters/{cluster_id}/cns/batch-create",
+    Repeat::Unsafe,
+);
+pub const DELETE_CNS: Call = Call::new(
+    Method::Post,
+    "/v1.0/{project_id}/clusters/{cluster_id}/cns/batch-delete",
+    Repeat::Unsafe,
+);
+/// A check changes nothing, but is a POST: marked safe to repeat, and allowed to a
+/// read-only client ([`Call::is_mutating`]).
+pub const PRECHECK: Call = Call::new(
+    Method::Post,
+    "/v2/{project_id}/cluster-precheck",
+    Repeat::Safe,
+);
+pub const GROW_CHECK: Call = Call::new(
+    Method::Post,
+    "/v2/{project_id}/clusters/{cluster_id}/grow-check",
+    Repeat::Safe,
+);
+pub const SHRINK_CHECK: Call = Call::new(
+    Method::Get,
+    "/v1/{project_id}/clusters/{cluster_id}/shrink-check",
+    Repeat::Safe,
+);

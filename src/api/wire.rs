@@ -456,6 +456,10 @@ pub struct Cluster {
     pub maintain_window: Option<MaintainWindow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resize_info: Option<ResizeInfo>,
+    /// The description (`POST /v1/{project_id}/clusters/{cluster_id}/description`), in
+    /// Huawei's detail (dws-api.md §6.2); OTC's detail page documents no such field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_description_info: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

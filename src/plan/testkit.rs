@@ -53,6 +53,7 @@ pub fn live_cluster(name: &str, nodes: u32) -> Cluster {
         parameter_group: None,
         maintain_window: None,
         resize_info: None,
+        cluster_description_info: None,
     }
 }
 

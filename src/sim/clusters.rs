@@ -18,7 +18,6 @@ use axum::Extension;
 use rand::Rng;
 use serde_json::Value;
 
-use super::catalog;
 use super::clock::format_local;
 use super::conditions::FailureKind;
 use super::durations;
@@ -28,6 +27,7 @@ use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::{hash_password, password_matches, ClusterRec, Op, Task, TaskKind};
 use super::Config;
+use super::{capacity, catalog};
 use super::{validate, view};
 use crate::api::wire::{
     ClusterDetailResponse, ClusterIdResponse, ClusterList, CreateCluster, DeleteClusterRequest,
@@ -56,7 +56,7 @@ pub fn busy(reason: &str) -> ApiErr {
     )
 }
 
-fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
+pub fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
     validate::id("cluster", id)?;
     if inner.world.cluster(id).is_none() {
         return Err(not_found(inner, id, false));
@@ -68,12 +68,12 @@ fn find<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr
 }
 
 /// Looks a cluster up and checks that it is idle and AVAILABLE.
-fn find_idle<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
+pub fn find_idle<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut ClusterRec, ApiErr> {
     find_idle_for(inner, id, None)
 }
 
 /// [`find_idle`] for an operation that retries the failure `retry`.
-fn find_idle_for<'a>(
+pub fn find_idle_for<'a>(
     inner: &'a mut Inner,
     id: &str,
     retry: Option<FailureKind>,
@@ -251,6 +251,9 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
         private_ips,
         version: new.version,
         data_gb: new.data_gb,
+        description: String::new(),
+        stopped: false,
+        cn_ids: Vec::new(),
     });
     id
 }
@@ -343,14 +346,7 @@ pub async fn create(
     }
     let actions = actions.map(|Extension(a)| a).unwrap_or_default();
     let mut inner = shared.world();
-    if inner.world.clusters.iter().any(|c| c.name == new.name) {
-        return Err(name_taken(&new.name));
-    }
-    validate::quota(
-        inner.world.nodes_in_use(),
-        u64::from(new.number_of_node),
-        shared.config.node_quota,
-    )?;
+    capacity::admit(&shared.config, &inner.world, &new)?;
     let u = inner.world.uniform();
     new.duration = durations::create(u, new.number_of_node);
     let u = inner.world.uniform();
@@ -359,11 +355,23 @@ pub async fn create(
         .creation_fails()
         .then(|| FailureKind::Create.reasons());
     new.list_lag = actions.list_lag.unwrap_or(0.0);
-    let id = insert(&mut inner, new);
+    let id = insert_with_eip(&shared.config, &mut inner, new);
     shared.commit(&inner)?;
     reply::ok(&ClusterIdResponse {
         cluster: IdOnly { id },
     })
+}
+
+/// [`insert`], giving an account EIP bound at creation its address.
+pub fn insert_with_eip(cfg: &Config, inner: &mut Inner, new: NewCluster) -> String {
+    let id = insert(inner, new);
+    if let Some(c) = inner.world.cluster_mut(&id) {
+        let eip = capacity::bound_eip(c).map(str::to_owned);
+        if let Some(eip) = eip {
+            c.eip_address = capacity::eip_address(cfg, &eip, c.eip_address.take());
+        }
+    }
+    id
 }
 
 /// 409 DWS.5050 for a cluster name in use.
@@ -411,14 +419,14 @@ pub async fn delete(
 }
 
 /// How long a task takes: seconds, or a scaling's phases (their sum).
-enum Length {
+pub enum Length {
     Secs(f64),
     Phases(durations::Scaling),
 }
 
 /// Starts a task on an idle cluster (clearing what a failed one left behind); `fails` makes
 /// it end in its failure state.
-fn start_task(
+pub fn start_task(
     inner: &mut Inner,
     id: &str,
     kind: TaskKind,
@@ -448,7 +456,7 @@ fn start_task(
 }
 
 /// Whether the call's fault schedule makes its task fail.
-fn task_fails(actions: Option<Extension<Actions>>) -> bool {
+pub fn task_fails(actions: Option<Extension<Actions>>) -> bool {
     actions.is_some_and(|Extension(a)| a.task_fails)
 }
 
@@ -486,18 +494,8 @@ pub async fn resize(
     let mut inner = shared.world();
     let cluster = find_idle(&mut inner, id)?;
     let (current, data_gb) = (cluster.number_of_node, cluster.data_gb());
-    if count == 0 || current.saturating_add(count) > 256 {
-        return Err(ApiErr::dws(
-            StatusCode::BAD_REQUEST,
-            "DWS.5047",
-            format!("Invalid instance quantity. The cluster has {current} nodes; it can grow by 1 to {} more.", 256u32.saturating_sub(current)),
-        ));
-    }
-    validate::quota(
-        inner.world.nodes_in_use(),
-        u64::from(count),
-        shared.config.node_quota,
-    )?;
+    capacity::grow_count_rule(current, count)?;
+    capacity::grow_rules(&shared.config, &inner.world, id, count)?;
     let new_node_ids = (0..count).map(|_| inner.world.new_uuid()).collect();
     let new_private_ips = inner.world.private_ips(count);
     let scaling = durations::scale_out(inner.world.uniform(), data_gb, current, count);
@@ -539,14 +537,8 @@ pub async fn shrink(
 fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<(), ApiErr> {
     let mut inner = shared.world();
     let cluster = find_idle(&mut inner, id)?;
+    capacity::shrink_rule(cluster, count)?;
     let (current, data_gb) = (cluster.number_of_node, cluster.data_gb());
-    if count == 0 || current.saturating_sub(count) < 3 {
-        return Err(ApiErr::dws(
-            StatusCode::BAD_REQUEST,
-            "DWS.5047",
-            format!("Invalid instance quantity. The cluster has {current} nodes and must keep at least 3; it can shrink by 1 to {}.", current.saturating_sub(3)),
-        ));
-    }
     let scaling = durations::scale_in(inner.world.uniform(), data_gb, current, count);
     start_task(
         &mut inner,

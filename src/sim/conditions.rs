@@ -25,6 +25,11 @@ pub enum FailureKind {
     Shrink,
     Reboot,
     Delete,
+    /// A start or stop ([`super::ops`]): no failure code is documented; the restart's.
+    Start,
+    Stop,
+    /// A CN addition or deletion: the node-change failure code, as scale-in.
+    Coordinators,
 }
 
 impl FailureKind {
@@ -35,7 +40,12 @@ impl FailureKind {
             FailureKind::Resize => Some("RESIZE_FAILURE"),
             FailureKind::Shrink => Some("CLUSTER_SHRINK_FAILED"),
             FailureKind::Reboot => Some("REBOOT_FAILURE"),
-            FailureKind::Create | FailureKind::Restore | FailureKind::Delete => None,
+            FailureKind::Create
+            | FailureKind::Restore
+            | FailureKind::Delete
+            | FailureKind::Start
+            | FailureKind::Stop
+            | FailureKind::Coordinators => None,
         }
     }
 
@@ -56,6 +66,9 @@ impl FailureKind {
             FailureKind::Shrink => ("DWS.6001", "scale in the cluster"),
             FailureKind::Reboot => ("DWS.6002", "restart the cluster"),
             FailureKind::Delete => ("DWS.6014", "delete the cluster"),
+            FailureKind::Start => ("DWS.6002", "start the cluster"),
+            FailureKind::Stop => ("DWS.6002", "stop the cluster"),
+            FailureKind::Coordinators => ("DWS.6001", "change the cluster's CNs"),
         };
         FailedReasons {
             error_code: Some(code.to_owned()),

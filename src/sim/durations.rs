@@ -48,6 +48,23 @@ pub fn restart(u: f64) -> f64 {
     150.0 + 60.0 * u
 }
 
+/// A start: as a restart (the nodes boot and the instances come up), 2.5–3.5 minutes; no
+/// documented figure (`cluster_management/starting_a_cluster.rst` gives none).
+pub fn start(u: f64) -> f64 {
+    restart(u)
+}
+
+/// A stop: 1–2 minutes (the instances shut down, the nodes stop); a choice, undocumented.
+pub fn stop(u: f64) -> f64 {
+    60.0 + 60.0 * u
+}
+
+/// Adding or deleting `changed` CNs: 3–4 minutes plus 1 minute per CN; a choice (the
+/// node_change pages give no figure, only that services stop meanwhile).
+pub fn coordinators(u: f64, changed: u32) -> f64 {
+    180.0 + 60.0 * u + 60.0 * f64::from(changed)
+}
+
 /// A delete: 1–2 minutes.
 pub fn delete(u: f64) -> f64 {
     60.0 + 60.0 * u

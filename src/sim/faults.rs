@@ -57,6 +57,10 @@ pub const ASYNC_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters/{cluster_id}/restart",
     "POST /v1.0/{project_id}/snapshots",
     "POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions",
+    "POST /v1/{project_id}/clusters/{cluster_id}/start",
+    "POST /v1/{project_id}/clusters/{cluster_id}/stop",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-create",
+    "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-delete",
 ];
 
 /// One rule of the schedule, as posted.

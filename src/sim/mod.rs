@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use crate::secret::Secret;
 
 pub mod background;
+pub mod capacity;
 pub mod catalog;
+pub mod checks;
 pub mod clock;
 pub mod clusters;
 pub mod conditions;
@@ -22,6 +24,7 @@ pub mod durations;
 pub mod faults;
 pub mod hooks;
 pub mod iam;
+pub mod ops;
 pub mod persist;
 pub mod policy;
 pub mod profile;
@@ -55,6 +58,17 @@ pub const DEFAULT_VPC_ID: &str = "219ab8a0-1272-4049-a383-8ad0b770fa11";
 pub const DEFAULT_SUBNET_ID: &str = "d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec";
 /// The security group of the getting-started flow.
 pub const DEFAULT_SECURITY_GROUP_ID: &str = "12e3c23a-8710-4b75-95e4-5c8d7f68ef3c";
+/// The second security group of the default account (for security-group changes).
+pub const SECOND_SECURITY_GROUP_ID: &str = "2b1c5f5e-6e7a-4b8c-9d0e-1f2a3b4c5d6e";
+/// The two EIPs of the default account, unbound at first.
+pub const DEFAULT_EIP_IDS: [&str; 2] = [
+    "a1b2c3d4-0001-4e5f-8a9b-000000000001",
+    "a1b2c3d4-0001-4e5f-8a9b-000000000002",
+];
+/// Usable addresses of a subnet: a /24 less the addresses the VPC keeps (network, gateway,
+/// DHCP, broadcast), the `Used: 249/251` of
+/// `node_change/performing_a_scale-out_check.rst`'s example.
+pub const DEFAULT_SUBNET_ADDRESSES: u32 = 251;
 /// The time scale of the simulator that `--sim` embeds: simulated seconds per real second.
 /// At 150× the quickstart chain (create ≤ 15 min, snapshot ≤ 5 min, restore ≤ 10 min,
 /// about 30 simulated minutes) takes about 12 s of wall time, polls every 10 simulated
@@ -129,6 +143,19 @@ pub struct Networks {
     pub subnet_ids: Vec<String>,
     pub security_group_ids: Vec<String>,
     pub availability_zones: Vec<String>,
+    /// The account's EIPs: each can be bound to one cluster at a time ([`capacity`]).
+    pub eips: Vec<Eip>,
+    /// Usable addresses of every subnet; each node takes one ([`capacity`]).
+    pub subnet_addresses: u32,
+    /// Node types sold out in an availability zone: `(node type, zone)` ([`capacity`]).
+    pub sold_out: Vec<(String, String)>,
+}
+
+/// An elastic IP of the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Eip {
+    pub id: String,
+    pub address: String,
 }
 
 impl Default for Networks {
@@ -136,12 +163,25 @@ impl Default for Networks {
         Self {
             vpc_ids: vec![DEFAULT_VPC_ID.to_owned()],
             subnet_ids: vec![DEFAULT_SUBNET_ID.to_owned()],
-            security_group_ids: vec![DEFAULT_SECURITY_GROUP_ID.to_owned()],
+            security_group_ids: vec![
+                DEFAULT_SECURITY_GROUP_ID.to_owned(),
+                SECOND_SECURITY_GROUP_ID.to_owned(),
+            ],
             availability_zones: vec![
                 "eu-de-01".to_owned(),
                 "eu-de-02".to_owned(),
                 "eu-de-03".to_owned(),
             ],
+            eips: DEFAULT_EIP_IDS
+                .iter()
+                .zip(["80.158.90.11", "80.158.90.12"])
+                .map(|(id, address)| Eip {
+                    id: (*id).to_owned(),
+                    address: address.to_owned(),
+                })
+                .collect(),
+            subnet_addresses: DEFAULT_SUBNET_ADDRESSES,
+            sold_out: Vec::new(),
         }
     }
 }

@@ -19,7 +19,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -32,7 +32,9 @@ use super::counters::{route_key, Counters};
 use super::faults::{Actions, Faults};
 use super::reply::{self, ApiErr};
 use super::state::State as World;
-use super::{clusters, hooks, iam, persist, snapshots, Config, SimError, MAX_BODY_BYTES};
+use super::{
+    checks, clusters, hooks, iam, ops, persist, snapshots, Config, SimError, MAX_BODY_BYTES,
+};
 
 /// The world and its clock, behind one lock so that every request sees one instant.
 #[derive(Debug)]
@@ -221,6 +223,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(clusters::reset_password),
         )
         .route(&format!("{CLUSTER}/tags"), get(clusters::list_tags))
+        .merge(ops_routes())
         .route(
             "/v2/{project_id}/clusters/{cluster_id}/snapshot-policies",
             get(super::policy::get),
@@ -261,6 +264,29 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn(request_id_layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared)
+}
+
+/// The routes of issue 12's in-place operations ([`ops`]) and checks ([`checks`]).
+fn ops_routes() -> Router<Arc<Shared>> {
+    const V1: &str = "/v1/{project_id}/clusters/{cluster_id}";
+    const V2: &str = "/v2/{project_id}/clusters/{cluster_id}";
+    const CNS: &str = "/v1.0/{project_id}/clusters/{cluster_id}/cns";
+    Router::new()
+        .route(&format!("{V1}/security-group"), put(ops::security_group))
+        .route(
+            &format!("{V2}/eips/{{eip_id}}"),
+            post(ops::bind_eip).delete(ops::unbind_eip),
+        )
+        .route(&format!("{V1}/description"), post(ops::description))
+        .route(&format!("{V1}/cluster-name"), put(ops::rename))
+        .route(&format!("{V1}/start"), post(ops::start))
+        .route(&format!("{V1}/stop"), post(ops::stop))
+        .route(CNS, get(ops::list_cns))
+        .route(&format!("{CNS}/batch-create"), post(ops::add_cns))
+        .route(&format!("{CNS}/batch-delete"), post(ops::delete_cns))
+        .route("/v2/{project_id}/cluster-precheck", post(checks::precheck))
+        .route(&format!("{V2}/grow-check"), post(checks::grow_check))
+        .route(&format!("{V1}/shrink-check"), get(checks::shrink_check))
 }
 
 /// Gives every answer an `X-Request-Id` (a fresh UUID, as the gateway does).

@@ -262,20 +262,13 @@ pub async fn restore(
         ));
     }
     let mut new = checked(&shared.config, body.restore, &snapshot)?;
-    if inner.world.clusters.iter().any(|c| c.name == new.name) {
-        return Err(clusters::name_taken(&new.name));
-    }
-    validate::quota(
-        inner.world.nodes_in_use(),
-        u64::from(new.number_of_node),
-        shared.config.node_quota,
-    )?;
+    super::capacity::admit(&shared.config, &inner.world, &new)?;
     new.duration = durations::restore(inner.world.uniform(), snapshot.size, new.number_of_node);
     new.failure = actions
         .creation_fails()
         .then(|| FailureKind::Restore.reasons());
     new.list_lag = actions.list_lag.unwrap_or(0.0);
-    let id = clusters::insert(&mut inner, new);
+    let id = clusters::insert_with_eip(&shared.config, &mut inner, new);
     shared.commit(&inner)?;
     reply::ok(&ClusterIdResponse {
         cluster: IdOnly { id },

@@ -78,6 +78,15 @@ pub enum TaskKind {
         count: u32,
     },
     Rebooting,
+    /// Start (`start: true`) or stop ([`super::ops`]).
+    Power {
+        start: bool,
+    },
+    /// A change of the CNs to those of `ids` (node ids) ([`super::ops`]).
+    Coordinators {
+        ids: Vec<String>,
+        adding: bool,
+    },
 }
 
 impl TaskKind {
@@ -88,6 +97,10 @@ impl TaskKind {
             TaskKind::Growing { .. } => "GROWING",
             TaskKind::Shrinking { .. } => "CLUSTER_SHRINKING",
             TaskKind::Rebooting => "REBOOTING",
+            TaskKind::Power { start: true } => "STARTING",
+            TaskKind::Power { start: false } => "STOPPING",
+            TaskKind::Coordinators { adding: true, .. } => "ADD_CN_ING",
+            TaskKind::Coordinators { adding: false, .. } => "DEL_CN_ING",
         }
     }
 }
@@ -114,6 +127,9 @@ impl TaskKind {
             TaskKind::Growing { .. } => Some(FailureKind::Resize),
             TaskKind::Shrinking { .. } => Some(FailureKind::Shrink),
             TaskKind::Rebooting => Some(FailureKind::Reboot),
+            TaskKind::Power { start: true } => Some(FailureKind::Start),
+            TaskKind::Power { start: false } => Some(FailureKind::Stop),
+            TaskKind::Coordinators { .. } => Some(FailureKind::Coordinators),
         }
     }
 }
@@ -172,6 +188,16 @@ pub struct ClusterRec {
     /// state files from before it read as a tenth of the capacity.
     #[serde(default)]
     pub data_gb: Option<f64>,
+    /// Set by `POST …/description` (shown as the detail's `cluster_description_info`).
+    #[serde(default)]
+    pub description: String,
+    /// Stopped by `POST …/stop` (status `STOPPED` until a start ends).
+    #[serde(default)]
+    pub stopped: bool,
+    /// The nodes that run a CN, once CNs were added or deleted (before: the first
+    /// `number_of_cn` nodes, see [`ClusterRec::coordinator_ids`]).
+    #[serde(default)]
+    pub cn_ids: Vec<String>,
 }
 
 /// What a restore needs from the cluster a snapshot was taken of (which may be gone by then).
@@ -321,8 +347,19 @@ impl State {
 
     /// All nodes of all clusters (what the node quota counts).
     pub fn nodes_in_use(&self) -> u64 {
+        self.nodes_where(|_| true)
+    }
+
+    /// The nodes of the clusters in `subnet_id` (each takes one of its addresses).
+    pub fn nodes_in_subnet(&self, subnet_id: &str) -> u64 {
+        self.nodes_where(|c| c.subnet_id == subnet_id)
+    }
+
+    /// The nodes (growing ones included) of the clusters `keep` selects.
+    fn nodes_where(&self, keep: impl Fn(&ClusterRec) -> bool) -> u64 {
         self.clusters
             .iter()
+            .filter(|c| keep(c))
             .map(|c| {
                 let growing = match &c.task {
                     Some(Task {
@@ -383,6 +420,11 @@ impl State {
                     cluster.node_ids.truncate(keep);
                     cluster.private_ips.truncate(keep);
                 }
+                TaskKind::Power { start } => cluster.stopped = !start,
+                TaskKind::Coordinators { ids, .. } => {
+                    cluster.number_of_cn = ids.len() as u32;
+                    cluster.cn_ids = ids.clone();
+                }
                 TaskKind::Snapshotting { .. } | TaskKind::Rebooting => {}
             }
             cluster.updated = format_local(clock.wall_at(task.op.end()));
@@ -442,6 +484,16 @@ pub enum Phase<'a> {
 }
 
 impl ClusterRec {
+    /// The ids of the nodes that run a CN.
+    pub fn coordinator_ids(&self) -> Vec<String> {
+        if self.cn_ids.is_empty() {
+            let n = self.number_of_cn as usize;
+            self.node_ids.iter().take(n).cloned().collect()
+        } else {
+            self.cn_ids.clone()
+        }
+    }
+
     /// GB of data held: the drawn figure, or a tenth of the capacity.
     pub fn data_gb(&self) -> f64 {
         self.data_gb.unwrap_or_else(|| {
@@ -475,6 +527,12 @@ impl ClusterRec {
         }
         if self.deleting.is_some() {
             return Some("The cluster is being deleted.".to_owned());
+        }
+        // A start is the way forward for a stopped cluster, as a restart is after a failed
+        // restart; everything else waits for it.
+        let running = self.task.as_ref().is_some_and(|t| !t.op.done(now));
+        if self.stopped && !running && retry != Some(FailureKind::Start) {
+            return Some("The cluster is stopped.".to_owned());
         }
         if let Some(reason) = self.condition.as_ref().and_then(Condition::busy_reason) {
             return Some(reason);

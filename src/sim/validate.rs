@@ -252,21 +252,6 @@ pub fn number_of_cn(cns: u32, nodes: u32) -> Result<(), ApiErr> {
     rules::number_of_cn(i64::from(cns), Some(i64::from(nodes))).map_err(|v| api_error(&v, ""))
 }
 
-/// The node quota: `in_use + adding` nodes must fit.
-pub fn quota(in_use: u64, adding: u64, quota: u32) -> Result<(), ApiErr> {
-    if in_use + adding <= u64::from(quota) {
-        Ok(())
-    } else {
-        Err(err(
-            "DWS.5091",
-            "The number of nodes has reached the maximum.",
-            format!(
-                "The project's node quota is {quota}; {in_use} nodes are in use and {adding} more were requested."
-            ),
-        ))
-    }
-}
-
 /// VPC, subnet and security group: empty → DWS.5202/5203, not a UUID → DWS.5014–5016,
 /// unknown → 404 DWS.5021–5023.
 pub fn network(nets: &Networks, vpc: &str, subnet: &str, sg: &str) -> Result<(), ApiErr> {
@@ -302,8 +287,28 @@ pub fn network(nets: &Networks, vpc: &str, subnet: &str, sg: &str) -> Result<(),
             "The subnet does not exist or does not belong to the VPC.",
         ));
     }
+    security_group(nets, sg)
+}
+
+/// A security group: empty → DWS.5203, not a UUID → DWS.5016, unknown → 404 DWS.5023.
+pub fn security_group(nets: &Networks, sg: &str) -> Result<(), ApiErr> {
+    if sg.is_empty() {
+        return Err(err(
+            "DWS.5203",
+            "The security group ID cannot be left blank.",
+            "",
+        ));
+    }
+    if !is_uuid(sg) {
+        return Err(err(
+            "DWS.5016",
+            "Invalid security group ID.",
+            "The ID is not a valid UUID.",
+        ));
+    }
     if !nets.security_group_ids.iter().any(|v| v == sg) {
-        return Err(missing(
+        return Err(ApiErr::dws(
+            StatusCode::NOT_FOUND,
             "DWS.5023",
             "The security group does not exist or does not belong to the VPC.",
         ));

@@ -149,7 +149,11 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) ->
         }
         ip
     });
-    let (status, failed_reasons) = status(c, &phase, profile);
+    let (mut status, failed_reasons) = status(c, &phase, profile);
+    let power = power_status(c, now).filter(|_| available && c.deleting.is_none());
+    if let Some(power) = power {
+        status = power.to_owned();
+    }
     let mut view = wire::Cluster {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -176,7 +180,7 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) ->
         subnet_id: Some(c.subnet_id.clone()),
         public_ip,
         action_progress: progress.action_progress,
-        sub_status: available.then(|| {
+        sub_status: (available && power.is_none()).then(|| {
             if progress.redistributing {
                 "REDISTRIBUTING".to_owned()
             } else {
@@ -191,6 +195,7 @@ pub fn cluster(c: &ClusterRec, clock: &Clock, profile: Profile, detail: bool) ->
         parameter_group: None,
         maintain_window: None,
         resize_info: None,
+        cluster_description_info: None,
     };
     if detail {
         add_detail(&mut view, c, available, progress.resize_info);
@@ -236,4 +241,19 @@ fn add_detail(
         end_time: "02:00".to_owned(),
     });
     view.resize_info = resize_info;
+    view.cluster_description_info = Some(c.description.clone());
+}
+
+/// The status of a cluster being started or stopped, or stopped: no value for these is
+/// documented for OTC (`cluster_management/querying_cluster_details.rst` lists `CREATING`,
+/// `AVAILABLE`, `UNAVAILABLE`, `CREATION FAILED`); the Huawei SDK has `STARTING` and
+/// `STOPPING` (dws-api.md Corrections) and the console says "Stopped" (OTC-UMN), so the
+/// simulator shows `STARTING`, `STOPPING` and `STOPPED`, the values `api::state` reads.
+fn power_status(c: &ClusterRec, now: f64) -> Option<&'static str> {
+    match c.task.as_ref().filter(|t| !t.op.done(now)).map(|t| &t.kind) {
+        Some(TaskKind::Power { start: true }) => Some("STARTING"),
+        Some(TaskKind::Power { start: false }) => Some("STOPPING"),
+        _ if c.stopped => Some("STOPPED"),
+        _ => None,
+    }
 }

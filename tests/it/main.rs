@@ -34,6 +34,7 @@ mod sim_background;
 mod sim_cli;
 mod sim_faults;
 mod sim_flow;
+mod sim_ops;
 mod sim_persist;
 mod sim_profiles;
 mod sim_props;

@@ -28,10 +28,21 @@ fn path() -> impl Strategy<Value = String> {
         Just("/tags/batch-create".to_owned()),
         Just("/tags/batch-delete".to_owned()),
         Just("/actions".to_owned()),
+        Just("/security-group".to_owned()),
+        Just("/description".to_owned()),
+        Just("/cluster-name".to_owned()),
+        Just("/start".to_owned()),
+        Just("/stop".to_owned()),
+        Just("/cns".to_owned()),
+        Just("/cns/batch-create".to_owned()),
+        Just("/cns/batch-delete".to_owned()),
+        Just("/grow-check".to_owned()),
+        Just("/shrink-check?check_item=disk&shrink_count=3".to_owned()),
+        Just("/eips/a1b2c3d4-0001-4e5f-8a9b-000000000001".to_owned()),
         "/[a-z]{1,8}",
     ];
     let project = prop_oneof![Just(PID.to_owned()), segment()];
-    (0..8usize, project, segment(), suffix).prop_map(|(kind, pid, seg, suffix)| match kind {
+    (0..11usize, project, segment(), suffix).prop_map(|(kind, pid, seg, suffix)| match kind {
         0 => format!("/v1.0/{pid}/clusters"),
         1 => format!("/v1.0/{pid}/clusters/{seg}{suffix}"),
         2 => format!("/v1.0/{pid}/snapshots"),
@@ -39,6 +50,9 @@ fn path() -> impl Strategy<Value = String> {
         4 => format!("/v1.0/{pid}/{seg}"),
         5 => format!("/v2/{pid}/node-types"),
         6 => "/v3/auth/tokens".to_owned(),
+        7 => format!("/v1/{pid}/clusters/{seg}{suffix}"),
+        8 => format!("/v2/{pid}/clusters/{seg}{suffix}"),
+        9 => format!("/v2/{pid}/cluster-precheck"),
         _ => format!("/{seg}{suffix}"),
     })
 }
