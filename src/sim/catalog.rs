@@ -118,8 +118,10 @@ pub fn node_types_v1() -> Vec<NodeType> {
         .collect()
 }
 
-/// `GET /v2/{project_id}/node-types`: the v1.0 fields plus datastore, architecture, AZs.
-pub fn node_types_v2(azs: &[String]) -> Vec<NodeType> {
+/// `GET /v2/{project_id}/node-types`: the v1.0 fields plus datastore, architecture, AZs;
+/// a zone where the type is sold out (`sold_out`: type, zone) has status `sellout`
+/// (`cluster_management/querying_flavor_information.rst`: `normal`, `sellout`, `abandon`).
+pub fn node_types_v2(azs: &[String], sold_out: &[(String, String)]) -> Vec<NodeType> {
     FLAVORS
         .iter()
         .map(|f| NodeType {
@@ -132,7 +134,11 @@ pub fn node_types_v2(azs: &[String]) -> Vec<NodeType> {
                 azs.iter()
                     .map(|code| AvailableZone {
                         code: code.clone(),
-                        status: "normal".to_owned(),
+                        status: if sold_out.iter().any(|(t, z)| t == f.spec_name && z == code) {
+                            "sellout".to_owned()
+                        } else {
+                            "normal".to_owned()
+                        },
                     })
                     .collect(),
             ),

@@ -95,7 +95,8 @@ pub async fn node_types_v1() -> ApiResult {
 }
 
 pub async fn node_types_v2(State(shared): State<Arc<Shared>>) -> ApiResult {
-    let node_types = catalog::node_types_v2(&shared.config.networks.availability_zones);
+    let nets = &shared.config.networks;
+    let node_types = catalog::node_types_v2(&nets.availability_zones, &nets.sold_out);
     let count = Some(node_types.len() as u64);
     let mut body = serde_json::to_value(NodeTypesResponse { node_types, count })
         .map_err(|err| ApiErr::bad_param(format!("cannot render node types: {err}")))?;

@@ -376,6 +376,23 @@ async fn precheck_and_create_refuse_a_node_type_sold_out_in_the_zone() {
     );
     let (status, answer) = sim.post("clusters", cluster_body("sold-out")).await;
     assert_eq!((status, &answer["error_code"]), (400, &json!("DWS.5200")));
+    // The v2 node types say so, zone by zone.
+    let (_, types) = sim
+        .get(&format!("/v2/{}/node-types", sim::DEFAULT_PROJECT_ID))
+        .await;
+    let m3 = types["node_types"]
+        .as_array()
+        .and_then(|all| all.iter().find(|t| t["spec_name"] == "dws.m3.xlarge"))
+        .expect("dws.m3.xlarge");
+    let zones = m3["available_zones"].as_array().expect("zones");
+    let status = |zone: &str| {
+        zones
+            .iter()
+            .find(|z| z["code"] == zone)
+            .map(|z| z["status"].clone())
+    };
+    assert_eq!(status("eu-de-01"), Some(json!("sellout")));
+    assert_eq!(status("eu-de-02"), Some(json!("normal")));
 }
 
 #[tokio::test]
@@ -483,4 +500,22 @@ fn grow_check_passes_exactly_when_the_scale_out_is_accepted() {
         Ok(())
     });
     result.expect("the check agrees with the operation");
+}
+
+/// On Huawei the description call is one of the newer APIs: a busy cluster's refusal comes as
+/// HTTP 200 with the code in the body, and the client still reports it as a refusal.
+#[tokio::test]
+async fn huawei_description_refusal_in_a_200_body_is_still_a_refusal() {
+    let sim = start_with(Config {
+        profile: sim::Profile::Huawei,
+        ..Config::default()
+    })
+    .await;
+    let client = client(&sim.base);
+    let id = cluster(&sim, "hw-demo", 3).await;
+    client.restart(&id).await.expect("restart");
+    let (_, code, message) = refusal(client.set_description(&id, "x").await);
+    assert_eq!(code, "DWS.7023", "{message}");
+    sim.advance(600.0).await;
+    client.set_description(&id, "x").await.expect("idle again");
 }
