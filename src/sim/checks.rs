@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde_json::json;
@@ -134,6 +135,11 @@ pub async fn grow_check(
     reply::ok(&json!({ "note": note, "data": data }))
 }
 
+/// The answer to a query string that cannot be decoded (instead of axum's plain text).
+pub fn query_error() -> ApiErr {
+    ApiErr::bad_param("The query string cannot be decoded.")
+}
+
 /// `GET /v1/{project_id}/clusters/{cluster_id}/shrink-check?check_item=…&shrink_count=…`:
 /// `is_passed` is whether the scale-in would be accepted ([`capacity::shrink_rule`]: at least
 /// 3 nodes stay and the data fits on them), whatever the item: the simulator has no GUC
@@ -143,8 +149,9 @@ pub async fn grow_check(
 pub async fn shrink_check(
     State(shared): State<Arc<Shared>>,
     params: Params,
-    Query(query): Query<HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult {
+    let Query(query) = query.map_err(|_| query_error())?;
     let item = query.get("check_item").map(String::as_str);
     if !matches!(item, Some("guc" | "schema" | "disk")) {
         return Err(ApiErr::bad_param(

@@ -10,9 +10,11 @@
 //! tasks (`STARTING` / `STOPPING`, `ADD_CN_ING` / `DEL_CN_ING`), fail under the `task_fails`
 //! fault, and last what [`durations`] says.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -179,9 +181,10 @@ fn eip_id(eip: &str) -> Result<(), ApiErr> {
 pub async fn description(
     State(shared): State<Arc<Shared>>,
     params: Params,
-    query: axum::extract::Query<std::collections::HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     DwsJson(body): DwsJson<DescriptionRequest>,
 ) -> ApiResult {
+    let Query(query) = query.map_err(|_| super::checks::query_error())?;
     let result = set_description(&shared, params.get("cluster_id"), &query, &body);
     match result {
         Ok(()) => reply::ok(&json!({"error_code": "DWS.0000", "error_msg": null})),
@@ -192,7 +195,7 @@ pub async fn description(
 fn set_description(
     shared: &Shared,
     id: &str,
-    query: &std::collections::HashMap<String, String>,
+    query: &HashMap<String, String>,
     body: &DescriptionRequest,
 ) -> Result<(), ApiErr> {
     if query.get("namespace").is_some_and(|ns| ns != "DWS") {

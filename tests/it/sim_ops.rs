@@ -432,6 +432,16 @@ async fn shrink_check_passes_exactly_when_the_scale_in_is_accepted() {
         assert!(client.shrink_check(&id, item, 3).await.expect("check"));
     }
     assert_refused(client.shrink(&id, 4).await, 400, "DWS.5047", "at least 3");
+    let base = format!("/v1/{}/clusters/{id}/shrink-check", sim::DEFAULT_PROJECT_ID);
+    for (query, fragment) in [
+        ("?shrink_count=3", "check_item"),
+        ("?check_item=cpu&shrink_count=3", "check_item"),
+        ("?check_item=disk&shrink_count=three", "shrink_count"),
+        ("?check_item=disk&shrink_count=%FF", "shrink_count"),
+    ] {
+        let got = sim.get(&format!("{base}{query}")).await;
+        crate::sim_support::assert_error(&got, 400, "DWS.0001", fragment);
+    }
     client.shrink(&id, 3).await.expect("accepted");
 }
 
