@@ -79,6 +79,11 @@ impl Bench {
             seed,
             // 200 clusters of 3 nodes: beyond a real project's default quota of 256 nodes.
             node_quota: 1000,
+            // and beyond a real subnet's 251 addresses.
+            networks: sim::Networks {
+                subnet_addresses: 1000,
+                ..sim::Networks::default()
+            },
             ..Config::default()
         })
         .await

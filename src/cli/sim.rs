@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Most nodes all clusters of the project may have together.
     #[arg(long, value_name = "N", default_value_t = sim::DEFAULT_NODE_QUOTA)]
     pub node_quota: u32,
+    /// Usable addresses of each subnet; every node takes one (raise with --node-quota).
+    #[arg(long, value_name = "N", default_value_t = sim::DEFAULT_SUBNET_ADDRESSES)]
+    pub subnet_addresses: u32,
     /// The cloud to answer as: otc, or huawei where Huawei Cloud differs.
     #[arg(long, value_enum, default_value = "otc")]
     pub profile: sim::Profile,
@@ -128,6 +131,10 @@ async fn run_serve(args: ServeArgs) -> CmdResult {
         },
         node_quota: args.node_quota,
         profile: args.profile,
+        networks: sim::Networks {
+            subnet_addresses: args.subnet_addresses,
+            ..sim::Networks::default()
+        },
         ..Config::default()
     };
     let handle = sim::spawn(config).await?;
