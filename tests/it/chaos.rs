@@ -31,7 +31,10 @@ use tokio::task::JoinSet;
 use super::apply_support::{client_for, client_with_timeout, World, ADMIN_PASSWORD};
 use super::huawei_apply::world_on;
 
-const SCALE: f64 = 3000.0;
+/// Slower than the quickstart campaign's 3000: a cluster's idle time between two automated
+/// snapshots (at least ~3 simulated minutes) must stay longer than a loaded 2-core machine's
+/// scheduling hiccups (90 ms here), or no listing sees the cluster idle.
+const SCALE: f64 = 2000.0;
 const CONCURRENT_SEEDS: usize = 10;
 /// The client gives up on an answer after this long (real time) ...
 const REQUEST_TIMEOUT: Duration = Duration::from_millis(400);
@@ -172,7 +175,7 @@ pub fn chaos(seed: u64) -> Chaos {
         } else {
             Profile::Huawei
         },
-        every_seconds: rng.gen_range(300.0..900.0),
+        every_seconds: rng.gen_range(420.0..900.0),
         task_fails,
         faults: json!({"seed": seed, "rules": rules}),
     }
@@ -453,7 +456,7 @@ fn chaos_is_seeded_and_covers_both_profiles_and_failing_tasks() {
     assert!(seeds.iter().any(|c| c.task_fails.is_some()));
     assert!(seeds
         .iter()
-        .all(|c| (300.0..900.0).contains(&c.every_seconds)));
+        .all(|c| (420.0..900.0).contains(&c.every_seconds)));
 }
 
 /// A plan made while the cluster was idle meets it taking an automated snapshot: apply waits
