@@ -327,3 +327,87 @@ impl Client {
         Ok(answer.job_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::config::{ClientConfig, Credentials};
+    use crate::api::error::Call;
+
+    /// A client that must never send: port 9 (discard) on loopback.
+    fn read_only_client() -> Client {
+        let mut config = ClientConfig::new(Credentials::AkSk {
+            access_key: "AK".into(),
+            secret_key: Secret::new("sk-canary-0002"),
+            project_id: "p1".into(),
+        });
+        config.endpoint = Some("http://127.0.0.1:9".into());
+        config.read_only = true;
+        Client::new(config).expect("client")
+    }
+
+    #[tokio::test]
+    async fn a_read_only_client_refuses_every_new_change_before_sending() {
+        let client = read_only_client();
+        let results = vec![
+            client.set_security_groups("c", &["g".into()]).await,
+            client.bind_eip("c", "e").await,
+            client.unbind_eip("c", "e").await,
+            client.set_description("c", "d").await,
+            client.rename_cluster("c", "n").await.map(drop),
+            client.start_cluster("c").await.map(drop),
+            client.stop_cluster("c").await.map(drop),
+            client.add_coordinators("c", 4).await.map(drop),
+            client
+                .delete_coordinators("c", &["n".into()])
+                .await
+                .map(drop),
+        ];
+        for result in results {
+            let err = result.expect_err("read-only");
+            assert!(matches!(err, ApiError::ReadOnly { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn checks_are_not_changes_and_each_route_knows_its_version() {
+        let checks = [routes::PRECHECK, routes::GROW_CHECK, routes::SHRINK_CHECK];
+        assert!(checks.iter().all(|call| !call.is_mutating()));
+        assert!(routes::BIND_EIP.is_mutating() && routes::SET_SECURITY_GROUP.is_mutating());
+        let versions: Vec<(Call, &str)> = vec![
+            (routes::LIST_CLUSTERS, "v1.0"),
+            (routes::LIST_CNS, "v1.0"),
+            (routes::SET_SECURITY_GROUP, "v1"),
+            (routes::START, "v1"),
+            (routes::BIND_EIP, "v2"),
+            (routes::PRECHECK, "v2"),
+        ];
+        for (call, version) in versions {
+            assert_eq!(call.version(), version, "{call}");
+        }
+    }
+
+    #[test]
+    fn a_grow_check_fails_on_its_required_items_only() {
+        let item = |pass: bool, required: bool, reason: &str| GrowCheckResult {
+            pass,
+            reason: Some(reason.into()),
+            required,
+            desc: None,
+            kind: None,
+        };
+        let check = GrowCheck {
+            data: vec![
+                item(true, true, "fine"),
+                item(false, false, "advice only"),
+                item(false, true, "Subnet IP address quota exceeded."),
+            ],
+            note: None,
+        };
+        assert_eq!(
+            check.failure().as_deref(),
+            Some("Subnet IP address quota exceeded.")
+        );
+        assert_eq!(GrowCheck::default().failure(), None);
+    }
+}
