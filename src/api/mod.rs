@@ -17,6 +17,7 @@ pub mod endpoints;
 pub mod error;
 pub mod live;
 pub mod ops;
+pub mod policy;
 pub mod redact;
 pub mod retry;
 pub mod routes;

@@ -141,3 +141,21 @@ pub const SHRINK_CHECK: Call = Call::new(
     "/v1/{project_id}/clusters/{cluster_id}/shrink-check",
     Repeat::Safe,
 );
+/// Snapshot policy (snapshot_management/querying_a_snapshot_policy.rst).
+pub const GET_SNAPSHOT_POLICY: Call = Call::new(
+    Method::Get,
+    "/v2/{project_id}/clusters/{cluster_id}/snapshot-policies",
+    Repeat::Safe,
+);
+/// Not repeated blindly: a re-sent addition would meet its own name (adding_a_snapshot_policy.rst).
+pub const PUT_SNAPSHOT_POLICY: Call = Call::new(
+    Method::Put,
+    "/v2/{project_id}/clusters/{cluster_id}/snapshot-policies",
+    Repeat::Unsafe,
+);
+/// Safe to repeat: a strategy id is not reused (deleting_a_snapshot_policy.rst).
+pub const DELETE_SNAPSHOT_POLICY: Call = Call::new(
+    Method::Delete,
+    "/v1.0/{project_id}/clusters/{cluster_id}/snapshot-policies/{id}",
+    Repeat::Safe,
+);

@@ -1,5 +1,6 @@
 //! Background life: the automated snapshots (type `AUTO`) every cluster takes on a schedule,
-//! and their expiry after the default policy's retention.
+//! and their expiry after the cluster's policy's retention (`keep_day`). A cluster whose
+//! policy has no strategy left ([`super::policy`]) takes none.
 //!
 //! The schedule is set by `POST /_sim/background` (`{"automated_snapshots": {"every_seconds":
 //! N}}`, simulated seconds; 0 turns it off) and is off by default: the default policy's cron
@@ -13,10 +14,13 @@
 //! ("it will not execute if the task conflicts with other tasks", the policy page's
 //! `next_fire_time`), and one that was idle starts `SNAPSHOTTING` at that instant.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::clock::{format_local, format_zulu, Clock};
 use super::durations;
+use super::policy;
 use super::snapshots::source_of;
 use super::state::{is_automated, Op, SnapshotRec, State, Task, TaskKind, AUTO};
 
@@ -73,7 +77,7 @@ pub fn fire(world: &mut State, t: f64, clock: &Clock) {
     let idle: Vec<String> = world
         .clusters
         .iter()
-        .filter(|c| c.busy_reason(t).is_none())
+        .filter(|c| c.busy_reason(t).is_none() && policy::takes_automated(world, &c.id))
         .map(|c| c.id.clone())
         .collect();
     let number = world.background.fired + 1;
@@ -117,18 +121,30 @@ pub fn fire(world: &mut State, t: f64, clock: &Clock) {
     }
 }
 
-/// Removes automated snapshots older than [`KEEP_DAYS`] (not one a restore is reading).
+/// Removes automated snapshots older than their cluster's retention (`keep_day`, by default
+/// [`KEEP_DAYS`]; not one a restore is reading).
 pub fn expire(world: &mut State, now: f64) {
-    let horizon = now - KEEP_DAYS * 86_400.0;
+    let horizons: HashMap<String, f64> = world
+        .clusters
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                now - policy::keep_days(world, &c.id) * 86_400.0,
+            )
+        })
+        .collect();
+    let default_horizon = now - KEEP_DAYS * 86_400.0;
+    let horizon = |cluster_id: &str| horizons.get(cluster_id).copied().unwrap_or(default_horizon);
     let reading: Vec<String> = world
         .clusters
         .iter()
         .filter(|c| !c.creation.done(now))
         .filter_map(|c| c.restored_from.clone())
         .collect();
-    world
-        .snapshots
-        .retain(|s| !(is_automated(&s.kind) && s.op.end() < horizon && !reading.contains(&s.id)));
+    world.snapshots.retain(|s| {
+        !(is_automated(&s.kind) && s.op.end() < horizon(&s.cluster_id) && !reading.contains(&s.id))
+    });
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -226,7 +226,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(ops_routes())
         .route(
             "/v2/{project_id}/clusters/{cluster_id}/snapshot-policies",
-            get(super::policy::get),
+            get(super::policy::get).put(super::policy::put),
+        )
+        .route(
+            &format!("{CLUSTER}/snapshot-policies/{{id}}"),
+            delete(super::policy::delete),
         )
         .route(
             &format!("{CLUSTER}/tags/batch-create"),

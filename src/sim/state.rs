@@ -6,7 +6,7 @@
 //! nodes, a deleted one disappears); every request settles first, so what a client sees
 //! depends only on virtual time, never on when it last looked.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::background::{self, Background};
 use super::clock::{format_local, format_zulu, Clock};
 use super::conditions::{Condition, Failure, FailureKind, SnapshotCondition};
+use super::policy::PolicyRec;
 use crate::api::sign::sha256_hex;
 use crate::api::wire::{self, FailedReasons, PublicIp, Tag};
 
@@ -260,6 +261,10 @@ pub struct State {
     /// The automated-snapshot schedule (`POST /_sim/background`).
     #[serde(default)]
     pub background: Background,
+    /// Automated-snapshot policies changed through the policy API, by cluster id (a
+    /// cluster not here has the default policy, [`super::policy`]).
+    #[serde(default)]
+    pub policies: BTreeMap<String, PolicyRec>,
 }
 
 /// How many deleted cluster ids the state remembers.
@@ -277,6 +282,7 @@ impl State {
             next_snapshot_ids: VecDeque::new(),
             deleted_cluster_ids: VecDeque::new(),
             background: Background::default(),
+            policies: BTreeMap::new(),
         }
     }
 
@@ -454,6 +460,7 @@ impl State {
         // Automated snapshots go with their cluster; manual ones are retained (OTC-UMN).
         self.snapshots
             .retain(|s| !(is_automated(&s.kind) && gone.contains(&s.cluster_id)));
+        self.policies.retain(|id, _| !gone.contains(id));
     }
 }
 

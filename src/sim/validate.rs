@@ -60,11 +60,23 @@ pub fn api_error(v: &RuleViolation, named: &str) -> ApiErr {
         Field::Password => password_error(&v.kind),
         Field::Port | Field::NumberOfNode | Field::NumberOfCn => range_error(v),
         Field::TagKey | Field::TagValue => tag_error(v, named),
-        // Snapshot policies (the policy API is not simulated yet): the generic parameter error.
+        // Snapshot policies: the pages document no codes, only 400 (sim::policy).
         Field::KeepDays | Field::PolicyName | Field::PolicySchedule | Field::PolicyType => {
-            ApiErr::bad_param(v.message())
+            policy_error(v)
         }
     }
+}
+
+/// The generic parameter error, naming the request's field (`keep_day`, `backup_strategy`, …)
+/// rather than the spec's.
+fn policy_error(v: &RuleViolation) -> ApiErr {
+    let api_field = match v.field {
+        Field::KeepDays => "keep_day",
+        Field::PolicySchedule => "backup_strategy",
+        Field::PolicyType => "backup_type",
+        _ => "policy_name",
+    };
+    ApiErr::bad_param(v.message().replacen(v.field.rule(), api_field, 1))
 }
 
 fn name_error(v: &RuleViolation) -> ApiErr {

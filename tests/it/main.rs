@@ -36,6 +36,7 @@ mod sim_faults;
 mod sim_flow;
 mod sim_ops;
 mod sim_persist;
+mod sim_policy;
 mod sim_profiles;
 mod sim_props;
 mod sim_realism;
