@@ -15,6 +15,7 @@ mod inplace;
 pub mod model;
 mod origin;
 mod planfile;
+pub mod policy;
 pub mod procedure;
 mod provenance;
 pub mod secrets;
