@@ -29,22 +29,6 @@ mod waits;
 mod fake;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_dag;
-#[cfg(test)]
-mod tests_expiry;
-#[cfg(test)]
-mod tests_interrupt;
-#[cfg(test)]
-mod tests_lease;
-#[cfg(test)]
-mod tests_once;
-#[cfg(test)]
-mod tests_poll;
-#[cfg(test)]
-mod tests_states;
-#[cfg(test)]
-mod tests_unknown;
 
 pub use cloud::{Cloud, CloudError};
 pub use ctx::stopped;

@@ -8,9 +8,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::fake::{FakeCloud, Fault};
-use super::tests::{create, options, plan, run, step, target};
-use super::*;
+use super::super::fake::{FakeCloud, Fault};
+use super::super::*;
+use super::{create, options, plan, run, step, target};
 
 #[tokio::test(start_paused = true)]
 async fn a_create_whose_answers_are_all_lost_fails_after_the_listing_window_not_the_timeout() {

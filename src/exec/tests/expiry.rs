@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::fake::{FakeCloud, Fault};
-use super::tests::{create, plan};
-use super::*;
+use super::super::fake::{FakeCloud, Fault};
+use super::super::*;
+use super::{create, plan};
 use crate::api::Live;
 
 /// Every call (lists included) takes 400 s to answer: the stall.
@@ -104,9 +104,9 @@ async fn a_slow_api_does_not_cut_short_the_resends_of_an_idempotent_call() {
         ..Options::default()
     };
     options.timeouts.delete_cluster = Duration::from_secs(100);
-    let delete = super::tests::step(
+    let delete = super::step(
         "cluster.dws-demo.delete",
-        super::tests::target("dws-demo"),
+        super::target("dws-demo"),
         crate::plan::Action::DeleteCluster {
             keep_last_manual_snapshot: 0,
         },

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::fake::FakeCloud;
-use super::tests::{plan, step, target};
-use super::*;
+use super::super::fake::FakeCloud;
+use super::super::*;
+use super::{plan, step, target};
 use crate::api::Live;
 use crate::plan::{Action, Fingerprint, Step};
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::fake::FakeCloud;
-use super::tests::{plan, step, target};
-use super::*;
+use super::super::fake::FakeCloud;
+use super::super::*;
+use super::{plan, step, target};
 use crate::plan::{Action, Plan, LEASE_TAG_KEY};
 
 #[derive(Default)]

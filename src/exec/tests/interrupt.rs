@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::fake::FakeCloud;
-use super::tests::{create, plan, restore, snapshot};
-use super::*;
+use super::super::fake::FakeCloud;
+use super::super::*;
+use super::{create, plan, restore, snapshot};
 use crate::api::Live;
 use crate::plan::{OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
 

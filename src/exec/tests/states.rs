@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::fake::{FakeCloud, Forced};
-use super::tests::{plan, step, target};
-use super::*;
+use super::super::fake::{FakeCloud, Forced};
+use super::super::*;
+use super::{plan, step, target};
 use crate::plan::Action;
 
 fn wait_step() -> crate::plan::Step {

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::fake::FakeCloud;
-use super::tests::{create, options, plan, restore, run, snapshot};
-use super::*;
+use super::super::fake::FakeCloud;
+use super::super::*;
+use super::{create, options, plan, restore, run, snapshot};
 
 fn status_calls(cloud: &FakeCloud) -> usize {
     cloud.count("list:")

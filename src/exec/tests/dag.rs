@@ -8,9 +8,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use tokio::time::Instant;
 
-use super::fake::FakeCloud;
-use super::tests::{create, plan};
-use super::*;
+use super::super::fake::FakeCloud;
+use super::super::*;
+use super::{create, plan};
 use crate::api::Live;
 
 /// A DAG as, for each node, its duration in seconds and its dependencies (earlier nodes).

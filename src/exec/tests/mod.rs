@@ -1,5 +1,14 @@
 //! Scheduler behaviour against the in-memory fake cloud, in virtual time.
 
+mod dag;
+mod expiry;
+mod interrupt;
+mod lease;
+mod once;
+mod poll;
+mod states;
+mod unknown;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
