@@ -48,6 +48,40 @@ const STABLE: [&str; 4] = [
 /// heartbeat lines of the progress text, and the JSON progress events (one per status call).
 const DROPPED_LINES: &str = r#"(?m)^(.*: still waiting: .*|\{.*"event":"progress".*\})\n"#;
 
+/// A progress line: the wall-clock time, then the step it is about (`kind.name.action`).
+const PROGRESS_LINE: &str = r"^\d{2}:\d{2}:\d{2} [a-z]+\.\S+: (?P<message>.*)$";
+
+/// The messages of a step's life that every run prints: it started, ended (done, failed,
+/// stale, skipped, still running), waited for another run's lease, or finished its
+/// ownership unit before stopping. Every other progress line reports a state a status call
+/// happened to see (`CREATING 17%`, `deleting (DELETING)`, `3 of 6 nodes`): whether a call
+/// lands inside a state depends on the machine's speed (a short delete can be over before
+/// the first listing), so those lines are dropped like the heartbeat.
+const LIFE_MESSAGES: [&str; 8] = [
+    "started (",
+    "done",
+    "FAILED:",
+    "STALE:",
+    "skipped:",
+    "still running:",
+    "waiting for another dwsctl run",
+    "finishing the ",
+];
+
+/// `text` without the progress lines that report an observed state (see [`LIFE_MESSAGES`]).
+fn drop_observations(text: &str) -> String {
+    let progress = Regex::new(PROGRESS_LINE).expect("filter");
+    text.split_inclusive('\n')
+        .filter(|line| {
+            let Some(caps) = progress.captures(line.trim_end_matches('\n')) else {
+                return true;
+            };
+            let message = caps.name("message").map_or("", |m| m.as_str());
+            LIFE_MESSAGES.iter().any(|life| message.starts_with(life))
+        })
+        .collect()
+}
+
 /// Within each run of consecutive progress lines (`[TIME] STEP: ...`), the lines grouped by
 /// step in the order the plan above them lists the steps (`[STEP]`), each step's own lines in
 /// the order printed.
@@ -86,7 +120,7 @@ pub fn normalise(text: &str, paths: &[(PathBuf, &'static str)]) -> String {
         text = text.replace(&path, name);
     }
     let dropped = Regex::new(DROPPED_LINES).expect("filter");
-    let mut text = dropped.replace_all(&text, "").into_owned();
+    let mut text = drop_observations(&dropped.replace_all(&text, ""));
     for (name, pattern) in FILTERS {
         let re = Regex::new(pattern).expect("filter");
         text = re
@@ -107,6 +141,8 @@ fn normalise_names_what_changes_from_run_to_run_and_keeps_the_rest() {
     let dir = PathBuf::from("/tmp/.tmpAbC123");
     let text = "10:25:46 cluster.a.create: started (create_cluster a)\n\
                 10:25:47 cluster.a.create: CREATING 17%\n\
+                10:25:47 cluster.b.delete: deleting (DELETING)\n\
+                10:25:47 cluster.c.scale_out: waiting for another dwsctl run (r1) that is changing\n\
                 10:25:47 cluster.a.create: still waiting: CREATING 17% (2m 01s)\n\
                 {\"ts\":\"2026-11-30T10:25:47Z\",\"event\":\"progress\",\"percent\":17}\n\
                 10:25:48 cluster.a.create: done in 13m 37s\n\
@@ -116,7 +152,7 @@ fn normalise_names_what_changes_from_run_to_run_and_keeps_the_rest() {
                 wrote /tmp/.tmpAbC123/plan.json; retried after 1.5s; 3 done\n\
                 --listen 127.0.0.1:0\n";
     let want = "[TIME] cluster.a.create: started (create_cluster a)\n\
-                [TIME] cluster.a.create: CREATING [PERCENT]\n\
+                [TIME] cluster.c.scale_out: waiting for another dwsctl run (r1) that is changing\n\
                 [TIME] cluster.a.create: done in [DURATION]\n\
                 {\"ts\":\"[TIMESTAMP]\",\"elapsed_s\":[SECONDS]}\n\
                 GET http://127.0.0.1:[PORT]/v1.0/9bc552e6-19af-4326-800d-281a92984636/clusters\n\
