@@ -153,6 +153,12 @@ impl Forecast {
         at.saturating_duration_since(self.sent).as_secs_f64()
     }
 
+    /// Whether a listing that began at `listed_from` was made after the call was answered
+    /// (so the operation it shows is this one).
+    pub fn follows_call(&self, listed_from: Instant) -> bool {
+        self.since_sent(listed_from) >= self.returned
+    }
+
     /// Takes in a listing made between `from` and `to` that showed the operation pending
     /// at `percent`, if the API said.
     pub fn observe(&mut self, from: Instant, to: Instant, percent: Option<u8>) {

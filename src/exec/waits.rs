@@ -155,6 +155,15 @@ impl<C: Cloud> Ctx<C> {
                         });
                     }
                 }
+            } else if let Some(forecast) = forecast.as_mut() {
+                // A listing too early to decide on (made before `after`, e.g. the one that
+                // checked a new cluster's tags) still dates the operation's progress, if it
+                // was made after the call was answered.
+                if observation.error.is_none() && forecast.follows_call(observation.listed_from) {
+                    if let Check::Pending { percent, .. } = check(&observation.live) {
+                        forecast.observe(observation.listed_from, observation.listed_to, percent);
+                    }
+                }
             }
             if read.replace(observation.tick) != Some(observation.tick) {
                 match &forecast {

@@ -20,9 +20,10 @@ async fn one_create_is_listed_a_handful_of_times_not_every_ten_seconds() {
     let start = Instant::now();
     let report = run(&plan(vec![create("dws-demo")]), &cloud, options()).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    // 900 s: the fixed 10 s tick listed 90 times.
+    // 900 s: the fixed 10 s tick listed 90 times. The listing that checks the new cluster's
+    // tags also dates its progress: the wait does not list again just to read it.
     let calls = status_calls(&cloud);
-    assert!(calls <= 6, "{calls} status calls");
+    assert!(calls <= 5, "{calls} status calls");
     // Seen done within one dense interval of its end (plus the calls' 0.5 s latencies).
     assert!(
         start.elapsed() <= Duration::from_secs(900 + 11),
