@@ -140,12 +140,14 @@ impl Client {
     }
 
     /// The whole live state: every cluster (with its tags) and every snapshot, in exactly two
-    /// list calls whatever their number.
+    /// list calls whatever their number. When both calls fail, the cluster listing's error is
+    /// the one reported, whichever failed first: the same failure gets the same report on every
+    /// run (each call is bounded by its own timeout and retry budget).
     pub async fn observe(&self) -> Result<Live, ApiError> {
-        let (clusters, snapshots) = tokio::try_join!(self.list_clusters(), self.list_snapshots())?;
+        let (clusters, snapshots) = tokio::join!(self.list_clusters(), self.list_snapshots());
         Ok(Live {
-            clusters,
-            snapshots,
+            clusters: clusters?,
+            snapshots: snapshots?,
         })
     }
 

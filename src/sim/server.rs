@@ -360,7 +360,8 @@ fn http_date(skew: i64) -> Option<String> {
     at.format(&format).ok()
 }
 
-/// The answer to an injected status: throttling as the gateway sends it, 5xx as DWS does.
+/// The answer to an injected status: throttling as the gateway sends it, 5xx as DWS does, any
+/// other status with DWS's parameter error body.
 fn injected_status(status: u16, retry_after: Option<u64>) -> ApiErr {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     match status {
@@ -377,7 +378,11 @@ fn injected_status(status: u16, retry_after: Option<u64>) -> ApiErr {
             retry_after,
             ..ApiErr::dws(code, "DWS.0005", "Server failure.")
         },
-        _ => ApiErr::bad_param("Injected by the simulator's fault schedule."),
+        // Any other 4xx keeps the status the rule asked for (a test of a 403 gets a 403).
+        _ => ApiErr {
+            status: code,
+            ..ApiErr::bad_param("Injected by the simulator's fault schedule.")
+        },
     }
 }
 

@@ -292,6 +292,27 @@ async fn an_outage_of_every_route_fails_fast_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn when_both_listings_fail_the_cluster_listings_error_is_reported_even_if_it_came_last() {
+    let (_sim, base) = start().await;
+    let c: Client = client(&base);
+    c.list_clusters().await.expect("token first");
+    faults(
+        &base,
+        json!([
+            {"route": "GET /v1.0/{project_id}/clusters", "fault": {"kind": "latency", "ms": 300}},
+            {"route": "GET /v1.0/{project_id}/clusters", "fault": {"kind": "status", "status": 403}},
+            {"route": "GET /v1.0/{project_id}/snapshots", "fault": {"kind": "status", "status": 400}},
+        ]),
+    )
+    .await;
+    let err = c.observe().await.expect_err("both fail");
+    assert!(
+        matches!(err, ApiError::Status { status: 403, .. }),
+        "the cluster listing's 403, not the snapshot listing's earlier 400: {err}"
+    );
+}
+
+#[tokio::test]
 async fn random_faults_never_duplicate_a_create() {
     let (_sim, base) = start().await;
     faults(
