@@ -67,8 +67,9 @@ pub struct GlobalArgs {
     /// A clouds.yaml profile to read credentials from (also OS_CLOUD).
     #[arg(long, value_name = "NAME")]
     pub os_cloud: Option<String>,
-    /// Interval between status polls while waiting, in seconds of cloud time (also
-    /// DWSCTL_POLL_INTERVAL).
+    /// The dense polling interval, in seconds of cloud time (also DWSCTL_POLL_INTERVAL):
+    /// listings come this often near an operation's expected end and while waiting for a busy
+    /// cluster; sparser before (README "Polling").
     #[arg(long, value_name = "SECONDS", hide = true)]
     pub poll_interval: Option<f64>,
 }
