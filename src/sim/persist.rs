@@ -3,16 +3,24 @@
 //!
 //! Reloading continues virtual time from the saved instant plus the wall time that passed,
 //! scaled, so operations keep progressing while the simulator is down, as in the real cloud.
-//! A file that exists but cannot be read or parsed is an error naming it, never a fresh start.
+//! A file that exists but cannot be read or parsed is an error naming it, never a fresh start;
+//! only a regular file of at most [`STATE_LIMIT`] bytes is read.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::files;
+
 use super::clock::{unix_now, Clock};
 use super::state::{State, STATE_FORMAT};
 use super::SimError;
+
+/// The largest state file read back: a world of tens of thousands of clusters and snapshots
+/// is a few tens of MiB, so this only stops a wrong `--state` (`/dev/zero`, a FIFO, a huge
+/// file) from growing or hanging the simulator.
+pub const STATE_LIMIT: u64 = 256 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct StateFile {
@@ -34,7 +42,7 @@ struct StateFileRef<'a> {
 /// Loads `path`, or creates an empty world (with `seed`) when it does not exist. Returns the
 /// world and the virtual time to start the clock at.
 pub fn load_or_create(path: &Path, seed: u64, time_scale: f64) -> Result<(State, f64), SimError> {
-    let text = match std::fs::read(path) {
+    let text = match files::read_regular(path, STATE_LIMIT) {
         Ok(text) => text,
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -99,4 +107,27 @@ fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_path_that_is_not_a_regular_file_is_an_error_naming_it_not_an_endless_read() {
+        let err = load_or_create(Path::new("/dev/zero"), 7, 1.0).expect_err("a device");
+        assert!(
+            matches!(&err, SimError::ReadState { path, .. } if path == Path::new("/dev/zero")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_state_file_starts_a_fresh_world() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (world, now) =
+            load_or_create(&dir.path().join("sub/state.json"), 7, 1.0).expect("fresh");
+        assert_eq!(now, 0.0);
+        assert_eq!(world.format, STATE_FORMAT);
+    }
 }
