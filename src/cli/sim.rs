@@ -94,7 +94,8 @@ fn banner(base: &str, args: &ServeArgs) -> Vec<String> {
         ),
         format!("  DWS:  {base}/v1.0/{}/clusters", sim::DEFAULT_PROJECT_ID),
         format!(
-            "  time scale {}x, seed {}, state {}",
+            "  profile {}, time scale {}x, seed {}, state {}",
+            args.profile.name(),
             args.time_scale,
             args.seed,
             args.state

@@ -49,6 +49,16 @@ impl FromStr for Profile {
     }
 }
 
+impl Profile {
+    /// The name `--profile` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Otc => "otc",
+            Profile::Huawei => "huawei",
+        }
+    }
+}
+
 /// How a cluster lookup missed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {

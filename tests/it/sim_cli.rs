@@ -109,6 +109,11 @@ async fn sim_serve_profile_huawei_answers_as_huawei_and_an_unknown_profile_is_re
     insta::assert_snapshot!("sim_serve_unknown_profile", refused.transcript());
 
     let served = dwsctl(["--profile", "huawei"]).serve();
+    assert!(
+        served.banner.iter().any(|l| l.contains("profile huawei,")),
+        "the banner names the profile: {:?}",
+        served.banner
+    );
     let base = served.base.clone();
     let http = reqwest::Client::new();
     let token = crate::sim_support::token(&http, &base).await;
