@@ -7,16 +7,13 @@
 //! `DWSCTL_FAULT_SEEDS=N` runs more seeds (the benchmark tier); 100 by default.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
-use super::apply_support::{client_with_timeout, quickstart, world};
+use super::apply_support::{client_with_timeout, quickstart, run_seeds, world};
 
 /// Fast enough that a seed takes well under a second, slow enough that calls and polls stay
 /// far shorter than the operations they observe.
@@ -135,30 +132,14 @@ async fn one_seed(seed: u64) -> Result<Tally, String> {
 }
 
 pub async fn campaign(seeds: std::ops::Range<u64>) -> (Vec<String>, Tally) {
-    let slots = Arc::new(Semaphore::new(CONCURRENT_SEEDS));
-    let mut tasks = JoinSet::new();
-    for seed in seeds {
-        let slots = Arc::clone(&slots);
-        tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await;
-            one_seed(seed).await
-        });
-    }
-    let mut failures = Vec::new();
+    let (failures, tallies) = run_seeds(seeds, CONCURRENT_SEEDS, one_seed).await;
     let mut total = Tally::default();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok(tally)) => {
-                total.reruns += tally.reruns;
-                for (kind, n) in tally.fired {
-                    *total.fired.entry(kind).or_default() += n;
-                }
-            }
-            Ok(Err(failure)) => failures.push(failure),
-            Err(err) => failures.push(format!("a seed's task failed: {err}")),
+    for tally in tallies {
+        total.reruns += tally.reruns;
+        for (kind, n) in tally.fired {
+            *total.fired.entry(kind).or_default() += n;
         }
     }
-    failures.sort();
     (failures, total)
 }
 

@@ -178,3 +178,38 @@ impl World {
             .collect()
     }
 }
+
+/// Runs `one_seed` for every seed, at most `at_once` at a time, and returns the failures
+/// (sorted, so a report reads the same on every run) and the tallies of the seeds that passed.
+pub async fn run_seeds<T, F, Fut>(
+    seeds: std::ops::Range<u64>,
+    at_once: usize,
+    one_seed: F,
+) -> (Vec<String>, Vec<T>)
+where
+    T: Send + 'static,
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>> + Send + 'static,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut tasks = tokio::task::JoinSet::new();
+    for seed in seeds {
+        let slots = Arc::clone(&slots);
+        let run = one_seed(seed);
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            run.await
+        });
+    }
+    let mut failures = Vec::new();
+    let mut passed = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(tally)) => passed.push(tally),
+            Ok(Err(failure)) => failures.push(failure),
+            Err(err) => failures.push(format!("a seed's task failed: {err}")),
+        }
+    }
+    failures.sort();
+    (failures, passed)
+}

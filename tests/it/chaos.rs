@@ -25,10 +25,8 @@ use dwsctl::spec::{self, Loaded};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
-use super::apply_support::{client_for, client_with_timeout, World, ADMIN_PASSWORD};
+use super::apply_support::{client_for, client_with_timeout, run_seeds, World, ADMIN_PASSWORD};
 use super::huawei_apply::world_on;
 
 /// Slower than the quickstart campaign's 3000: a cluster's idle time between two automated
@@ -383,31 +381,15 @@ pub struct Tally {
 }
 
 pub async fn campaign(seeds: std::ops::Range<u64>) -> (Vec<String>, Tally) {
-    let slots = Arc::new(Semaphore::new(CONCURRENT_SEEDS));
-    let mut tasks = JoinSet::new();
-    for seed in seeds {
-        let slots = Arc::clone(&slots);
-        tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await;
-            one_seed(seed).await
-        });
-    }
-    let mut failures = Vec::new();
+    let (failures, tallies) = run_seeds(seeds, CONCURRENT_SEEDS, one_seed).await;
     let mut total = Tally::default();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok(tally)) => {
-                total.reruns += tally.reruns;
-                total.tasks_failed += tally.tasks_failed;
-                for (kind, n) in tally.fired {
-                    *total.fired.entry(kind).or_default() += n;
-                }
-            }
-            Ok(Err(failure)) => failures.push(failure),
-            Err(err) => failures.push(format!("a seed's task failed: {err}")),
+    for tally in tallies {
+        total.reruns += tally.reruns;
+        total.tasks_failed += tally.tasks_failed;
+        for (kind, n) in tally.fired {
+            *total.fired.entry(kind).or_default() += n;
         }
     }
-    failures.sort();
     (failures, total)
 }
 
