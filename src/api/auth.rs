@@ -220,7 +220,7 @@ fn token_from_answer(
             expected: "a token in the X-Subject-Token header",
             detail: "the header is missing".into(),
             body: transport.redactor.show_body(&answer.body),
-            request_id: request_id(&answer.headers),
+            request_id: request_id(&answer.headers, &transport.redactor),
         })?;
     transport.redactor.add(token);
     let body: wire::TokenResponse = transport.decode(TOKEN_CALL, answer, "TokenResponse")?;
@@ -234,7 +234,7 @@ fn token_from_answer(
             expected: "a project-scoped token",
             detail: "the token has no project; DWS needs a project-scoped token".into(),
             body: String::new(),
-            request_id: request_id(&answer.headers),
+            request_id: request_id(&answer.headers, &transport.redactor),
         })?;
     Ok(IssuedToken {
         token: Secret::new(token),

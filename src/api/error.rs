@@ -225,15 +225,16 @@ pub const REQUEST_ID_LIMIT: usize = 64;
 /// An answer's `X-Request-Id`, escaped for a terminal and cut at [`REQUEST_ID_LIMIT`]
 /// characters (it comes from the network; a cut one ends in `…`); `None` when absent or
 /// empty.
-pub fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+pub fn request_id(headers: &reqwest::header::HeaderMap, redactor: &Redactor) -> Option<String> {
     let raw = headers.get("x-request-id")?;
     let text = String::from_utf8_lossy(raw.as_bytes());
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    // Escaped first, then cut: what is shown stays within the limit.
-    let escaped = crate::term::escape(text);
+    // Redacted (a server may echo a secret in any header it sends) and escaped first, then
+    // cut: what is shown stays within the limit and no cut can leave part of a secret.
+    let escaped = redactor.scrub(text);
     let mut cut: String = escaped.chars().take(REQUEST_ID_LIMIT).collect();
     if escaped.chars().count() > REQUEST_ID_LIMIT {
         cut.push('…');
@@ -506,15 +507,31 @@ mod tests {
             err.to_string(),
             "POST /v1.0/{project_id}/clusters failed: HTTP 409 DWS.5050: msg [request id 3f2a]"
         );
+        let redactor = Redactor::default();
         let mut headers = reqwest::header::HeaderMap::new();
-        assert_eq!(request_id(&headers), None);
+        assert_eq!(request_id(&headers, &redactor), None);
         headers.insert("x-request-id", "  ".parse().expect("header"));
-        assert_eq!(request_id(&headers), None);
+        assert_eq!(request_id(&headers, &redactor), None);
         let long = format!("\u{202e}{}", "a".repeat(100));
         headers.insert("x-request-id", long.parse().expect("header"));
-        let shown = request_id(&headers).expect("id");
+        let shown = request_id(&headers, &redactor).expect("id");
         assert!(shown.starts_with("\\u202e"), "{shown}");
         assert_eq!(shown.chars().count(), REQUEST_ID_LIMIT + 1);
+    }
+
+    #[test]
+    fn a_request_id_that_echoes_a_secret_shows_it_redacted() {
+        const CANARY: &str = "Canary-Secret#4711";
+        let redactor = Redactor::default();
+        redactor.add(CANARY);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-request-id",
+            format!("req-{CANARY}").parse().expect("header"),
+        );
+        let shown = request_id(&headers, &redactor).expect("id");
+        assert!(!shown.contains(CANARY), "{shown}");
+        assert!(shown.contains(REDACTED), "{shown}");
     }
 
     #[test]

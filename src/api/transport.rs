@@ -259,7 +259,7 @@ impl Transport {
             code,
             message,
             attempts: answer.attempts,
-            request_id: request_id(&answer.headers),
+            request_id: request_id(&answer.headers, &self.redactor),
         }
     }
 
@@ -271,7 +271,7 @@ impl Transport {
             call,
             code: error.code().map(|c| crate::term::escape(c).into_owned()),
             message: error.message().map(|m| self.redactor.scrub(m)),
-            request_id: request_id(&answer.headers),
+            request_id: request_id(&answer.headers, &self.redactor),
             help: unauthorized_help(auth_method),
         }
     }
@@ -290,7 +290,7 @@ impl Transport {
     ) -> Result<T, ApiError> {
         serde_json::from_slice(&answer.body).map_err(|err| {
             let error = self.decode_error(call, answer.status, expected, &err, &answer.body);
-            with_request_id(error, request_id(&answer.headers))
+            with_request_id(error, request_id(&answer.headers, &self.redactor))
         })
     }
 
