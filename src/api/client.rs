@@ -142,12 +142,14 @@ impl Client {
     /// The whole live state: every cluster (with its tags) and every snapshot, in exactly two
     /// list calls whatever their number. When both calls fail, the cluster listing's error is
     /// the one reported, whichever failed first: the same failure gets the same report on every
-    /// run (each call is bounded by its own timeout and retry budget).
+    /// run (each call is bounded by its own timeout and retry budget). The per-cluster facts
+    /// the listings lack are read by [`Client::observe_with`].
     pub async fn observe(&self) -> Result<Live, ApiError> {
         let (clusters, snapshots) = tokio::join!(self.list_clusters(), self.list_snapshots());
         Ok(Live {
             clusters: clusters?,
             snapshots: snapshots?,
+            extras: Default::default(),
         })
     }
 

@@ -16,6 +16,7 @@ pub mod cron;
 pub mod endpoints;
 pub mod error;
 pub mod live;
+pub mod observe;
 pub mod ops;
 pub mod policy;
 pub mod redact;

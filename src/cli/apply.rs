@@ -115,11 +115,12 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     let interrupts = (args.yes || args.plan.is_some()).then(|| interrupt::listen(print_status));
     let poll_interval = poll_interval(global)?;
     let source = plan_source(&args)?;
+    let reads = source.reads();
     // The token and list calls are raced against the interrupt: nothing has been sent yet,
     // so Ctrl-C may end the run at once instead of after the call's timeout and retries.
     let listed = interrupt::unless_interrupted(interrupts.as_ref(), async {
         let connection = connect(global, Access::ReadWrite).await?;
-        let live = connection.client.observe().await?;
+        let live = connection.client.observe_with(&reads).await?;
         Ok::<_, CmdError>((connection, live))
     })
     .await;
@@ -185,6 +186,17 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
 enum Source {
     Spec(crate::spec::Loaded),
     Saved(Plan),
+}
+
+impl Source {
+    /// The per-cluster reads beyond the listings: what planning the spec needs. A saved plan
+    /// was planned already; its steps carry what they act on.
+    fn reads(&self) -> crate::api::live::Reads {
+        match self {
+            Source::Spec(loaded) => loaded.desired.reads(),
+            Source::Saved(_) => crate::api::live::Reads::default(),
+        }
+    }
 }
 
 /// A saved plan is self-contained (its steps carry every parameter, and secrets only as

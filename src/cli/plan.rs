@@ -36,7 +36,10 @@ pub struct PlanArgs {
 pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
     let loaded = crate::spec::load(&args.spec.files())?;
     let connection = connect(global, Access::ReadOnly).await?;
-    let live = connection.client.observe().await?;
+    let live = connection
+        .client
+        .observe_with(&loaded.desired.reads())
+        .await?;
     let mut plan = plan::diff(&loaded.desired, &live, &loaded.digest);
     let problems = plan::secrets::check(&plan, Some(&live));
     plan::secrets::block_policy_violations(&mut plan, &problems);

@@ -217,6 +217,9 @@ impl Poller {
                 live: Arc::new(Live {
                     clusters,
                     snapshots: previous.live.snapshots.clone(),
+                    // The per-cluster reads are made once, at plan time; a step that changes
+                    // one of those facts reads it back itself.
+                    extras: previous.live.extras.clone(),
                 }),
                 snapshots_seq: previous.snapshots_seq,
                 error: None,
@@ -229,6 +232,7 @@ impl Poller {
                 live: Arc::new(Live {
                     clusters,
                     snapshots,
+                    extras: previous.live.extras.clone(),
                 }),
                 snapshots_seq: seq,
                 error: None,

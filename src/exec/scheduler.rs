@@ -175,6 +175,7 @@ pub async fn execute<C: Cloud>(
         None => Live {
             clusters: cloud.list_clusters().await.map_err(ExecError::Listing)?,
             snapshots: cloud.list_snapshots().await.map_err(ExecError::Listing)?,
+            extras: Default::default(),
         },
     };
     // Keeps a never-firing interrupt alive for callers that pass none.

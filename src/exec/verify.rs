@@ -201,6 +201,7 @@ mod tests {
         Live {
             clusters: vec![live_cluster("c1", nodes)],
             snapshots: vec![],
+            ..Live::default()
         }
     }
 

@@ -193,6 +193,7 @@ mod tests {
         let mut live = Live {
             clusters: vec![live_cluster("c1", 6)],
             snapshots: vec![],
+            ..Live::default()
         };
         let target = cluster_target("c1");
         let text = what_moved(&target, &Fingerprint::absent(), &live);
@@ -224,6 +225,7 @@ mod tests {
         let mut live = Live {
             clusters: vec![live_cluster("c1", 3)],
             snapshots: vec![],
+            ..Live::default()
         };
         let before = fingerprint(&cluster_target("c1"), &live);
         live.clusters[0].status = "CREATING".into();
@@ -238,6 +240,7 @@ mod tests {
         let mut live = Live {
             clusters: vec![live_cluster("c1", 3)],
             snapshots: vec![],
+            ..Live::default()
         };
         let before = fingerprint(&cluster_target("c1"), &live);
         live.clusters[0].number_of_node = 6;
@@ -260,6 +263,7 @@ mod tests {
         let mut live = Live {
             clusters: vec![],
             snapshots: vec![live_snapshot("s1", "id-c1")],
+            ..Live::default()
         };
         let before = fingerprint(&target, &live);
         live.snapshots[0].id = "other".into();

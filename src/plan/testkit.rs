@@ -117,5 +117,6 @@ pub fn live(clusters: Vec<Cluster>, snapshots: Vec<Snapshot>) -> Live {
     Live {
         clusters,
         snapshots,
+        ..Live::default()
     }
 }

@@ -9,12 +9,35 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::api::live::Reads;
 use crate::secret::SecretRef;
 
 /// The whole desired state, clusters in spec order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Desired {
     pub clusters: IndexMap<String, DesiredCluster>,
+}
+
+impl Desired {
+    /// The per-cluster reads beyond the two listings that planning this spec needs: only for
+    /// clusters that should exist and declare a field the listings do not carry, so a spec
+    /// without such fields is planned from the listings alone.
+    pub fn reads(&self) -> Reads {
+        let mut reads = Reads::default();
+        for cluster in self.clusters.values() {
+            if cluster.presence != Presence::Present {
+                continue;
+            }
+            let name = || cluster.name.clone();
+            if cluster.number_of_cn.is_some() {
+                reads.coordinators.insert(name());
+            }
+            if cluster.automated_snapshots.is_some() {
+                reads.policies.insert(name());
+            }
+        }
+        reads
+    }
 }
 
 /// Whether an object should exist. Deleting takes an explicit `state: absent`.

@@ -17,6 +17,7 @@ mod client_canary;
 mod client_decode;
 mod client_echo;
 mod client_faults;
+mod client_observe;
 mod client_sim;
 mod client_tls;
 mod client_wire;

@@ -51,6 +51,20 @@ fn automated_snapshots_merge_with_defaults_and_resolve() {
 }
 
 #[test]
+fn only_fields_the_listings_lack_ask_for_per_cluster_reads() {
+    let quickstart = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
+        .unwrap_or_else(|e| panic!("{}", e.render(100)));
+    assert!(quickstart.desired.reads().is_empty());
+
+    let file = PathBuf::from("tests/specs/valid/automated-snapshots.yaml");
+    let loaded = spec::load_with(&[file], &env).unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let reads = loaded.desired.reads();
+    let policies: Vec<&str> = reads.policies.iter().map(String::as_str).collect();
+    assert_eq!(policies, vec!["dws-backed-up"]);
+    assert!(reads.details.is_empty() && reads.coordinators.is_empty());
+}
+
+#[test]
 fn quickstart_is_the_getting_started_flow() {
     let loaded = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
         .unwrap_or_else(|e| panic!("{}", e.render(100)));

@@ -26,7 +26,7 @@ fn scale_out(from: u32) -> Step {
 async fn listing(cloud: &FakeCloud) -> Live {
     Live {
         clusters: cloud.list_clusters().await.expect("list"),
-        snapshots: vec![],
+        ..Live::default()
     }
 }
 
