@@ -10,6 +10,7 @@ mod changes;
 pub(crate) mod cluster;
 mod diff;
 mod fingerprint;
+mod impact;
 mod index;
 mod inplace;
 pub mod model;

@@ -13,7 +13,9 @@ use crate::secret::SecretRef;
 /// Version 2: scale steps carry the node count they were planned `from` (their precondition).
 /// Version 3: a password reset carries the tags it deletes (`delete_tags`), decided by the
 /// plan rather than at run time.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version 4: every step carries its `impact` (`safe`, `disruptive`, `destructive`; written
+/// from the action, ignored on reading: [`Action::impact`] decides).
+pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
 // the spec reads them.
@@ -28,7 +30,9 @@ pub struct Plan {
     /// SHA-256 of the canonical resolved spec the plan was made from; `apply PLAN` refuses a
     /// plan made for other spec inputs.
     pub spec_digest: String,
-    /// In execution-compatible order (dependencies first), then by spec order.
+    /// In execution-compatible order (dependencies first), then by spec order. Each is
+    /// written with its `impact` ([`Action::impact`]).
+    #[serde(serialize_with = "crate::plan::impact::serialize_steps")]
     pub steps: Vec<Step>,
 }
 
@@ -182,6 +186,51 @@ impl Action {
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
+        }
+    }
+
+    /// What running the step does to the service (README, "Impact classes"). A new variant
+    /// takes its class here: the match is exhaustive on purpose.
+    pub fn impact(&self) -> Impact {
+        match self {
+            // A new object, a new snapshot, metadata, or nothing at all (a wait, a step that
+            // never runs): the warehouse keeps serving.
+            Action::CreateCluster(_)
+            | Action::RestoreCluster(_)
+            | Action::CreateSnapshot { .. }
+            | Action::UpdateTags { .. }
+            | Action::Wait { .. }
+            | Action::Blocked(_) => Impact::Safe,
+            // The password changes for the clients using it, but the service does not stop
+            // (`reset-password` is synchronous, without a restart).
+            Action::ResetPassword { .. } => Impact::Safe,
+            // A scaling redistributes the data and makes the cluster read-only or
+            // unavailable meanwhile (OTC user manual, scaling out / scaling in).
+            Action::ScaleOut { .. } | Action::ScaleIn { .. } => Impact::Disruptive,
+            Action::DeleteSnapshot | Action::DeleteCluster { .. } => Impact::Destructive,
+        }
+    }
+}
+
+/// A step's impact class: what reviewers see at a glance and what maintenance windows gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    /// The service keeps running as it did.
+    Safe,
+    /// The service is interrupted or degraded while the step runs (a scaling, a restart, a
+    /// stop, a coordinator change): it starts only inside the cluster's maintenance window.
+    Disruptive,
+    /// Something is deleted.
+    Destructive,
+}
+
+impl Impact {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impact::Safe => "safe",
+            Impact::Disruptive => "disruptive",
+            Impact::Destructive => "destructive",
         }
     }
 }

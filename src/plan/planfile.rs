@@ -189,8 +189,11 @@ mod tests {
 
     #[test]
     fn a_damaged_plan_is_invalid() {
-        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 3, "steps": 3}"#)
-            .expect_err("must refuse");
+        let err = parse_plan(
+            Path::new("p.json"),
+            &format!(r#"{{"format_version": {FORMAT_VERSION}, "steps": 3}}"#),
+        )
+        .expect_err("must refuse");
         assert!(matches!(err, PlanFileError::Invalid { .. }), "{err}");
     }
 

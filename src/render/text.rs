@@ -117,6 +117,7 @@ fn write_step(out: &mut String, step: &Step, options: &TextOptions) {
         escape(&step.id.0)
     );
     write_wrapped(out, "reason: ", &step.reason);
+    let _ = writeln!(out, "      impact: {}", step.action.impact().as_str());
     if !step.depends_on.is_empty() {
         let after: Vec<_> = step.depends_on.iter().map(|d| escape(&d.0)).collect();
         let _ = writeln!(out, "      after: {}", after.join(", "));

@@ -26,7 +26,7 @@ fn json_plan_is_versioned_and_carries_fingerprints_and_references_only() {
     let (d, l) = busy_world();
     let plan = diff(&d, &l, "digest");
     let text = render_json(&plan);
-    assert!(text.contains("\"format_version\": 3"));
+    assert!(text.contains("\"format_version\": 4"));
     assert!(text.contains("DWS_PW_CANARY_NAME"), "references are kept");
     insta::assert_snapshot!(text);
 }
@@ -160,4 +160,55 @@ fn names_statuses_and_values_from_the_cloud_are_escaped_in_the_text_plan() {
             "{line:?}"
         );
     }
+}
+
+#[test]
+fn every_step_carries_its_impact_in_json_and_text_and_reading_ignores_it() {
+    let mut d = desired_cluster("dws-demo", 6);
+    d.snapshots
+        .insert("snap-1".into(), desired_snapshot("snap-1"));
+    let mut gone = desired_cluster("dws-old", 3);
+    gone.presence = crate::spec::Presence::Absent;
+    let (d, l) = (
+        desired(vec![d, desired_cluster("dws-new", 3), gone]),
+        live(
+            vec![live_cluster("dws-demo", 3), live_cluster("dws-old", 3)],
+            vec![],
+        ),
+    );
+    let plan = diff(&d, &l, "digest");
+    let value: serde_json::Value = serde_json::from_str(&render_json(&plan)).expect("JSON");
+    let steps = value["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), plan.steps.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for (json, step) in steps.iter().zip(&plan.steps) {
+        assert_eq!(
+            json["impact"],
+            json!(step.action.impact().as_str()),
+            "{}",
+            step.id
+        );
+        seen.insert(step.action.impact());
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        vec![Impact::Safe, Impact::Disruptive, Impact::Destructive],
+        "the world exercises every class"
+    );
+    let scale = plan
+        .steps
+        .iter()
+        .find(|s| matches!(s.action, Action::ScaleOut { .. }))
+        .expect("a scale-out");
+    assert_eq!(scale.action.impact(), Impact::Disruptive);
+    let rendered = text(&plan, &TextOptions::default());
+    assert_eq!(
+        rendered.matches("      impact: ").count(),
+        plan.steps.len(),
+        "one impact line per step"
+    );
+    // A plan file whose `impact` disagrees with its action reads back as the action says.
+    let tampered = render_json(&plan).replace("\"impact\": \"disruptive\"", "\"impact\": \"safe\"");
+    let back: Plan = serde_json::from_str(&tampered).expect("decode");
+    assert_eq!(back, plan);
 }
