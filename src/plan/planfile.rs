@@ -165,14 +165,14 @@ mod tests {
         assert!(err.to_string().contains("format_version 99"), "{err}");
     }
 
-    /// Version 2 plans decided nothing about the tags a password reset deletes: made again.
+    /// Version 3 plans carry no impact classes: made again.
     #[test]
     fn the_previous_format_is_refused_naming_both_versions() {
-        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 2, "steps": []}"#)
+        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 3, "steps": []}"#)
             .expect_err("must refuse");
         assert!(
             err.to_string()
-                .contains("format_version 2; this dwsctl reads format_version 3"),
+                .contains("format_version 3; this dwsctl reads format_version 4"),
             "{err}"
         );
     }
