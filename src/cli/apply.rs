@@ -55,6 +55,17 @@ pub struct ApplyArgs {
     /// snapshot, resize, delete-cluster, delete-snapshot, wait.
     #[arg(long = "timeout", value_name = "KIND=SECONDS", hide = true)]
     pub timeouts: Vec<String>,
+    /// Refuse the saved PLAN (exit 4, before anything is sent) unless its plan hash is HASH,
+    /// as `dwsctl plan` printed it (`plan-hash: sha256:<hex>`): the plan applied is the one
+    /// approved.
+    #[arg(long, value_name = "HASH", requires = "plan", value_parser = expected_hash)]
+    pub expect_plan_hash: Option<String>,
+}
+
+/// `--expect-plan-hash`: `sha256:` and 64 hex digits, normalised to lowercase.
+fn expected_hash(text: &str) -> Result<String, String> {
+    plan::parse_plan_hash(text)
+        .ok_or_else(|| "expected sha256:<64 hex digits>, as `dwsctl plan` prints it".to_owned())
 }
 
 /// Why `apply` stops before executing anything, besides the library errors it passes on.
@@ -93,6 +104,20 @@ pub enum ApplyError {
     )]
     #[diagnostic(code(dwsctl::apply::timeout))]
     Timeout(String),
+    /// `--expect-plan-hash` names another plan than the file holds.
+    #[error(
+        "{path} is not the approved plan; nothing was sent\napproved (--expect-plan-hash):\n  \
+         {expected}\nthis file's plan hash:\n  {actual}"
+    )]
+    #[diagnostic(
+        code(dwsctl::apply::plan_hash),
+        help("the plan file changed after it was approved, or another plan was saved in its place: review `dwsctl plan` again and approve its plan-hash")
+    )]
+    PlanHash {
+        path: String,
+        expected: String,
+        actual: String,
+    },
 }
 
 impl From<ApplyError> for CmdError {
@@ -103,6 +128,7 @@ impl From<ApplyError> for CmdError {
             }
             ApplyError::Secrets(_) => ErrorKind::Config,
             ApplyError::PollInterval(_) | ApplyError::Timeout(_) => ErrorKind::Usage,
+            ApplyError::PlanHash { .. } => ErrorKind::Precondition,
         };
         CmdError::new(kind, err)
     }
@@ -134,10 +160,12 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         Source::Saved(plan) => plan,
         Source::Spec(loaded) => plan::diff(&loaded.desired, &live, &loaded.digest),
     };
+    // The hash of the plan as saved or made, before the check below may block a step.
+    let plan_hash = plan::plan_hash(&plan);
     // A password the API would refuse blocks its step here, before anything is sent.
     let problems = plan::secrets::check(&plan, Some(&live));
     plan::secrets::block_policy_violations(&mut plan, &problems);
-    show(&plan, args.json);
+    show(&plan, args.json, &plan_hash);
     if plan.steps.is_empty() {
         return Ok(Done::Ok);
     }
@@ -207,6 +235,7 @@ fn plan_source(args: &ApplyArgs) -> Result<Source, CmdError> {
         return Ok(Source::Spec(crate::spec::load(&args.spec.files())?));
     };
     let plan = plan::load_plan_file(path)?;
+    check_plan_hash(path, &plan, args.expect_plan_hash.as_deref())?;
     if args.spec.files.is_empty() {
         print_status(&format!(
             "applying {} as saved (without -f the spec it was made from is not compared)",
@@ -217,6 +246,30 @@ fn plan_source(args: &ApplyArgs) -> Result<Source, CmdError> {
         plan::check_spec_digest(&plan, &loaded.digest)?;
     }
     Ok(Source::Saved(plan))
+}
+
+/// The saved plan's hash is printed for the log, and refused unless it is the `expected` one.
+fn check_plan_hash(
+    path: &std::path::Path,
+    plan: &Plan,
+    expected: Option<&str>,
+) -> Result<(), ApplyError> {
+    let actual = plan::plan_hash(plan);
+    match expected {
+        Some(expected) if expected != actual => Err(ApplyError::PlanHash {
+            path: path.display().to_string(),
+            expected: expected.to_owned(),
+            actual,
+        }),
+        Some(_) => {
+            print_status(&format!("plan-hash: {actual} (as expected)"));
+            Ok(())
+        }
+        None => {
+            print_status(&format!("plan-hash: {actual}"));
+            Ok(())
+        }
+    }
 }
 
 /// How a run with this status ends; its report has been printed.
@@ -230,10 +283,11 @@ pub fn outcome(status: RunStatus) -> Done {
     }
 }
 
-fn show(plan: &Plan, json: bool) {
+/// The plan as apply will run it, with its plan hash (of the saved file, or of the fresh plan).
+fn show(plan: &Plan, json: bool, hash: &str) {
     if json {
         let value = serde_json::to_value(plan).unwrap_or_default();
-        let line = serde_json::json!({"ts": super::progress::now_rfc3339(), "event": "plan", "plan": value});
+        let line = serde_json::json!({"ts": super::progress::now_rfc3339(), "event": "plan", "plan": value, "plan_hash": hash});
         print_data(&format!("{line}\n"));
     } else {
         print_data(&render::text(plan, &render::TextOptions::default()));

@@ -70,11 +70,14 @@ pub enum ErrorKind {
     Interrupted,
     /// A defect in dwsctl or a failure of the machine itself (the async runtime).
     Internal,
+    /// A condition the caller set for the run does not hold (`apply --expect-plan-hash`: the
+    /// plan file is not the approved plan); nothing was sent.
+    Precondition,
 }
 
 impl ErrorKind {
     /// Every kind, for tests and documentation.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Usage,
         ErrorKind::Spec,
         ErrorKind::Input,
@@ -87,6 +90,7 @@ impl ErrorKind {
         ErrorKind::Partial,
         ErrorKind::Interrupted,
         ErrorKind::Internal,
+        ErrorKind::Precondition,
     ];
 
     /// The stable name in error headings.
@@ -104,6 +108,7 @@ impl ErrorKind {
             ErrorKind::Partial => "partial",
             ErrorKind::Interrupted => "interrupted",
             ErrorKind::Internal => "internal",
+            ErrorKind::Precondition => "precondition",
         }
     }
 }
@@ -120,7 +125,7 @@ pub fn exit_code(kind: ErrorKind) -> Exit {
         | ErrorKind::Failed
         | ErrorKind::Internal => Exit::Error,
         ErrorKind::Blocked => Exit::Blocked,
-        ErrorKind::Stale => Exit::Stale,
+        ErrorKind::Stale | ErrorKind::Precondition => Exit::Stale,
         ErrorKind::Partial => Exit::Partial,
         ErrorKind::Interrupted => Exit::Interrupted,
     }
@@ -346,6 +351,7 @@ mod tests {
                 ("partial", 5),
                 ("interrupted", 130),
                 ("internal", 1),
+                ("precondition", 4),
             ]
         );
     }

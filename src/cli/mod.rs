@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub mod apply;
+pub mod completions;
 pub mod connect;
 mod diagnostic;
 pub mod error;
@@ -143,6 +144,10 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Print the JSON Schema of the spec.
     Schema(schema::SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page dwsctl(1), as roff (or write one page per command).
+    Man(completions::ManArgs),
 }
 
 /// Spec file selection shared by validate, plan and apply.
@@ -214,6 +219,14 @@ async fn run(cli: Cli) -> CmdResult {
         Command::Schema(args) => {
             refuse_cloud_options(&cli.global, "schema")?;
             schema::run(&cli.global, args).await
+        }
+        Command::Completions(args) => {
+            refuse_cloud_options(&cli.global, "completions")?;
+            completions::completions(args).await
+        }
+        Command::Man(args) => {
+            refuse_cloud_options(&cli.global, "man")?;
+            completions::man(args).await
         }
     }
 }

@@ -59,6 +59,8 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
             print_data(&text);
         }
     }
+    // Status, not data: stdout stays the plan alone. One fixed prefix, for scripts to grep.
+    print_status(&format!("plan-hash: {}", plan::plan_hash(&plan)));
     if plan.has_blocked() {
         print_status("apply refuses this plan while a step is blocked; see each step's procedure");
     }

@@ -10,6 +10,7 @@ mod changes;
 pub(crate) mod cluster;
 mod diff;
 mod fingerprint;
+mod hash;
 mod impact;
 mod index;
 mod inplace;
@@ -30,6 +31,7 @@ mod tests;
 
 pub use diff::diff;
 pub use fingerprint::{fingerprint, what_moved};
+pub use hash::{canonical_json, parse_plan_hash, plan_hash, PLAN_HASH_PREFIX};
 pub use inplace::MIN_SCALE_OUT;
 pub use model::*;
 pub use planfile::{check_spec_digest, load_plan_file, save_plan_file, to_json, PlanFileError};

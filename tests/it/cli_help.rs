@@ -32,6 +32,8 @@ fn commands_that_reach_no_cloud_list_no_cloud_options() {
         ("validate", vec!["validate", "--help"]),
         ("schema", vec!["schema", "--help"]),
         ("sim_serve", vec!["sim", "serve", "--help"]),
+        ("completions", vec!["completions", "--help"]),
+        ("man", vec!["man", "--help"]),
     ] {
         let out = dwsctl(&args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -31,6 +31,9 @@ const FILTERS: &[(&str, &str)] = &[
     ("SECONDS", r#"(?P<keep>"elapsed_s":)\d+(\.\d+)?"#),
     // The progress a status line reports depends on when the poll landed.
     ("PERCENT", r"\b\d{1,3}%"),
+    // Plan hashes: they change with every change to the plan format; their stability and
+    // checks have tests of their own (`plan_hash_cli.rs`).
+    ("PLAN_HASH", r"(?P<keep>sha256:)[0-9a-f]{64}\b"),
     // Temporary files named by something other than the run's own directory.
     ("TMP", r"/tmp/\.tmp[0-9A-Za-z]+"),
 ];
