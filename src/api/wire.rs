@@ -462,6 +462,19 @@ pub struct Cluster {
     pub cluster_description_info: Option<String>,
 }
 
+impl Cluster {
+    /// The EIP bound to the cluster: `public_ip.eip_id` when set and not empty and the bind
+    /// type is not `not_use` (after an unbind the API shows `not_use` and `""`, dws-api.md
+    /// §6.2).
+    pub fn bound_eip(&self) -> Option<&str> {
+        self.public_ip
+            .as_ref()
+            .filter(|ip| ip.public_bind_type != "not_use")
+            .and_then(|ip| ip.eip_id.as_deref())
+            .filter(|id| !id.is_empty())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     pub connect_info: String,

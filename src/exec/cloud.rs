@@ -90,4 +90,22 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<String, CloudError>> + Send;
     /// `DELETE /snapshots/{id}`.
     fn delete_snapshot(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `PUT /v1/{project_id}/clusters/{id}/security-group` (replaces the groups).
+    fn set_security_group(
+        &self,
+        id: &str,
+        security_group_id: &str,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `DELETE /v2/{project_id}/clusters/{id}/eips/{eip_id}`.
+    fn unbind_eip(
+        &self,
+        id: &str,
+        eip_id: &str,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `POST /v2/{project_id}/clusters/{id}/eips/{eip_id}`.
+    fn bind_eip(
+        &self,
+        id: &str,
+        eip_id: &str,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
 }

@@ -83,6 +83,9 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::DeleteCluster { .. } => "delete_cluster",
         Action::Wait { .. } => "wait",
         Action::Blocked(_) => "blocked",
+        Action::SetSecurityGroup { .. } => "set_security_group",
+        Action::UnbindEip { .. } => "unbind_eip",
+        Action::BindEip { .. } => "bind_eip",
     }
 }
 

@@ -179,7 +179,13 @@ pub fn operation(step: &Step, live: &Live) -> Option<Operation> {
         Action::ResetPassword { .. } => Operation::ResetPassword,
         Action::DeleteSnapshot => Operation::DeleteSnapshot,
         Action::DeleteCluster { .. } => Operation::DeleteCluster,
-        Action::UpdateTags { .. } | Action::Wait { .. } | Action::Blocked(_) => return None,
+        // Synchronous calls: no operation to forecast.
+        Action::UpdateTags { .. }
+        | Action::Wait { .. }
+        | Action::Blocked(_)
+        | Action::SetSecurityGroup { .. }
+        | Action::UnbindEip { .. }
+        | Action::BindEip { .. } => return None,
     })
 }
 

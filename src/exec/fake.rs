@@ -54,6 +54,14 @@ struct FakeCluster {
     task_since: Instant,
     /// Shown instead of what `task` says (see [`FakeCloud::force_state`]).
     forced: Option<Forced>,
+    /// The security group and the bound EIP.
+    network: Network,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Network {
+    security_group: Option<String>,
+    eip: Option<String>,
 }
 
 /// A cluster state shown as is: `status`, `sub_status`, `task_status`, `failed_reasons`.
@@ -196,9 +204,22 @@ impl FakeCloud {
                 task: Task::None,
                 task_since: Instant::now(),
                 forced: None,
+                network: Network::default(),
             });
             id
         })
+    }
+
+    /// Sets the named cluster's security group and bound EIP.
+    pub fn set_network(&self, name: &str, security_group: Option<&str>, eip: Option<&str>) {
+        self.with(|s| {
+            for c in s.clusters.iter_mut().filter(|c| c.name == name) {
+                c.network = Network {
+                    security_group: security_group.map(str::to_owned),
+                    eip: eip.map(str::to_owned),
+                };
+            }
+        });
     }
 
     /// The node count the named cluster shows (or will show, once its resize ends).
@@ -374,6 +395,10 @@ fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
         "number_of_node": nodes, "node_type": c.node_type, "tags": c.tags,
         "task_status": task, "action_progress": action_progress,
         "failed_reasons": failed_reasons, "sub_status": "NORMAL",
+        "security_group_id": c.network.security_group,
+        "public_ip": c.network.eip.as_ref().map(|e| serde_json::json!({
+            "public_bind_type": "bind_existing", "eip_id": e,
+        })),
     }))
     .expect("fake cluster");
     if let Some(forced) = &c.forced {
@@ -456,6 +481,7 @@ impl Cloud for FakeCloud {
                 task,
                 task_since: now,
                 forced: None,
+                network: Network::default(),
             });
             Ok(id)
         })
@@ -490,6 +516,7 @@ impl Cloud for FakeCloud {
                 task: Task::Restoring(now + duration),
                 task_since: now,
                 forced: None,
+                network: Network::default(),
             });
             Ok(id)
         })
@@ -595,6 +622,47 @@ impl Cloud for FakeCloud {
                 return Err(CloudError::NotFound("no such snapshot".into()));
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_security_group(&self, id: &str, group: &str) -> Result<(), CloudError> {
+        let (id, group) = (id.to_owned(), group.to_owned());
+        self.mutate(format!("security_group:{id}"), move |s, now| {
+            s.idle_cluster(&id, now)?.network.security_group = Some(group);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Like the API: only the EIP the cluster holds (400 otherwise).
+    async fn unbind_eip(&self, id: &str, eip: &str) -> Result<(), CloudError> {
+        let (id, eip) = (id.to_owned(), eip.to_owned());
+        self.mutate(format!("unbind_eip:{id}"), move |s, now| {
+            let cluster = s.idle_cluster(&id, now)?;
+            if cluster.network.eip.as_deref() != Some(eip.as_str()) {
+                return Err(CloudError::Failed("DWS.5133 EIP not bound".into()));
+            }
+            cluster.network.eip = None;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Like the API: binding the EIP the cluster holds is a no-op; another one is refused.
+    async fn bind_eip(&self, id: &str, eip: &str) -> Result<(), CloudError> {
+        let (id, eip) = (id.to_owned(), eip.to_owned());
+        self.mutate(format!("bind_eip:{id}"), move |s, now| {
+            let cluster = s.idle_cluster(&id, now)?;
+            match cluster.network.eip.as_deref() {
+                Some(bound) if bound != eip => {
+                    Err(CloudError::Failed("DWS.5133 cluster has an EIP".into()))
+                }
+                _ => {
+                    cluster.network.eip = Some(eip);
+                    Ok(())
+                }
+            }
         })
         .await
     }

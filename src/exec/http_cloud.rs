@@ -93,6 +93,20 @@ impl Cloud for Client {
     async fn delete_snapshot(&self, id: &str) -> Result<(), CloudError> {
         Client::delete_snapshot(self, id).await.map_err(classify)
     }
+
+    async fn set_security_group(&self, id: &str, group: &str) -> Result<(), CloudError> {
+        Client::set_security_groups(self, id, &[group.to_owned()])
+            .await
+            .map_err(classify)
+    }
+
+    async fn unbind_eip(&self, id: &str, eip_id: &str) -> Result<(), CloudError> {
+        Client::unbind_eip(self, id, eip_id).await.map_err(classify)
+    }
+
+    async fn bind_eip(&self, id: &str, eip_id: &str) -> Result<(), CloudError> {
+        Client::bind_eip(self, id, eip_id).await.map_err(classify)
+    }
 }
 
 #[cfg(test)]

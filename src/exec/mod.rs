@@ -21,6 +21,7 @@ pub mod report;
 mod schedule;
 mod scheduler;
 mod send;
+mod settings;
 mod step;
 mod verify;
 mod waits;

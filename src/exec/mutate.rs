@@ -48,6 +48,11 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         Action::Wait { .. } | Action::Blocked(_) => {
             Err(StepEnd::Failed("not an executable action".to_owned()))
         }
+        Action::SetSecurityGroup { security_group_id } => {
+            super::settings::set_security_group(ctx, step, security_group_id).await
+        }
+        Action::UnbindEip { eip_id } => super::settings::unbind_eip(ctx, step, eip_id).await,
+        Action::BindEip { eip_id } => super::settings::bind_eip(ctx, step, eip_id).await,
     }
 }
 

@@ -80,7 +80,36 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
             find_restored(live, name),
             p.tags.is_empty() || cluster.is_some_and(owned),
         ),
+        Action::SetSecurityGroup { security_group_id } => match cluster {
+            Some(c) if c.security_group_id.as_deref() == Some(security_group_id) => {
+                Verdict::InPlace(format!(
+                    "cluster {name} already has security group {security_group_id}"
+                ))
+            }
+            _ => Verdict::Act,
+        },
+        Action::UnbindEip { eip_id } => eip(name, cluster, eip_id, false),
+        Action::BindEip { eip_id } => eip(name, cluster, eip_id, true),
         _ => Verdict::Act,
+    }
+}
+
+/// An unbind acts while the cluster holds the EIP, a bind while it holds none; a cluster
+/// holding another EIP than the plan saw moved since the plan was made.
+fn eip(name: &str, cluster: Option<&Cluster>, eip: &str, bind: bool) -> Verdict {
+    let Some(cluster) = cluster else {
+        return Verdict::Act;
+    };
+    match (cluster.bound_eip(), bind) {
+        (Some(bound), true) if bound == eip => {
+            Verdict::InPlace(format!("cluster {name} already holds EIP {eip}"))
+        }
+        (None, false) => Verdict::InPlace(format!("cluster {name} holds no EIP")),
+        (None, true) => Verdict::Act,
+        (Some(bound), false) if bound == eip => Verdict::Act,
+        (Some(bound), _) => Verdict::Moved(format!(
+            "cluster {name} holds EIP {bound}, which the plan did not expect; run plan again"
+        )),
     }
 }
 

@@ -269,6 +269,9 @@ fn verb(action: &Action) -> &'static str {
         Action::DeleteSnapshot | Action::DeleteCluster { .. } => "delete",
         Action::Wait { .. } => "wait",
         Action::Blocked(_) => "blocked",
+        Action::SetSecurityGroup { .. } => "security_group",
+        Action::UnbindEip { .. } => "unbind_eip",
+        Action::BindEip { .. } => "bind_eip",
     }
 }
 

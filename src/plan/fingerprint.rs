@@ -2,8 +2,8 @@
 //!
 //! `apply PLAN` recomputes [`fingerprint`] from a fresh listing just before each step and
 //! stops that branch when it differs from the one the plan recorded. The digest therefore
-//! covers what makes a planned operation right or wrong (a cluster's node count and tags, a
-//! snapshot's identity, owner and description) and leaves out what moves on its own while an
+//! covers what makes a planned operation right or wrong (a cluster's node count, tags,
+//! security group and bound EIP, a snapshot's identity, owner and description) and leaves out what moves on its own while an
 //! operation runs (status, task, progress, timestamps), so that a plan saved while a cluster
 //! was CREATING is still valid once it is AVAILABLE.
 //!
@@ -18,12 +18,23 @@ use crate::api::wire::{Cluster, Snapshot};
 use crate::api::Live;
 use crate::plan::model::{Fingerprint, Target, LEASE_TAG_KEY};
 
+const AUTO_ASSIGN: &str = "auto_assign";
+
 /// The fields of a cluster that steps depend on, live or predicted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct ClusterFacts {
     pub number_of_node: u32,
     /// Sorted `(key, value)` pairs.
     pub tags: Vec<(String, String)>,
+    /// As listed (several groups are listed joined by commas).
+    pub security_group_id: Option<String>,
+    /// The bound EIP ([`Cluster::bound_eip`]), for the planner. Not digested as such: the id
+    /// of an EIP the cloud assigns at creation is known to no plan; `eip` is digested.
+    #[serde(skip)]
+    pub eip_id: Option<String>,
+    /// The bound EIP's id, or `auto_assign` for one the cloud assigned (whose id the
+    /// executor's check compares before an unbind, `exec::verify`).
+    pub eip: Option<String>,
 }
 
 impl ClusterFacts {
@@ -39,6 +50,24 @@ impl ClusterFacts {
         Self {
             number_of_node: cluster.number_of_node,
             tags,
+            security_group_id: cluster.security_group_id.clone(),
+            eip_id: cluster.bound_eip().map(str::to_owned),
+            eip: cluster.bound_eip().map(|id| {
+                let assigned = cluster
+                    .public_ip
+                    .as_ref()
+                    .is_some_and(|ip| ip.public_bind_type == AUTO_ASSIGN);
+                if assigned { AUTO_ASSIGN } else { id }.to_owned()
+            }),
+        }
+    }
+
+    /// The facts once `eip_id` is bound (`None`: unbound) by dwsctl (`bind_existing`).
+    pub(crate) fn with_eip(&self, eip_id: Option<&str>) -> Self {
+        Self {
+            eip_id: eip_id.map(str::to_owned),
+            eip: eip_id.map(str::to_owned),
+            ..self.clone()
         }
     }
 
@@ -158,14 +187,16 @@ fn describe_cluster(cluster: &Cluster) -> String {
         .collect();
     tags.sort();
     format!(
-        "status {}, {} nodes, tags {}",
+        "status {}, {} nodes, tags {}, security group {}, EIP {}",
         cluster.status,
         cluster.number_of_node,
         if tags.is_empty() {
             "none".to_owned()
         } else {
             tags.join(", ")
-        }
+        },
+        cluster.security_group_id.as_deref().unwrap_or("none"),
+        cluster.bound_eip().unwrap_or("none"),
     )
 }
 
@@ -250,8 +281,18 @@ mod tests {
             key: "env".into(),
             value: "prod".into(),
         });
-        assert_ne!(scaled, fingerprint(&cluster_target("c1"), &live));
+        let tagged = fingerprint(&cluster_target("c1"), &live);
+        assert_ne!(scaled, tagged);
         assert_eq!(scaled.0.len(), 16);
+        live.clusters[0].security_group_id = Some("sg-2".into());
+        let regrouped = fingerprint(&cluster_target("c1"), &live);
+        assert_ne!(tagged, regrouped);
+        live.clusters[0].public_ip = Some(crate::api::wire::PublicIp {
+            public_bind_type: "bind_existing".into(),
+            eip_id: Some("eip-1".into()),
+            eip_address: None,
+        });
+        assert_ne!(regrouped, fingerprint(&cluster_target("c1"), &live));
     }
 
     #[test]

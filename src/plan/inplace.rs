@@ -1,5 +1,6 @@
 //! Rules for an existing cluster: which differences have an in-place operation (tags, reset
-//! password, scale out, scale in) and which do not (blocked with a manual procedure).
+//! password, security group, EIP, scale out, scale in) and which do not (blocked with a
+//! manual procedure).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,8 @@ use crate::plan::diff::Planned;
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::model::{Action, Blocked, FieldChange, TagKv, Target, PASSWORD_VERSION_TAG_KEY};
 use crate::plan::procedure::{self, rule};
-use crate::spec::{DesiredCluster, PublicIpSpec};
+use crate::plan::settings;
+use crate::spec::DesiredCluster;
 
 /// The API adds at least this many nodes per scale-out (vendor API reference: scaling_out_a_cluster.rst).
 pub const MIN_SCALE_OUT: u32 = 3;
@@ -34,11 +36,15 @@ pub(crate) fn in_place(
         facts = next.clone();
         items.push(Item::Step(Box::new(planned), next));
     }
-    if let Some(item) = password(desired, &facts) {
-        if let Item::Step(_, next) = &item {
-            facts = next.clone();
+    // Each rule sees the facts the steps before it leave behind.
+    let rules: [Rule; 3] = [password, settings::security_group, settings::public_ip];
+    for rule in rules {
+        for item in rule(desired, &facts) {
+            if let Item::Step(_, next) = &item {
+                facts = next.clone();
+            }
+            items.push(item);
         }
-        items.push(item);
     }
     if let Some(item) = scale(desired, &facts) {
         items.push(item);
@@ -46,7 +52,10 @@ pub(crate) fn in_place(
     items
 }
 
-fn target(desired: &DesiredCluster) -> Target {
+/// A rule for one field: the items (in order) that change it.
+type Rule = fn(&DesiredCluster, &ClusterFacts) -> Vec<Item>;
+
+pub(crate) fn target(desired: &DesiredCluster) -> Target {
     Target::Cluster {
         name: desired.name.clone(),
     }
@@ -107,8 +116,8 @@ fn tags(
         reason,
     };
     let next = ClusterFacts {
-        number_of_node: facts.number_of_node,
         tags: next.into_iter().collect(),
+        ..facts.clone()
     };
     Some((planned, next))
 }
@@ -120,7 +129,11 @@ fn kv(key: &str, value: &str) -> TagKv {
     }
 }
 
-fn password(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
+fn password(desired: &DesiredCluster, facts: &ClusterFacts) -> Vec<Item> {
+    password_item(desired, facts).into_iter().collect()
+}
+
+fn password_item(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
     let version = desired.password_version.as_deref()?;
     let live = facts
         .tags
@@ -168,8 +181,8 @@ fn password(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
         },
     };
     let next = ClusterFacts {
-        number_of_node: facts.number_of_node,
         tags: tags.into_iter().collect(),
+        ..facts.clone()
     };
     Some(Item::Step(Box::new(planned), next))
 }
@@ -180,7 +193,7 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
     let changes = vec![change("number_of_node", have, want)];
     let next = ClusterFacts {
         number_of_node: want,
-        tags: facts.tags.clone(),
+        ..facts.clone()
     };
     if want > have {
         let count = want - have;
@@ -247,6 +260,10 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         password_version: _,
         password: _,
         number_of_node: _,
+        // In place, by `settings`: security_group_id by SetSecurityGroup; public_ip by
+        // UnbindEip and/or BindEip (`auto_assign` without an EIP is blocked there).
+        security_group_id: _,
+        public_ip: _,
         // At creation only: the list API does not report it, so a change cannot be seen.
         number_of_cn: _,
         // Other objects and policies: snapshots are planned by `plan::snapshot`; the delete
@@ -263,10 +280,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         // new values (`procedure::replace_by_restore`).
         vpc_id,
         subnet_id,
-        security_group_id,
         availability_zone,
         enterprise_project_id,
-        public_ip,
         port,
     } = desired;
     let mut changes = Vec::new();
@@ -306,12 +321,6 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
     );
     check(
         &mut changes,
-        "security_group_id",
-        security_group_id.as_deref(),
-        live.security_group_id.as_deref(),
-    );
-    check(
-        &mut changes,
         "availability_zone",
         availability_zone.as_deref(),
         live.availability_zone.as_deref(),
@@ -322,38 +331,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         enterprise_project_id.as_deref(),
         live.enterprise_project_id.as_deref(),
     );
-    changes.extend(public_ip_changes(public_ip.as_ref(), live));
     if let Some(port) = port.filter(|p| *p != live.port) {
         changes.push(change("port", live.port, port));
     }
     (changes, migrate)
-}
-
-/// `public_ip`: the bind type (no public IP counts as `not_use`) and, when the spec names
-/// one, the EIP.
-fn public_ip_changes(want: Option<&PublicIpSpec>, live: &Cluster) -> Vec<FieldChange> {
-    let Some(want) = want else {
-        return Vec::new();
-    };
-    let mut changes = Vec::new();
-    let live_type = live
-        .public_ip
-        .as_ref()
-        .map_or("not_use", |p| p.public_bind_type.as_str());
-    if want.public_bind_type != live_type {
-        changes.push(change(
-            "public_ip.public_bind_type",
-            live_type,
-            &want.public_bind_type,
-        ));
-    }
-    let live_eip = live
-        .public_ip
-        .as_ref()
-        .and_then(|p| p.eip_id.as_deref())
-        .filter(|e| !e.is_empty());
-    if want.eip_id.is_some() && want.eip_id.as_deref() != live_eip {
-        changes.push(change("public_ip.eip_id", live_eip, &want.eip_id));
-    }
-    changes
 }

@@ -4,7 +4,8 @@
 //! The rules live by noun: [`origin`] (create, restore), [`cluster`] (update, wait, delete),
 //! [`inplace`] (what
 //! an existing cluster can change in place and what it cannot), [`snapshot`] (take, wait,
-//! delete, restore from, final snapshots), [`status`] (what each live status allows).
+//! delete, restore from, final snapshots), [`status`] (what each live status allows),
+//! [`settings`] (security group and EIP changed in place).
 
 mod changes;
 pub(crate) mod cluster;
@@ -21,6 +22,7 @@ pub mod policy;
 pub mod procedure;
 mod provenance;
 pub mod secrets;
+mod settings;
 mod snapshot;
 mod status;
 

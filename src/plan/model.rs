@@ -15,6 +15,8 @@ use crate::secret::SecretRef;
 /// plan rather than at run time.
 /// Version 4: every step carries its `impact` (`safe`, `disruptive`, `destructive`; written
 /// from the action, ignored on reading: [`Action::impact`] decides).
+/// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
+/// `bind_eip` (issue 12).
 pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
@@ -171,6 +173,16 @@ pub enum Action {
     },
     /// Not executable; apply refuses a plan that has one.
     Blocked(Blocked),
+    /// `PUT /v1/{project_id}/clusters/{id}/security-group` with this one group
+    /// (`cluster_management/modifying_the_security_group_of_a_cluster.rst`; synchronous).
+    SetSecurityGroup { security_group_id: String },
+    /// `DELETE /v2/{project_id}/clusters/{id}/eips/{eip_id}`
+    /// (`connection_management/unbinding_an_eip_from_a_cluster.rst`; synchronous).
+    UnbindEip { eip_id: String },
+    /// `POST /v2/{project_id}/clusters/{id}/eips/{eip_id}`
+    /// (`connection_management/binding_an_eip_to_a_cluster.rst`; synchronous). A change of
+    /// EIP is an `UnbindEip` step, then this one.
+    BindEip { eip_id: String },
 }
 
 impl Action {
@@ -182,7 +194,10 @@ impl Action {
             Action::ScaleOut { .. }
             | Action::ScaleIn { .. }
             | Action::ResetPassword { .. }
-            | Action::UpdateTags { .. } => Kind::Update,
+            | Action::UpdateTags { .. }
+            | Action::SetSecurityGroup { .. }
+            | Action::UnbindEip { .. }
+            | Action::BindEip { .. } => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
@@ -208,6 +223,11 @@ impl Action {
             // unavailable meanwhile (OTC user manual, scaling out / scaling in).
             Action::ScaleOut { .. } | Action::ScaleIn { .. } => Impact::Disruptive,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Impact::Destructive,
+            // A new public address: nobody loses access.
+            Action::BindEip { .. } => Impact::Safe,
+            // Clients lose what they connect through: the public address goes away, or the
+            // new security group may refuse (and cut) connections the old one allowed.
+            Action::UnbindEip { .. } | Action::SetSecurityGroup { .. } => Impact::Disruptive,
         }
     }
 }

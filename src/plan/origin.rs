@@ -200,6 +200,8 @@ impl<'a> Builder<'a> {
         let facts = ClusterFacts {
             number_of_node: params.number_of_node,
             tags: tag_pairs(&desired_tags(d, d.password_version.as_deref())),
+            security_group_id: Some(params.security_group_id.clone()),
+            ..eip_by_spec(d)
         };
         let changes = create_changes(&params, d);
         self.chain(
@@ -311,9 +313,18 @@ impl<'a> Builder<'a> {
             let facts = ClusterFacts {
                 number_of_node: nodes,
                 tags: tag_pairs(&desired_tags(d, None)),
+                security_group_id: d.security_group_id.clone(),
+                ..eip_by_spec(d)
             };
             self.set_facts(&d.name, facts.clone());
-            let items = in_place(d, &facts, None);
+            // The restore sets the security group and public IP the spec gives: nothing
+            // about them is left to change in place.
+            let after_restore = DesiredCluster {
+                security_group_id: None,
+                public_ip: None,
+                ..d.clone()
+            };
+            let items = in_place(&after_restore, &facts, None);
             self.apply_items(&d.name, items);
         }
     }
@@ -357,4 +368,22 @@ fn node_type_refusal(d: &DesiredCluster, source: Option<&str>) -> Option<(Blocke
             change("node_type", have, want),
         )
     })
+}
+
+/// The EIP facts of a cluster created or restored with the spec's `public_ip`: the
+/// `bind_existing` EIP, or one the cloud assigns (its id is known once it is listed).
+fn eip_by_spec(d: &DesiredCluster) -> ClusterFacts {
+    let ip = d.public_ip.as_ref();
+    let kind = ip.map(|ip| ip.public_bind_type.as_str());
+    ClusterFacts {
+        eip_id: ip
+            .filter(|_| kind == Some("bind_existing"))
+            .and_then(|ip| ip.eip_id.clone()),
+        eip: match kind {
+            Some("bind_existing") => ip.and_then(|ip| ip.eip_id.clone()),
+            Some("auto_assign") => Some("auto_assign".to_owned()),
+            _ => None,
+        },
+        ..ClusterFacts::default()
+    }
 }

@@ -28,6 +28,7 @@ pub mod rule {
     pub const DEPENDENCY_CYCLE: &str = "dependency_cycle";
     pub const NOT_YET_SUPPORTED: &str = "not_yet_supported";
     pub const PASSWORD_POLICY: &str = "password_policy";
+    pub const EIP_NOT_ASSIGNABLE: &str = "eip_not_assignable";
 }
 
 /// The cut-over procedure for a field a restore can set (network, zone, port, EIP,

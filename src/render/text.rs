@@ -104,6 +104,9 @@ fn describe(action: &Action) -> String {
         } => format!("wait: {status}, task {task}"),
         Action::Wait { status, .. } => format!("wait: {status}"),
         Action::Blocked(b) => format!("blocked: {}", b.rule),
+        Action::SetSecurityGroup { .. } => "modify security group (security-group)".to_owned(),
+        Action::UnbindEip { eip_id } => format!("unbind EIP {eip_id}"),
+        Action::BindEip { eip_id } => format!("bind EIP {eip_id}"),
     }
 }
 

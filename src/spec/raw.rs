@@ -82,7 +82,7 @@ pub struct RawCommon {
     pub vpc_id: Option<Spanned<String>>,
     /// Subnet (network) id inside the VPC. Cannot change in place.
     pub subnet_id: Option<Spanned<String>>,
-    /// Security group id. Cannot change in place.
+    /// Security group id. Changes in place (the security-group call).
     pub security_group_id: Option<Spanned<String>>,
     /// Availability zone, e.g. `eu-de-01` (default: chosen by the cloud). Cannot change in
     /// place.
@@ -100,7 +100,8 @@ pub struct RawCommon {
     /// password in place.
     #[schemars(with = "Option<StringOrInteger>")]
     pub password_version: Option<Spanned<String>>,
-    /// Public access (default: none). Cannot change in place.
+    /// Public access (default: none). The EIP changes in place (unbind, bind); `auto_assign`
+    /// gets an EIP only at creation.
     pub public_ip: Option<Spanned<RawPublicIp>>,
     /// Number of coordinator nodes, 2 to min(20, number_of_node) (default: the cloud's, 3).
     /// Cannot change in place.

@@ -1,7 +1,7 @@
-//! The chaos campaign (issue 10): a 10-cluster change (creates, a restore chain, scaling both
-//! ways, a password rotation and a delete) applied to an estate that the cloud keeps busy with
-//! automated snapshots every few simulated minutes, under seeded transport faults and, on
-//! some seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
+//! The chaos campaign (issue 10): an 11-cluster change (creates, a restore chain, scaling both
+//! ways, a password rotation, a delete, a security group and an EIP changed in place) applied
+//! to an estate that the cloud keeps busy with automated snapshots every few simulated
+//! minutes, under seeded transport faults and, on some seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
 //!
 //! Asserted for every seed: no duplicate cluster or snapshot; no operation applied twice (the
 //! node counts end exactly where the spec puts them, and no create-like call was sent more
@@ -57,6 +57,9 @@ const BEFORE: &str = "clusters:
   shrink: {number_of_node: 6}
   rotate: {number_of_node: 3, password_version: 1}
   doomed: {number_of_node: 3}
+  netted:
+    number_of_node: 3
+    public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000001}
 ";
 
 /// The change: ten clusters.
@@ -80,6 +83,10 @@ const AFTER: &str = "clusters:
   fresh-f:
     number_of_node: 3
     tags: {team: chaos}
+  netted:
+    number_of_node: 3
+    security_group_id: 2b1c5f5e-6e7a-4b8c-9d0e-1f2a3b4c5d6e
+    public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000002}
 ";
 
 /// The node count each cluster of [`AFTER`] ends with.
@@ -93,6 +100,7 @@ const NODES: &[(&str, u32)] = &[
     ("fresh-d", 3),
     ("fresh-e", 4),
     ("fresh-f", 3),
+    ("netted", 3),
 ];
 
 /// Routes whose calls take effect when answered: where transport faults go.
@@ -104,6 +112,9 @@ const MUTATING_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters/{cluster_id}/resize",
     "POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
     "DELETE /v1.0/{project_id}/clusters/{cluster_id}",
+    "PUT /v1/{project_id}/clusters/{cluster_id}/security-group",
+    "DELETE /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
+    "POST /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
 ];
 const CREATE_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters",
@@ -341,6 +352,20 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
             return Err(format!(
                 "seed {seed}: {name} has {} nodes, the spec says {nodes}",
                 cluster.number_of_node
+            ));
+        }
+    }
+    // The security group and EIP changed in place, each to the spec's value.
+    if let Some(netted) = live.cluster("netted") {
+        let got = (netted.security_group_id.as_deref(), netted.bound_eip());
+        if got
+            != (
+                Some(dwsctl::sim::SECOND_SECURITY_GROUP_ID),
+                Some(dwsctl::sim::DEFAULT_EIP_IDS[1]),
+            )
+        {
+            return Err(format!(
+                "seed {seed}: netted has security group and EIP {got:?}"
             ));
         }
     }

@@ -6,3 +6,4 @@ mod ownership;
 mod props;
 mod render;
 mod rule_cases;
+mod settings;

@@ -343,6 +343,36 @@ impl Model {
                 }
             },
             Action::Blocked(_) => return Err("a blocked step was run".into()),
+            Action::SetSecurityGroup { security_group_id } => {
+                self.idle(&name)?.security_group_id = Some(security_group_id.clone());
+            }
+            Action::UnbindEip { eip_id } => {
+                let c = self.idle(&name)?;
+                let bound = c.public_ip.as_ref().and_then(|p| p.eip_id.as_deref());
+                if bound != Some(eip_id.as_str()) {
+                    return Err(format!("{eip_id} is not bound to {name}"));
+                }
+                c.public_ip = Some(crate::api::wire::PublicIp {
+                    public_bind_type: "not_use".into(),
+                    eip_id: Some(String::new()),
+                    eip_address: None,
+                });
+            }
+            Action::BindEip { eip_id } => {
+                let c = self.idle(&name)?;
+                if c.public_ip
+                    .as_ref()
+                    .and_then(|p| p.eip_id.as_deref())
+                    .is_some_and(|e| !e.is_empty())
+                {
+                    return Err(format!("{name} has an EIP already"));
+                }
+                c.public_ip = Some(crate::api::wire::PublicIp {
+                    public_bind_type: "bind_existing".into(),
+                    eip_id: Some(eip_id.clone()),
+                    eip_address: None,
+                });
+            }
         }
         Ok(())
     }
@@ -538,6 +568,9 @@ fn the_model_sees_every_action_kind() {
                 Action::DeleteCluster { .. } => "delete_cluster",
                 Action::Wait { .. } => "wait",
                 Action::Blocked(_) => "blocked",
+                Action::SetSecurityGroup { .. } => "security_group",
+                Action::UnbindEip { .. } => "unbind_eip",
+                Action::BindEip { .. } => "bind_eip",
             };
             *seen.entry(kind).or_default() += 1;
         }

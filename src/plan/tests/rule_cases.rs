@@ -1,6 +1,6 @@
 //! One rule per test: the tiny world of `testkit`, one change, the rendered plan.
 
-use crate::api::wire::{PublicIp, Tag};
+use crate::api::wire::Tag;
 use crate::plan::testkit::*;
 use crate::plan::*;
 use crate::render::{text, TextOptions};
@@ -217,9 +217,6 @@ blocked_field!(vpc_change_is_blocked_not_replaced, |d, l| d.vpc_id =
     Some("vpc-2".into()));
 blocked_field!(subnet_change_is_blocked_not_replaced, |d, l| d.subnet_id =
     Some("subnet-2".into()));
-blocked_field!(security_group_change_is_blocked_not_replaced, |d, l| d
-    .security_group_id =
-    Some("sg-2".into()));
 blocked_field!(availability_zone_change_is_blocked_not_replaced, |d, l| d
     .availability_zone =
     Some("eu-de-02".into()));
@@ -241,17 +238,6 @@ blocked_field!(
         eip_id: None,
     })
 );
-blocked_field!(eip_change_is_blocked_not_replaced, |d, l| {
-    l.public_ip = Some(PublicIp {
-        public_bind_type: "bind_existing".into(),
-        eip_id: Some("eip-1".into()),
-        eip_address: None,
-    });
-    d.public_ip = Some(PublicIpSpec {
-        public_bind_type: "bind_existing".into(),
-        eip_id: Some("eip-2".into()),
-    });
-});
 blocked_field!(
     several_immutable_changes_make_one_blocked_step_with_every_field,
     |d, l| {

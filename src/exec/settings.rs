@@ -1,0 +1,158 @@
+//! The synchronous in-place changes of issue 12: security group, EIP unbind and bind. Each
+//! is one call whose 200 answer means it took effect
+//! (`cluster_management/modifying_the_security_group_of_a_cluster.rst`,
+//! `connection_management/binding_an_eip_to_a_cluster.rst`, `unbinding_an_eip_from_a_cluster.rst`);
+//! the step then waits for a listing that shows the new value, so the steps after it (and
+//! the next plan) see it.
+//!
+//! A busy cluster answers 403 DWS.7023 and nothing happened: [`Ctx::call`] sends again after
+//! the next listing. An unknown outcome is resolved by looking first: the call is sent again
+//! only while a listing made after it does not show the value (an unbind that took effect
+//! would be refused the second time).
+
+use std::future::Future;
+
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use super::ctx::{Ctx, StepEnd, StepResult};
+use super::ended::Check;
+use super::find::cluster_by_id;
+use super::poller::Need;
+use crate::api::wire::Cluster;
+use crate::api::Live;
+use crate::plan::Step;
+
+/// However slow each answer, a call whose outcome stays unknown is sent at least this many
+/// times before the step gives up (as `send::send_idempotent` does).
+const MIN_SENDS: u32 = 5;
+
+/// `PUT …/security-group` with the one group.
+pub async fn set_security_group<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    group: &str,
+) -> StepResult<()> {
+    let id = listed_id(ctx, step)?;
+    let goal = |live: &Live| {
+        seen(live, &id, |c| {
+            (c.security_group_id.as_deref() == Some(group))
+                .then_some(())
+                .ok_or_else(|| {
+                    format!(
+                        "security group {}",
+                        c.security_group_id.as_deref().unwrap_or("none")
+                    )
+                })
+        })
+    };
+    set_and_see(ctx, step, "set security group", &goal, || {
+        ctx.cloud.set_security_group(&id, group)
+    })
+    .await
+}
+
+/// `DELETE …/eips/{eip_id}`.
+pub async fn unbind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepResult<()> {
+    let id = listed_id(ctx, step)?;
+    let goal = |live: &Live| {
+        seen(live, &id, |c| match c.bound_eip() {
+            Some(bound) if bound == eip => Err(format!("EIP {eip} still bound")),
+            _ => Ok(()),
+        })
+    };
+    set_and_see(ctx, step, "unbind EIP", &goal, || {
+        ctx.cloud.unbind_eip(&id, eip)
+    })
+    .await
+}
+
+/// `POST …/eips/{eip_id}`.
+pub async fn bind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepResult<()> {
+    let id = listed_id(ctx, step)?;
+    let goal = |live: &Live| {
+        seen(live, &id, |c| match c.bound_eip() {
+            Some(bound) if bound == eip => Ok(()),
+            other => Err(format!("EIP {}", other.unwrap_or("none"))),
+        })
+    };
+    set_and_see(ctx, step, "bind EIP", &goal, || {
+        ctx.cloud.bind_eip(&id, eip)
+    })
+    .await
+}
+
+/// The id of the step's cluster, from the latest listing.
+fn listed_id<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<String> {
+    let name = step.target.cluster();
+    ctx.latest()
+        .live
+        .cluster(name)
+        .map(|c| c.id.clone())
+        .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))
+}
+
+/// Whether the cluster `id` shows the value (`shows` says what it shows instead).
+fn seen(live: &Live, id: &str, shows: impl Fn(&Cluster) -> Result<(), String>) -> Check {
+    match cluster_by_id(live, id) {
+        None => Check::Failed("the cluster is no longer listed".to_owned()),
+        Some(c) => match shows(c) {
+            Ok(()) => Check::Done,
+            Err(now) => Check::Pending {
+                status: format!("listed with {now}"),
+                percent: None,
+            },
+        },
+    }
+}
+
+/// Sends the call (see the module doc for busy and unknown answers), then waits, for at
+/// most the grace period a listing may lag, for a listing that shows `goal`.
+async fn set_and_see<C, F, Fut>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    what: &str,
+    goal: &(dyn Fn(&Live) -> Check + Sync),
+    mut send: F,
+) -> StepResult<()>
+where
+    C: Cloud,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), CloudError>>,
+{
+    let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
+    let mut sends = 0;
+    loop {
+        sends += 1;
+        match ctx.call(&step.id, what, limit, &mut send).await? {
+            Ok(()) => break,
+            Err(CloudError::OutcomeUnknown(message)) => {
+                ctx.await_next_listing(Need::Clusters).await?;
+                if goal(&ctx.latest().live) == Check::Done {
+                    break;
+                }
+                if sends >= MIN_SENDS && Instant::now() >= limit {
+                    return Err(StepEnd::Failed(format!(
+                        "{what}: outcome still unknown at the timeout: {message}"
+                    )));
+                }
+            }
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+        }
+    }
+    let after = ctx.poller.ticks_started();
+    let grace = ctx.options.unknown_grace;
+    match ctx
+        .await_end(&step.id, what, Need::Clusters, after, grace, goal)
+        .await
+    {
+        // The call was answered as done: a listing that still disagrees after the grace
+        // period is a cloud that did not do it, not an operation still running.
+        Err(StepEnd::StillRunning(_)) if !ctx.interrupted() => Err(StepEnd::Failed(format!(
+            "{what}: the call was answered as done, but the listings do not show it after {} s; \
+             run plan again",
+            grace.as_secs()
+        ))),
+        other => other,
+    }
+}
