@@ -30,7 +30,7 @@ async fn listed(cloud: &FakeCloud) -> Options {
     Options {
         live: Some(crate::api::Live {
             clusters: cloud.list_clusters().await.expect("list"),
-            snapshots: vec![],
+            ..crate::api::Live::default()
         }),
         ..Options::default()
     }
