@@ -15,6 +15,7 @@
 pub mod api;
 pub mod cli;
 pub mod exec;
+pub mod export;
 pub mod files;
 pub mod plan;
 pub mod render;

@@ -14,6 +14,7 @@ pub mod completions;
 pub mod connect;
 mod diagnostic;
 pub mod error;
+pub mod export;
 pub mod interrupt;
 pub mod plan;
 pub mod progress;
@@ -148,6 +149,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page dwsctl(1), as roff (or write one page per command).
     Man(completions::ManArgs),
+    /// Write a spec for the clusters that exist (from the cloud, or a Terraform state).
+    Export(export::ExportArgs),
 }
 
 /// Spec file selection shared by validate, plan and apply.
@@ -228,6 +231,7 @@ async fn run(cli: Cli) -> CmdResult {
             refuse_cloud_options(&cli.global, "man")?;
             completions::man(args).await
         }
+        Command::Export(args) => export::run(&cli.global.or(&args.cloud), args).await,
     }
 }
 

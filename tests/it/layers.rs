@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("plan", 4),
     ("render", 5),
     ("exec", 5),
+    ("export", 5),
     ("cli", 6),
 ];
 

@@ -24,6 +24,7 @@ mod client_tls;
 mod client_wire;
 mod completions_cli;
 mod errors_cli;
+mod export_cli;
 mod fake_http;
 mod files_cli;
 mod hostile_cli;

@@ -1,0 +1,250 @@
+//! The export of live clusters: the spec fields the list calls report, `adopt: true` where
+//! dwsctl's ownership tag is missing, and each cluster's manual snapshots.
+//!
+//! Only what a plan compares is written, with the live value, so that a plan of the result
+//! changes nothing but ownership. What the lists do not report (`number_of_cn`, the
+//! password) stays out or becomes a reference; what cannot be a spec entry (a cluster being
+//! deleted, a failed snapshot, two objects of one name) is listed in [`Export::skipped`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{password_env, Export, ExportCluster, ExportPublicIp, ExportSnapshot};
+use super::yaml::quoted;
+use super::ExportError;
+use crate::api::rules;
+use crate::api::state::{cluster_state, snapshot_kind, snapshot_state, ClusterState};
+use crate::api::state::{SnapshotKind, SnapshotState};
+use crate::api::tags::{owned, PASSWORD_VERSION_TAG_KEY, RESERVED_TAG_KEYS, RESERVED_TAG_PREFIX};
+use crate::api::wire::{Cluster, Snapshot};
+use crate::api::Live;
+
+/// The export of `live`: every cluster, or only those named in `only` (each must exist).
+pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
+    let counts = name_counts(live.clusters.iter().map(|c| c.name.as_str()));
+    for name in only {
+        if !counts.contains_key(name.as_str()) {
+            return Err(ExportError::UnknownCluster {
+                name: name.clone(),
+                known: counts.len(),
+            });
+        }
+    }
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let mut export = Export {
+        origin: vec![
+            "Written by `dwsctl export` from the cloud's cluster and snapshot lists. Not \
+             reported by them, so left out (dwsctl leaves them as they are): number_of_cn, \
+             delete_policy."
+                .to_owned(),
+        ],
+        ..Export::default()
+    };
+    let mut sorted: Vec<&Cluster> = live.clusters.iter().filter(|c| wanted(&c.name)).collect();
+    sorted.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    for cluster in sorted {
+        if counts.get(cluster.name.as_str()).copied().unwrap_or(0) > 1 {
+            export.skipped.push(format!(
+                "cluster {} (id {}): {} live clusters have this name; rename all but one",
+                quoted(&cluster.name),
+                quoted(&cluster.id),
+                counts.get(cluster.name.as_str()).copied().unwrap_or(0)
+            ));
+            continue;
+        }
+        if let Some(why) = not_exportable(cluster) {
+            export
+                .skipped
+                .push(format!("cluster {}: {why}", quoted(&cluster.name)));
+            continue;
+        }
+        let mut c = from_live(cluster, &mut export.warnings);
+        c.snapshots = snapshots_of(live, cluster, &mut export);
+        export.clusters.push(c);
+    }
+    if only.is_empty() {
+        orphans(live, &mut export);
+    }
+    Ok(export)
+}
+
+fn name_counts<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+    let mut counts = BTreeMap::new();
+    for name in names {
+        *counts.entry(name).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Why a live cluster cannot become a spec entry: it is on its way out, or it never came up.
+fn not_exportable(cluster: &Cluster) -> Option<String> {
+    match cluster_state(cluster) {
+        state @ (ClusterState::Deleting
+        | ClusterState::Gone
+        | ClusterState::CreationFailed { .. }) => Some(format!(
+            "it is {}; nothing to manage",
+            quoted(&state.to_string())
+        )),
+        _ => None,
+    }
+}
+
+/// The spec entry of a live cluster (snapshots aside).
+fn from_live(cluster: &Cluster, warnings: &mut Vec<String>) -> ExportCluster {
+    let name = &cluster.name;
+    if let Err(violation) = rules::cluster_name(name) {
+        warnings.push(format!(
+            "cluster name {}: {}",
+            quoted(name),
+            violation.message()
+        ));
+    }
+    let mut tags = BTreeMap::new();
+    let mut notes = Vec::new();
+    for tag in &cluster.tags {
+        let key = tag.key.as_str();
+        if RESERVED_TAG_KEYS.contains(&key) || key.starts_with(RESERVED_TAG_PREFIX) {
+            if !owned(cluster) && key == crate::api::tags::OWNERSHIP_TAG_KEY {
+                notes.push(format!(
+                    "It carries the tag managed-by: {}; adopting it replaces that with \
+                     managed-by: dwsctl. Stop managing it elsewhere first.",
+                    quoted(&tag.value)
+                ));
+            }
+            continue;
+        }
+        check_tag(name, key, &tag.value, warnings);
+        tags.insert(tag.key.clone(), tag.value.clone());
+    }
+    let state = cluster_state(cluster);
+    if !state.is_idle() {
+        notes.push(format!(
+            "When exported it was {}.",
+            quoted(&state.to_string())
+        ));
+    }
+    ExportCluster {
+        name: name.clone(),
+        adopt: !owned(cluster),
+        node_type: Some(cluster.node_type.clone()),
+        number_of_node: Some(cluster.number_of_node),
+        vpc_id: cluster.vpc_id.clone(),
+        subnet_id: cluster.subnet_id.clone(),
+        security_group_id: cluster.security_group_id.clone(),
+        availability_zone: cluster.availability_zone.clone(),
+        port: Some(cluster.port),
+        user_name: Some(cluster.user_name.clone()),
+        password_env: password_env(name),
+        password_version: cluster
+            .tags
+            .iter()
+            .find(|t| t.key == PASSWORD_VERSION_TAG_KEY)
+            .map(|t| t.value.clone()),
+        public_ip: cluster.public_ip.as_ref().map(|ip| ExportPublicIp {
+            public_bind_type: ip.public_bind_type.clone(),
+            eip_id: ip
+                .eip_id
+                .clone()
+                .filter(|id| !id.is_empty() && ip.public_bind_type == "bind_existing"),
+        }),
+        number_of_cn: None,
+        enterprise_project_id: cluster.enterprise_project_id.clone(),
+        tags,
+        snapshots: Vec::new(),
+        automated_snapshots: None,
+        notes,
+    }
+}
+
+fn check_tag(cluster: &str, key: &str, value: &str, warnings: &mut Vec<String>) {
+    let problem = rules::tag_key(key).and_then(|()| rules::tag_value(value));
+    if let Err(violation) = problem {
+        warnings.push(format!(
+            "cluster {}, tag {}: {}",
+            quoted(cluster),
+            quoted(key),
+            violation.message()
+        ));
+    }
+}
+
+/// The manual snapshots of `cluster` that a spec can hold, in name order; the others are
+/// listed as skipped.
+fn snapshots_of(live: &Live, cluster: &Cluster, export: &mut Export) -> Vec<ExportSnapshot> {
+    let counts = name_counts(live.snapshots.iter().map(|s| s.name.as_str()));
+    let mut mine: Vec<&Snapshot> = live
+        .snapshots
+        .iter()
+        .filter(|s| s.cluster_id.as_deref() == Some(cluster.id.as_str()))
+        .filter(|s| snapshot_kind(s) != SnapshotKind::Automated)
+        .collect();
+    mine.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    let mut out = Vec::new();
+    for s in mine {
+        let what = format!("snapshot {} of {}", quoted(&s.name), quoted(&cluster.name));
+        if let SnapshotKind::Unknown(kind) = snapshot_kind(s) {
+            export
+                .skipped
+                .push(format!("{what}: unknown type {}", quoted(&kind)));
+            continue;
+        }
+        if counts.get(s.name.as_str()).copied().unwrap_or(0) > 1 {
+            export.skipped.push(format!(
+                "{what}: several live snapshots have this name; a spec names one"
+            ));
+            continue;
+        }
+        match snapshot_state(s) {
+            SnapshotState::Failed { status } | SnapshotState::Unknown(status) => {
+                export.skipped.push(format!(
+                    "{what}: it is {}; delete it, or add it with `state: absent`",
+                    quoted(&status)
+                ));
+                continue;
+            }
+            SnapshotState::Available | SnapshotState::Restoring | SnapshotState::Creating => {}
+        }
+        if let Err(violation) = rules::snapshot_name(&s.name) {
+            export
+                .warnings
+                .push(format!("{what}: {}", violation.message()));
+        }
+        let description = s.description.clone().filter(|d| !d.is_empty());
+        if let Some(text) = &description {
+            if let Err(violation) = rules::snapshot_description(text) {
+                export
+                    .warnings
+                    .push(format!("{what}: {}", violation.message()));
+            }
+        }
+        out.push(ExportSnapshot {
+            name: s.name.clone(),
+            description,
+        });
+    }
+    out
+}
+
+/// Manual snapshots whose cluster no longer exists: a spec can only restore from them
+/// (`restore_from: {snapshot: NAME, external: true}`).
+fn orphans(live: &Live, export: &mut Export) {
+    let ids: BTreeSet<&str> = live.clusters.iter().map(|c| c.id.as_str()).collect();
+    let mut names: Vec<&str> = live
+        .snapshots
+        .iter()
+        .filter(|s| snapshot_kind(s) == SnapshotKind::Manual)
+        .filter(|s| !matches!(s.cluster_id.as_deref(), Some(id) if ids.contains(id)))
+        .map(|s| s.name.as_str())
+        .collect();
+    names.sort_unstable();
+    for name in names {
+        export.skipped.push(format!(
+            "snapshot {}: its cluster no longer exists; a cluster can restore from it with \
+             `restore_from: {{snapshot: NAME, external: true}}`",
+            quoted(name)
+        ));
+    }
+}
+
+#[cfg(test)]
+#[path = "cloud_tests.rs"]
+mod tests;

@@ -1,0 +1,169 @@
+use super::*;
+use crate::api::wire::Tag;
+use crate::plan::model::Action;
+use crate::plan::testkit::{live, live_cluster, live_snapshot};
+
+fn unowned(name: &str, nodes: u32) -> Cluster {
+    let mut c = live_cluster(name, nodes);
+    c.tags = vec![tag("team", "bi")];
+    c
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+/// The spec `export` renders, loaded back through the spec pipeline.
+fn load(export: &Export) -> crate::spec::Loaded {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("exported.yaml");
+    std::fs::write(&path, super::super::yaml::render(export)).expect("write");
+    crate::spec::load_with(&[path], &|_| None)
+        .unwrap_or_else(|e| panic!("{:?}\n{}", e, super::super::yaml::render(export)))
+}
+
+#[test]
+fn a_plan_of_the_export_only_adopts_the_clusters_without_the_tag() {
+    let mut owned_one = live_cluster("owned-one", 6);
+    owned_one
+        .tags
+        .push(tag(PASSWORD_VERSION_TAG_KEY, "2026-01"));
+    owned_one.tags.push(tag("env", "prod"));
+    let world = live(
+        vec![unowned("legacy-bi", 3), owned_one],
+        vec![live_snapshot("legacy-bi-base", "id-legacy-bi")],
+    );
+    let export = export(&world, &[]).expect("export");
+    let names: Vec<(&str, bool)> = export
+        .clusters
+        .iter()
+        .map(|c| (c.name.as_str(), c.adopt))
+        .collect();
+    assert_eq!(names, [("legacy-bi", true), ("owned-one", false)]);
+    assert_eq!(
+        export.clusters[1].password_version.as_deref(),
+        Some("2026-01")
+    );
+    let loaded = load(&export);
+    let plan = crate::plan::diff(&loaded.desired, &world, &loaded.digest);
+    let steps: Vec<(String, &Action)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.target.name().to_owned(), &s.action))
+        .collect();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let (name, action) = &steps[0];
+    assert_eq!(name, "legacy-bi");
+    let Action::UpdateTags { create, delete } = action else {
+        panic!("not a tag step: {action:?}")
+    };
+    assert!(delete.is_empty(), "{delete:?}");
+    let created: Vec<(&str, &str)> = create
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    assert_eq!(created, [("managed-by", "dwsctl")]);
+}
+
+#[test]
+fn what_a_spec_cannot_hold_is_listed_not_dropped() {
+    let mut deleting = live_cluster("going-away", 3);
+    deleting.status = "DELETING".into();
+    let mut failed = live_snapshot("broken-snap", "id-keep");
+    failed.status = "FAILED".into();
+    let mut auto = live_snapshot("auto-1", "id-keep");
+    auto.kind = Some("AUTO".into());
+    let world = live(
+        vec![
+            live_cluster("twin", 3),
+            live_cluster("twin", 3),
+            deleting,
+            live_cluster("keep", 3),
+        ],
+        vec![
+            failed,
+            auto,
+            live_snapshot("orphan-snap", "id-deleted-long-ago"),
+            live_snapshot("good-snap", "id-keep"),
+        ],
+    );
+    let export = export(&world, &[]).expect("export");
+    let names: Vec<&str> = export.clusters.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["keep"]);
+    let snaps: Vec<&str> = export.clusters[0]
+        .snapshots
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        snaps,
+        ["good-snap"],
+        "automated snapshots are the policy's, not the spec's"
+    );
+    let skipped = export.skipped.join("\n");
+    for needle in [
+        "cluster \"going-away\": it is \"DELETING\"",
+        "snapshot \"broken-snap\" of \"keep\": it is \"FAILED\"",
+        "snapshot \"orphan-snap\": its cluster no longer exists",
+        "2 live clusters have this name",
+    ] {
+        assert!(skipped.contains(needle), "{needle:?} not in:\n{skipped}");
+    }
+    assert_eq!(export.skipped.len(), 5, "{skipped}");
+    let text = super::super::yaml::render(&export);
+    assert!(text.contains("# - snapshot \"orphan-snap\""), "{text}");
+}
+
+#[test]
+fn only_the_named_clusters_and_an_unknown_name_is_an_error() {
+    let world = live(
+        vec![live_cluster("alpha", 3), live_cluster("beta", 3)],
+        vec![],
+    );
+    let export = export(&world, &["beta".to_owned()]).expect("export");
+    assert_eq!(export.clusters.len(), 1);
+    assert_eq!(export.clusters[0].name, "beta");
+    let err = super::export(&world, &["gamma".to_owned()]).expect_err("unknown");
+    assert_eq!(
+        err.to_string(),
+        "no cluster is named \"gamma\" (the project has 2 clusters)"
+    );
+}
+
+#[test]
+fn another_tools_ownership_tag_is_named_and_reserved_tags_stay_out() {
+    let mut c = unowned("tf-managed", 3);
+    c.tags.push(tag("managed-by", "terraform"));
+    c.tags.push(tag("dwsctl-lease", "run-1"));
+    let export = export(&live(vec![c], vec![]), &[]).expect("export");
+    let c = &export.clusters[0];
+    assert!(c.adopt);
+    assert_eq!(c.tags.keys().collect::<Vec<_>>(), ["team"]);
+    assert!(
+        c.notes[0].contains("managed-by: \"terraform\""),
+        "{:?}",
+        c.notes
+    );
+}
+
+#[test]
+fn values_the_spec_refuses_are_exported_with_a_warning() {
+    let mut c = unowned("bad-tags", 3);
+    c.tags.push(tag("note", "has spaces, and a comma"));
+    let mut s = live_snapshot("s-with-quote", "id-bad-tags");
+    s.description = Some("it's \"quoted\"".into());
+    let export = export(&live(vec![c], vec![s]), &[]).expect("export");
+    assert_eq!(export.warnings.len(), 2, "{:?}", export.warnings);
+    assert!(
+        export.warnings[0].contains("tag \"note\""),
+        "{:?}",
+        export.warnings
+    );
+    assert_eq!(
+        export.clusters[0].snapshots[0].description.as_deref(),
+        Some("it's \"quoted\"")
+    );
+}

@@ -1,0 +1,369 @@
+//! `dwsctl export` round trips: a spec exported from a seeded estate (or from a Terraform
+//! state describing it) plans as the adoption of the clusters dwsctl does not own and
+//! nothing else; apply adopts them; the next plan is empty. The simulator's request counters
+//! prove that export only lists and that no create, delete, resize or restore was sent.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::cli_support::{self, Run};
+use crate::sim_support::{self, cluster_body, Sim};
+
+/// `dwsctl ARGS` with AK/SK credentials for `sim`; no password variable is set, because
+/// adopting a cluster must not need one.
+async fn dwsctl(sim: &Sim, args: &[&str]) -> Run {
+    cli_support::dwsctl(args).ak_sk(&sim.base).run().await
+}
+
+async fn requests(sim: &Sim) -> serde_json::Map<String, Value> {
+    let (status, body) = sim.hook("GET", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+    body["requests"].as_object().cloned().unwrap_or_default()
+}
+
+async fn reset_counters(sim: &Sim) {
+    let (status, body) = sim.hook("DELETE", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// One cluster of a seeded estate: what its create request sets beyond [`cluster_body`].
+struct Seed {
+    name: String,
+    extra: Value,
+    tags: Vec<(&'static str, &'static str)>,
+}
+
+/// 20 clusters that differ where a spec can: node type and count, zone, port, admin user,
+/// public access, tags; every fourth owned by dwsctl (one with a password version), one
+/// tagged as another tool's.
+fn estate() -> Vec<Seed> {
+    (1..=20)
+        .map(|i| {
+            let mut tags = Vec::new();
+            if i % 4 == 0 {
+                tags.push(("managed-by", "dwsctl"));
+            }
+            if i == 8 {
+                tags.push(("dwsctl-password-version", "2026-01"));
+            }
+            if i == 7 {
+                tags.push(("managed-by", "terraform"));
+            }
+            if i % 3 == 0 {
+                tags.push(("team", "analytics"));
+                tags.push(("cost-center", "4711"));
+            }
+            let zone = ["eu-de-01", "eu-de-02", "eu-de-03"][i % 3];
+            let mut extra = json!({"availability_zone": zone});
+            if i % 5 == 0 {
+                extra["number_of_node"] = json!(6);
+            }
+            if i % 6 == 1 {
+                extra["node_type"] = json!("dws.d1.xlarge");
+            }
+            if i == 2 || i == 11 {
+                extra["port"] = json!(8100);
+                extra["user_name"] = json!("report_admin");
+            }
+            if i == 3 || i == 13 {
+                extra["public_ip"] = json!({"public_bind_type": "auto_assign"});
+            }
+            Seed {
+                name: format!("estate-{i:02}"),
+                extra,
+                tags,
+            }
+        })
+        .collect()
+}
+
+/// Sends the create request of `s` and returns the new cluster's id.
+async fn create(sim: &Sim, s: &Seed) -> String {
+    let mut body = cluster_body(&s.name);
+    if let (Some(cluster), Some(extra)) = (body["cluster"].as_object_mut(), s.extra.as_object()) {
+        cluster.extend(extra.clone());
+    }
+    let tags: Vec<Value> = s
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
+    body["cluster"]["tags"] = json!(tags);
+    let (status, answer) = sim.post("clusters", body).await;
+    assert_eq!(status, 200, "{}: {answer}", s.name);
+    answer["cluster"]["id"].as_str().expect("id").to_owned()
+}
+
+/// Creates the clusters through the API, waits until they are AVAILABLE, and takes manual
+/// snapshots of every other one (two of some, one with a description a spec must quote).
+async fn seed(sim: &Sim, seeds: &[Seed]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for s in seeds {
+        ids.push(create(sim, s).await);
+    }
+    sim.advance(3000.0).await;
+    for (i, (s, id)) in seeds.iter().zip(&ids).enumerate() {
+        let (_, body) = sim.get(&format!("clusters/{id}")).await;
+        assert_eq!(body["cluster"]["status"], "AVAILABLE", "{}", s.name);
+        if i % 2 == 1 {
+            continue;
+        }
+        let mut body = json!({"snapshot": {"name": format!("{}-base", s.name), "cluster_id": id}});
+        match i % 3 {
+            0 => body["snapshot"]["description"] = json!(format!("Nightly copy: {}", s.name)),
+            1 => {}
+            _ => body["snapshot"]["description"] = json!("yes"),
+        }
+        let (status, answer) = sim.post("snapshots", body).await;
+        assert_eq!(status, 200, "{answer}");
+        if i % 4 == 0 {
+            sim.advance(3000.0).await;
+            sim.snapshot(id, &format!("{}-before-upgrade", s.name))
+                .await;
+        }
+        sim.advance(3000.0).await;
+    }
+    ids
+}
+
+/// Every request counted that changes something, as `METHOD route`.
+fn mutating(counts: &serde_json::Map<String, Value>) -> Vec<String> {
+    counts
+        .keys()
+        .filter(|k| !k.starts_with("GET "))
+        .cloned()
+        .collect()
+}
+
+/// Plans `spec`; asserts every step adopts a cluster (tags it `managed-by: dwsctl`, replacing
+/// another tool's value) and returns the adopted clusters' names.
+async fn adoptions(sim: &Sim, spec: &str) -> Vec<String> {
+    let out = dwsctl(sim, &["plan", "-f", spec, "--json", "--detailed-exitcode"]).await;
+    out.assert_exit(2).assert_no_secrets();
+    let plan: Value = serde_json::from_str(&out.stdout()).expect("JSON plan");
+    let steps = plan["steps"].as_array().expect("steps");
+    let mut names = Vec::new();
+    for step in steps {
+        let action = &step["action"];
+        assert_eq!(action["type"], "update_tags", "{step:#}");
+        let created = &action["create"];
+        assert_eq!(
+            created,
+            &json!([{"key": "managed-by", "value": "dwsctl"}]),
+            "{step:#}"
+        );
+        let deleted = action["delete"].as_array().expect("delete");
+        assert!(
+            deleted.iter().all(|t| t["key"] == "managed-by"),
+            "only another tool's ownership value is replaced: {step:#}"
+        );
+        names.push(step["target"]["name"].as_str().expect("name").to_owned());
+    }
+    names
+}
+
+/// Plan (adoption only), apply, plan again (exit 0); nothing but tag calls sent.
+async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
+    reset_counters(sim).await;
+    let adopted = adoptions(sim, spec).await;
+    assert_eq!(adopted, expect_adopted);
+    let out = dwsctl(sim, &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(0).assert_no_secrets();
+    let out = dwsctl(sim, &["plan", "-f", spec, "--detailed-exitcode"]).await;
+    out.assert_exit(0);
+    let sent = mutating(&requests(sim).await);
+    assert!(
+        sent.iter().all(|route| route.contains("/tags/")),
+        "only tag calls may change anything: {sent:?}"
+    );
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read the exported spec")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
+    let sim = sim_support::start().await;
+    let seeds = estate();
+    seed(&sim, &seeds).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("estate.yaml");
+    let spec_arg = spec.display().to_string();
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, &["export", "--out", &spec_arg]).await;
+    out.assert_exit(0);
+    assert_eq!(
+        Value::Object(requests(&sim).await),
+        json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1}),
+        "export lists, and only lists"
+    );
+    let text = read(&spec);
+    insta::assert_snapshot!("export_estate", text);
+    insta::assert_snapshot!("export_estate_stderr", out.transcript());
+    let again = dwsctl(&sim, &["export"]).await;
+    again.assert_exit(0);
+    assert_eq!(
+        again.stdout(),
+        text,
+        "the same estate exports byte for byte the same"
+    );
+    let loaded =
+        dwsctl::spec::load_with(std::slice::from_ref(&spec), &|_| None).expect("the export loads");
+    assert_eq!(loaded.desired.clusters.len(), 20);
+
+    let unowned: Vec<String> = seeds
+        .iter()
+        .filter(|s| !s.tags.contains(&("managed-by", "dwsctl")))
+        .map(|s| s.name.clone())
+        .collect();
+    let unowned: Vec<&str> = unowned.iter().map(String::as_str).collect();
+    assert_eq!(unowned.len(), 15);
+    round_trip(&sim, &spec_arg, &unowned).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_of_named_clusters_and_an_unknown_name() {
+    let sim = sim_support::start().await;
+    seed(&sim, &estate()[..3]).await;
+    let out = dwsctl(
+        &sim,
+        &["export", "--cluster", "estate-03", "--cluster", "estate-01"],
+    )
+    .await;
+    out.assert_exit(0);
+    let spec: serde_yaml::Value = serde_yaml::from_str(&out.stdout()).expect("YAML");
+    let names: Vec<&str> = spec["clusters"]
+        .as_mapping()
+        .expect("clusters")
+        .keys()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert_eq!(names, ["estate-01", "estate-03"]);
+    let out = dwsctl(&sim, &["export", "--cluster", "estate-99"]).await;
+    out.assert_exit(1);
+    insta::assert_snapshot!(out.transcript());
+}
+
+/// The clusters and snapshots `tests/fixtures/terraform/huaweicloud.tfstate` describes,
+/// created in the simulator (their ids differ: the export keys by name).
+async fn seed_huaweicloud_sample(sim: &Sim) {
+    let seeds = [
+        Seed {
+            name: "tf-analytics".into(),
+            extra: json!({"number_of_node": 6, "availability_zone": "eu-de-01", "number_of_cn": 3}),
+            tags: vec![("team", "analytics"), ("cost-center", "4711")],
+        },
+        Seed {
+            name: "tf-reporting-eu".into(),
+            extra: json!({"node_type": "dws.d1.xlarge", "availability_zone": "eu-de-02",
+                          "port": 8100, "user_name": "report_admin",
+                          "public_ip": {"public_bind_type": "auto_assign"}}),
+            tags: Vec::new(),
+        },
+    ];
+    let mut ids = Vec::new();
+    for s in &seeds {
+        ids.push(create(sim, s).await);
+    }
+    sim.advance(3000.0).await;
+    let (status, answer) = sim
+        .post(
+            "snapshots",
+            json!({"snapshot": {"name": "tf-analytics-baseline", "cluster_id": ids[0],
+                                "description": "Baseline after the first load"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    sim.snapshot(&ids[1], "tf-reporting-monthly").await;
+    sim.advance(3000.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terraform_state_exports_without_network_and_round_trips() {
+    let sim = sim_support::start().await;
+    seed_huaweicloud_sample(&sim).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("from-terraform.yaml");
+    let spec_arg = spec.display().to_string();
+    reset_counters(&sim).await;
+    let out = cli_support::dwsctl([
+        "export",
+        "--from-terraform",
+        "tests/fixtures/terraform/huaweicloud.tfstate",
+        "--out",
+        &spec_arg,
+    ])
+    .env("TF_CANARY_PASSWORD", "Canary-TF-Pw-4242!")
+    .run()
+    .await;
+    out.assert_exit(0).assert_no_secrets();
+    assert!(
+        requests(&sim).await.is_empty(),
+        "a state export reads no cloud"
+    );
+    let text = read(&spec);
+    assert!(!text.contains("Canary-TF-Pw-4242!"), "{text}");
+    insta::assert_snapshot!("export_terraform_huaweicloud", text);
+    insta::assert_snapshot!("export_terraform_huaweicloud_stderr", out.transcript());
+    round_trip(&sim, &spec_arg, &["tf-analytics", "tf-reporting-eu"]).await;
+}
+
+#[tokio::test]
+async fn the_opentelekomcloud_sample_exports_and_validates() {
+    let out = cli_support::dwsctl([
+        "export",
+        "--from-terraform",
+        "tests/fixtures/terraform/opentelekomcloud.tfstate",
+    ])
+    .run()
+    .await;
+    out.assert_exit(0);
+    insta::assert_snapshot!("export_terraform_opentelekomcloud", out.stdout());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("otc.yaml");
+    std::fs::write(&spec, out.stdout()).expect("write");
+    dwsctl::spec::load_with(&[spec], &|_| None).expect("the export loads");
+}
+
+#[tokio::test]
+async fn a_bad_state_file_is_an_input_error_naming_where() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("broken.tfstate");
+    std::fs::write(
+        &state,
+        "{\"version\": 4, \"resources\": [\n  {\"type\": }\n]}",
+    )
+    .expect("write");
+    let out = cli_support::dwsctl(["export", "--from-terraform", "broken.tfstate"])
+        .current_dir(dir.path())
+        .run()
+        .await;
+    out.assert_exit(1);
+    insta::assert_snapshot!(out.transcript());
+    let out = cli_support::dwsctl(["export", "--from-terraform", "/dev/zero"])
+        .run()
+        .await;
+    out.assert_exit(1);
+    assert!(
+        out.stderr().contains("not a regular file"),
+        "{}",
+        out.stderr()
+    );
+    let out = cli_support::dwsctl([
+        "--endpoint",
+        "https://x",
+        "export",
+        "--from-terraform",
+        "tests/fixtures/terraform/opentelekomcloud.tfstate",
+    ])
+    .run()
+    .await;
+    out.assert_exit(1);
+    let stderr = out.stderr();
+    assert!(
+        stderr.contains("usage::unused_option") && stderr.contains("--endpoint"),
+        "{stderr}"
+    );
+}
