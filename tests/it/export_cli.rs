@@ -367,3 +367,19 @@ async fn a_bad_state_file_is_an_input_error_naming_where() {
         "{stderr}"
     );
 }
+
+#[test]
+fn export_help_lists_the_cloud_options_and_the_state_option() {
+    let out = cli_support::dwsctl(["export", "--help"]).output();
+    out.assert_exit(0);
+    let help = out.stdout();
+    for flag in [
+        "--cluster <NAME>",
+        "--out <FILE>",
+        "--from-terraform <STATE>",
+        "--sim[",
+        "--endpoint",
+    ] {
+        assert!(help.contains(flag), "{flag} missing:\n{help}");
+    }
+}
