@@ -66,6 +66,25 @@ fn too_large(limit: u64) -> io::Error {
     )
 }
 
+/// Appends `bytes` to the file at `path`, creating it if it does not exist; anything but a
+/// regular file is refused, and a FIFO is opened without waiting for its reader.
+pub fn append_regular(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    if let Ok(meta) = std::fs::metadata(path) {
+        check(&meta, u64::MAX)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = options.open(path)?;
+    check(&file.metadata()?, u64::MAX)?;
+    file.write_all(bytes)
+}
+
 /// `64 MiB`, `64 KiB`, `100 bytes`.
 pub fn size(bytes: usize) -> String {
     const KIB: usize = 1024;

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod progress;
 pub mod schema;
 pub mod sim;
+mod summary;
 pub mod validate;
 
 pub use error::{exit_code, CliError, CmdError, CmdResult, Done, ErrorKind, Exit};

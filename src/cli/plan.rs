@@ -1,7 +1,8 @@
 //! `dwsctl plan`: load the spec, list the live state (two read-only calls), diff, print.
 //!
-//! The plan (text, or JSON with `--json`) is data and goes to stdout; `--out` also saves the
-//! JSON for `dwsctl apply PLAN`; everything else goes to stderr. The client is built
+//! The plan (text, JSON with `--json`, or markdown) is data and goes to stdout; `--out` also
+//! saves the JSON for `dwsctl apply PLAN`; everything else goes to stderr, the plan hash
+//! included; under GitHub Actions the markdown also goes to the job summary (`summary.rs`). The client is built
 //! read-only, so this command cannot send a mutating request whatever the code below does.
 
 use std::path::PathBuf;
@@ -31,6 +32,18 @@ pub struct PlanArgs {
     /// Colour the plan's symbols (off by default; NO_COLOR turns it off again).
     #[arg(long)]
     pub color: bool,
+    /// How to print the plan: text for people, json (the same as --json), markdown for a pull
+    /// request comment or job summary.
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<Format>,
+}
+
+/// `plan --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
 }
 
 pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
@@ -48,23 +61,39 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
         plan::save_plan_file(path, &plan)?;
         print_status(&format!("plan saved to {}", path.display()));
     }
-    if args.json {
-        print_data(&render::json(&plan));
+    let hash = plan::plan_hash(&plan);
+    match args.format.unwrap_or(if args.json {
+        Format::Json
     } else {
-        let color = args.color && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let text = render::text(&plan, &render::TextOptions { color });
-        if color {
-            super::print_painted(&text);
-        } else {
-            print_data(&text);
-        }
+        Format::Text
+    }) {
+        Format::Json => print_data(&render::json(&plan)),
+        Format::Markdown => print_data(&render::markdown(
+            &plan,
+            &render::MarkdownOptions {
+                plan_hash: hash.clone(),
+                details: true,
+            },
+        )),
+        Format::Text => print_text(&plan, args.color),
     }
     // Status, not data: stdout stays the plan alone. One fixed prefix, for scripts to grep.
-    print_status(&format!("plan-hash: {}", plan::plan_hash(&plan)));
+    print_status(&format!("plan-hash: {hash}"));
+    super::summary::append_step_summary(&plan, &hash);
     if plan.has_blocked() {
         print_status("apply refuses this plan while a step is blocked; see each step's procedure");
     }
     Ok(outcome(&plan, args.detailed_exitcode))
+}
+
+fn print_text(plan: &Plan, color: bool) {
+    let color = color && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let text = render::text(plan, &render::TextOptions { color });
+    if color {
+        super::print_painted(&text);
+    } else {
+        print_data(&text);
+    }
 }
 
 /// A secret that cannot be read here does not change the plan (CI often plans without the

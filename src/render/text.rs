@@ -27,21 +27,8 @@ pub fn text(plan: &Plan, options: &TextOptions) -> String {
     if plan.is_empty() {
         return "No changes. The live state matches the spec.\n".to_owned();
     }
-    let mut out = String::new();
-    let mut targets: Vec<&Target> = Vec::new();
-    for step in &plan.steps {
-        if !targets.contains(&&step.target) {
-            targets.push(&step.target);
-        }
-    }
-    for target in targets {
-        out.push_str(&heading(target));
-        out.push('\n');
-        for step in plan.steps.iter().filter(|s| &s.target == target) {
-            write_step(&mut out, step, options);
-        }
-        out.push('\n');
-    }
+    let steps: Vec<&Step> = plan.steps.iter().collect();
+    let mut out = blocks(&steps, options);
     let s = plan.summary();
     let _ = write!(
         out,
@@ -52,6 +39,27 @@ pub fn text(plan: &Plan, options: &TextOptions) -> String {
         let _ = write!(out, " {} to wait for.", s.wait);
     }
     out.push('\n');
+    out
+}
+
+/// One block per target, in the order the targets first appear in `steps`, each with its
+/// steps in their order: the body of [`text`], and what `--format markdown` shows per cluster.
+pub fn blocks(steps: &[&Step], options: &TextOptions) -> String {
+    let mut out = String::new();
+    let mut targets: Vec<&Target> = Vec::new();
+    for step in steps {
+        if !targets.contains(&&step.target) {
+            targets.push(&step.target);
+        }
+    }
+    for target in targets {
+        out.push_str(&heading(target));
+        out.push('\n');
+        for step in steps.iter().filter(|s| &s.target == target) {
+            write_step(&mut out, step, options);
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -33,6 +33,7 @@ mod huawei_client;
 mod layers;
 mod plan_cli;
 mod plan_hash_cli;
+mod plan_markdown_cli;
 mod readme;
 mod sim_auth;
 mod sim_background;
