@@ -10,6 +10,7 @@ mod apply_interrupt;
 mod apply_interrupt_remote;
 mod apply_support;
 mod chaos;
+mod ci_workflow;
 mod cli_help;
 mod cli_normalise;
 mod cli_support;
