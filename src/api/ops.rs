@@ -3,7 +3,7 @@
 //! reference (`otc-dws-api/api_description/`); the simulator serves the same shapes
 //! (`sim::ops`, `sim::checks`).
 //!
-//! The spec, plan and apply side does not use these calls yet.
+//! Plan and apply use start and stop (`exec::power`); the others are not used by them yet.
 
 use serde::{Deserialize, Serialize};
 

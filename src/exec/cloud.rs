@@ -108,4 +108,9 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         id: &str,
         eip_id: &str,
     ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `POST /v1/{project_id}/clusters/{id}/start` (its job id is not needed: the listing
+    /// shows the cluster STARTING, then AVAILABLE).
+    fn start_cluster(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `POST /v1/{project_id}/clusters/{id}/stop`.
+    fn stop_cluster(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
 }

@@ -86,6 +86,8 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::SetSecurityGroup { .. } => "set_security_group",
         Action::UnbindEip { .. } => "unbind_eip",
         Action::BindEip { .. } => "bind_eip",
+        Action::StartCluster => "start_cluster",
+        Action::StopCluster => "stop_cluster",
     }
 }
 

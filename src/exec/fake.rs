@@ -2,6 +2,9 @@
 //!
 //! Operations finish after fixed durations; faults are queued per call key such as
 //! `create:dws-demo`; the fake counts calls and the peak number of concurrent mutating calls.
+//! The in-place operations of issue 12 (start, stop, CNs) are in [`ops`].
+
+mod ops;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -35,9 +38,17 @@ enum Task {
     Creating(Instant),
     Restoring(Instant),
     Snapshotting(Instant),
-    Resizing { until: Instant, nodes: u32 },
+    Resizing {
+        until: Instant,
+        nodes: u32,
+    },
     Deleting(Instant),
     Failed(String),
+    /// A start (`start`) or stop running until `until`.
+    Power {
+        until: Instant,
+        start: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +73,8 @@ struct FakeCluster {
 struct Network {
     security_group: Option<String>,
     eip: Option<String>,
+    /// Stopped (`power`): STOPPED once a stop ended, until a start ends.
+    stopped: bool,
 }
 
 /// A cluster state shown as is: `status`, `sub_status`, `task_status`, `failed_reasons`.
@@ -119,9 +132,16 @@ impl State {
             {
                 cluster.task = Task::None;
             }
+            Task::Power { until, start } if now >= until => {
+                cluster.stopped = !start;
+                cluster.task = Task::None;
+            }
             _ => {}
         }
         match cluster.task {
+            Task::None if cluster.stopped => {
+                Err(CloudError::Busy("DWS.7023 cluster stopped".into()))
+            }
             Task::None => Ok(cluster),
             _ => Err(CloudError::Busy("DWS.7023 cluster busy".into())),
         }
@@ -205,6 +225,7 @@ impl FakeCloud {
                 task_since: Instant::now(),
                 forced: None,
                 network: Network::default(),
+                stopped: false,
             });
             id
         })
@@ -357,7 +378,8 @@ fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
         Task::Creating(until)
         | Task::Restoring(until)
         | Task::Snapshotting(until)
-        | Task::Resizing { until, .. } => *until,
+        | Task::Resizing { until, .. }
+        | Task::Power { until, .. } => *until,
         _ => now,
     };
     let shown = match fixed {
@@ -379,6 +401,12 @@ fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
             ("AVAILABLE", Some("GROWING"), Some("GROWING"), c.nodes)
         }
         Task::Resizing { nodes, .. } => ("AVAILABLE", None, None, *nodes),
+        Task::Power { until, start } if now < *until => {
+            let status = if *start { "STARTING" } else { "STOPPING" };
+            (status, None, None, c.nodes)
+        }
+        Task::Power { start: false, .. } => ("STOPPED", None, None, c.nodes),
+        _ if c.stopped && !matches!(c.task, Task::Power { .. }) => ("STOPPED", None, None, c.nodes),
         Task::Failed(_) => ("CREATION FAILED", None, None, c.nodes),
         _ => ("AVAILABLE", None, None, c.nodes),
     };
@@ -482,6 +510,7 @@ impl Cloud for FakeCloud {
                 task_since: now,
                 forced: None,
                 network: Network::default(),
+                stopped: false,
             });
             Ok(id)
         })
@@ -517,6 +546,7 @@ impl Cloud for FakeCloud {
                 task_since: now,
                 forced: None,
                 network: Network::default(),
+                stopped: false,
             });
             Ok(id)
         })
@@ -612,6 +642,14 @@ impl Cloud for FakeCloud {
             Ok(id)
         })
         .await
+    }
+
+    async fn start_cluster(&self, id: &str) -> Result<(), CloudError> {
+        self.power(id, true).await
+    }
+
+    async fn stop_cluster(&self, id: &str) -> Result<(), CloudError> {
+        self.power(id, false).await
     }
 
     async fn delete_snapshot(&self, id: &str) -> Result<(), CloudError> {

@@ -107,6 +107,20 @@ impl Cloud for Client {
     async fn bind_eip(&self, id: &str, eip_id: &str) -> Result<(), CloudError> {
         Client::bind_eip(self, id, eip_id).await.map_err(classify)
     }
+
+    async fn start_cluster(&self, id: &str) -> Result<(), CloudError> {
+        Client::start_cluster(self, id)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
+    async fn stop_cluster(&self, id: &str) -> Result<(), CloudError> {
+        Client::stop_cluster(self, id)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
 }
 
 #[cfg(test)]

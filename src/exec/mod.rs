@@ -17,6 +17,7 @@ mod lease;
 mod mutate;
 pub mod options;
 mod poller;
+mod power;
 pub mod report;
 mod schedule;
 mod scheduler;

@@ -53,6 +53,8 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         }
         Action::UnbindEip { eip_id } => super::settings::unbind_eip(ctx, step, eip_id).await,
         Action::BindEip { eip_id } => super::settings::bind_eip(ctx, step, eip_id).await,
+        Action::StartCluster => super::power::power(ctx, step, true).await,
+        Action::StopCluster => super::power::power(ctx, step, false).await,
     }
 }
 
@@ -525,8 +527,15 @@ pub async fn wait_existing<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()
     let timeout = ctx.options.timeouts.wait;
     match &step.target {
         Target::Cluster { name } => {
+            // A stop someone started ends at STOPPED, a state the plan knows (`power`).
+            let stopping = matches!(&step.action, Action::Wait { status, .. }
+                if status.trim().eq_ignore_ascii_case("STOPPING"));
             ctx.await_end(&step.id, "wait", Need::Clusters, 0, timeout, |live| {
-                cluster_settled(live.cluster(name))
+                if stopping {
+                    super::power::powered(live.cluster(name), false)
+                } else {
+                    cluster_settled(live.cluster(name))
+                }
             })
             .await
         }

@@ -74,6 +74,9 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
                 _ => Verdict::Act,
             }
         }
+        Action::StartCluster | Action::StopCluster => {
+            power(name, cluster, matches!(step.action, Action::StartCluster))
+        }
         Action::CreateCluster(p) => exists(live, find_created(live, name, p, false), true),
         Action::RestoreCluster(p) => exists(
             live,
@@ -124,6 +127,19 @@ fn exists(live: &Live, found: Found, tagged: bool) -> Verdict {
             Verdict::InPlace(format!("cluster {} exists", c.name))
         }
         _ => Verdict::Exists,
+    }
+}
+
+/// A start goes out only to a stopped cluster, a stop only to a running one; the other
+/// state is the step's goal, already reached (another run did it).
+fn power(name: &str, cluster: Option<&Cluster>, start: bool) -> Verdict {
+    let Some(cluster) = cluster else {
+        return Verdict::Moved(format!("cluster {name} is no longer listed"));
+    };
+    match (start, crate::plan::is_stopped(cluster)) {
+        (true, false) => Verdict::InPlace(format!("cluster {name} is already running")),
+        (false, true) => Verdict::InPlace(format!("cluster {name} is already stopped")),
+        _ => Verdict::Act,
     }
 }
 

@@ -8,9 +8,10 @@ use crate::api::tags::owned;
 use crate::api::wire::Cluster;
 use crate::plan::changes::{change, same, set, unset};
 use crate::plan::diff::{Builder, Planned};
-use crate::plan::fingerprint::ClusterFacts;
-use crate::plan::inplace::{immutable, in_place, Item};
+use crate::plan::fingerprint::{is_stopped, ClusterFacts};
+use crate::plan::inplace::{immutable, Item};
 use crate::plan::model::{Action, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
+use crate::plan::power::{in_place_powered, stop_change};
 use crate::plan::procedure::{self, rule};
 use crate::plan::status::{deletable_without_snapshot, refusal};
 use crate::spec::{DesiredCluster, Ownership, Presence};
@@ -61,6 +62,11 @@ impl<'a> Builder<'a> {
             (Presence::Present, None) => {
                 if self.create(desired) {
                     self.snapshots(desired, None, true);
+                    if desired.origin == crate::spec::Origin::Create {
+                        // A restore's own changes come later (`restore_followups`), and its
+                        // stop after them.
+                        self.power_off(desired);
+                    }
                 }
             }
             (Presence::Present, Some(cluster)) => self.update(desired, cluster),
@@ -115,14 +121,16 @@ impl<'a> Builder<'a> {
             .facts(&desired.name)
             .cloned()
             .unwrap_or_else(|| ClusterFacts::of(live));
-        let items = in_place(desired, &facts, adoption.as_deref());
-        if let ClusterState::TaskFailed { .. } = &state {
+        let (items, running) = in_place_powered(desired, &facts, adoption.as_deref());
+        let failed = matches!(state, ClusterState::TaskFailed { .. });
+        if failed {
             let changes: Vec<FieldChange> = items
                 .into_iter()
                 .flat_map(|item| match item {
                     Item::Step(planned, _) => planned.changes,
                     Item::Blocked(_, changes) => changes,
                 })
+                .chain(stop_change(desired, &facts))
                 .collect();
             if !changes.is_empty() {
                 self.block(
@@ -138,7 +146,10 @@ impl<'a> Builder<'a> {
         } else {
             self.apply_items(&desired.name, items);
         }
-        self.snapshots(desired, Some(live), true);
+        self.snapshots(desired, Some(live), running);
+        if !failed {
+            self.power_off(desired);
+        }
     }
 
     pub(crate) fn apply_items(&mut self, cluster: &str, items: Vec<Item>) {
@@ -190,6 +201,10 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
+        if *state == ClusterState::Stopped && desired.power.is_some() {
+            // A planned state: `plan::power` starts it or keeps it stopped.
+            return true;
+        }
         match refusal(&desired.name, state) {
             None => true,
             Some(blocked) => {
@@ -235,7 +250,8 @@ impl<'a> Builder<'a> {
         let state = cluster_state(live);
         match state {
             ClusterState::Deleting | ClusterState::Gone => None,
-            _ if deletable_without_snapshot(&state) => {
+            // A cluster being stopped will take no snapshot either.
+            _ if deletable_without_snapshot(&state) || is_stopped(live) => {
                 if !desired.delete_policy.final_snapshot {
                     return Some(false);
                 }

@@ -272,6 +272,8 @@ fn verb(action: &Action) -> &'static str {
         Action::SetSecurityGroup { .. } => "security_group",
         Action::UnbindEip { .. } => "unbind_eip",
         Action::BindEip { .. } => "bind_eip",
+        Action::StartCluster => "start",
+        Action::StopCluster => "stop",
     }
 }
 

@@ -35,6 +35,11 @@ pub(crate) struct ClusterFacts {
     /// The bound EIP's id, or `auto_assign` for one the cloud assigned (whose id the
     /// executor's check compares before an unbind, `exec::verify`).
     pub eip: Option<String>,
+    /// Stopped or stopping (`power`): a start or stop is planned from it, and every other
+    /// step needs a running cluster. Left out of the digest when false, so that the
+    /// fingerprints of running clusters are what they were before `power` existed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 impl ClusterFacts {
@@ -59,6 +64,7 @@ impl ClusterFacts {
                     .is_some_and(|ip| ip.public_bind_type == AUTO_ASSIGN);
                 if assigned { AUTO_ASSIGN } else { id }.to_owned()
             }),
+            stopped: is_stopped(cluster),
         }
     }
 
@@ -74,6 +80,16 @@ impl ClusterFacts {
     pub(crate) fn fingerprint(&self) -> Fingerprint {
         digest("cluster", self)
     }
+}
+
+/// Whether a cluster is stopped or being stopped: what a stop leads to, so that a plan
+/// made while it was STOPPING still holds once it is STOPPED (the status values of
+/// `api::state`).
+pub fn is_stopped(cluster: &Cluster) -> bool {
+    matches!(
+        cluster.status.trim().to_ascii_uppercase().as_str(),
+        "STOPPED" | "STOPPING"
+    )
 }
 
 /// The fields of a snapshot that steps depend on.
@@ -293,6 +309,26 @@ mod tests {
             eip_address: None,
         });
         assert_ne!(regrouped, fingerprint(&cluster_target("c1"), &live));
+    }
+
+    #[test]
+    fn stopping_moves_the_fingerprint_once_and_a_running_cluster_keeps_its_digest() {
+        let mut live = Live {
+            clusters: vec![live_cluster("c1", 3)],
+            ..Live::default()
+        };
+        let running = fingerprint(&cluster_target("c1"), &live);
+        // The digest of a running cluster does not mention `stopped` (plans saved before
+        // `power` existed stay valid).
+        let facts = ClusterFacts::of(&live.clusters[0]);
+        assert!(!serde_json::to_string(&facts)
+            .expect("json")
+            .contains("stopped"));
+        live.clusters[0].status = "STOPPING".into();
+        let stopping = fingerprint(&cluster_target("c1"), &live);
+        live.clusters[0].status = "STOPPED".into();
+        assert_ne!(running, stopping);
+        assert_eq!(stopping, fingerprint(&cluster_target("c1"), &live));
     }
 
     #[test]

@@ -272,6 +272,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         snapshots: _,
         delete_policy: _,
         automated_snapshots: _,
+        // In place, by `plan::power`: StartCluster / StopCluster.
+        power: _,
         // Blocked (`immutable_field`); a restore keeps them too, so the procedure is a
         // migration (`procedure::replace_by_migration`).
         node_type,

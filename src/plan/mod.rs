@@ -19,6 +19,7 @@ pub mod model;
 mod origin;
 mod planfile;
 pub mod policy;
+mod power;
 pub mod procedure;
 mod provenance;
 pub mod secrets;
@@ -32,7 +33,7 @@ pub(crate) mod testkit;
 mod tests;
 
 pub use diff::diff;
-pub use fingerprint::{fingerprint, what_moved};
+pub use fingerprint::{fingerprint, is_stopped, what_moved};
 pub use hash::{canonical_json, parse_plan_hash, plan_hash, PLAN_HASH_PREFIX};
 pub use inplace::MIN_SCALE_OUT;
 pub use model::*;

@@ -16,7 +16,7 @@ use crate::secret::SecretRef;
 /// Version 4: every step carries its `impact` (`safe`, `disruptive`, `destructive`; written
 /// from the action, ignored on reading: [`Action::impact`] decides).
 /// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
-/// `bind_eip` (issue 12).
+/// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12).
 pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
@@ -183,6 +183,13 @@ pub enum Action {
     /// (`connection_management/binding_an_eip_to_a_cluster.rst`; synchronous). A change of
     /// EIP is an `UnbindEip` step, then this one.
     BindEip { eip_id: String },
+    /// `POST /v1/{project_id}/clusters/{id}/start`
+    /// (`cluster_management/starting_a_cluster.rst`), sent only while the cluster is stopped;
+    /// done when it is AVAILABLE again.
+    StartCluster,
+    /// `POST /v1/{project_id}/clusters/{id}/stop` (`cluster_management/stopping_a_cluster.rst`),
+    /// sent only while the cluster runs idle; done when it is STOPPED.
+    StopCluster,
 }
 
 impl Action {
@@ -197,7 +204,9 @@ impl Action {
             | Action::UpdateTags { .. }
             | Action::SetSecurityGroup { .. }
             | Action::UnbindEip { .. }
-            | Action::BindEip { .. } => Kind::Update,
+            | Action::BindEip { .. }
+            | Action::StartCluster
+            | Action::StopCluster => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
@@ -228,6 +237,10 @@ impl Action {
             // Clients lose what they connect through: the public address goes away, or the
             // new security group may refuse (and cut) connections the old one allowed.
             Action::UnbindEip { .. } | Action::SetSecurityGroup { .. } => Impact::Disruptive,
+            // A stopped warehouse serves nobody yet: starting it takes nothing away.
+            Action::StartCluster => Impact::Safe,
+            // Every session ends and nothing is served until a start.
+            Action::StopCluster => Impact::Disruptive,
         }
     }
 }

@@ -300,12 +300,17 @@ impl<'a> Builder<'a> {
                 Origin::Create => continue,
             };
             let Some(nodes) = live_nodes.or_else(|| self.taken.get(snapshot).copied()) else {
-                if d.number_of_node.is_some() || d.password_version.is_some() {
+                // A stop's fingerprint needs the size too: the next plan stops it.
+                let stop = d.power == Some(crate::spec::Power::Stopped);
+                if d.number_of_node.is_some() || d.password_version.is_some() || stop {
                     if let Some(step) = self.steps.iter_mut().find(|s| s.id == id) {
                         step.reason.push_str(
                             "; its size is known once it exists, so the next plan reconciles \
                              number_of_node and the password",
                         );
+                        if stop {
+                            step.reason.push_str(", and stops it (`power: stopped`)");
+                        }
                     }
                 }
                 continue;
@@ -326,6 +331,7 @@ impl<'a> Builder<'a> {
             };
             let items = in_place(&after_restore, &facts, None);
             self.apply_items(&d.name, items);
+            self.power_off(d);
         }
     }
 

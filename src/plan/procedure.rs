@@ -109,7 +109,16 @@ pub fn unavailable(cluster: &str) -> String {
 pub fn stopped(cluster: &str) -> String {
     format!(
         "{cluster} is stopped, and starting it (it costs money) is your decision, not dwsctl's: \
-         start it in the console, then re-plan."
+         add `power: running` to {cluster} in the spec (dwsctl then starts it before its other \
+         changes), or `power: stopped` to keep it stopped and plan nothing else for it."
+    )
+}
+
+pub fn kept_stopped(cluster: &str) -> String {
+    format!(
+        "dwsctl does not start a cluster the spec keeps stopped. To apply these changes, set \
+         `power: running` on {cluster} and apply (dwsctl starts it first), then set `power: \
+         stopped` again and apply to stop it; or drop the changes from the spec."
     )
 }
 

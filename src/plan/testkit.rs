@@ -96,6 +96,7 @@ pub fn desired_cluster(name: &str, nodes: u32) -> DesiredCluster {
         snapshots: IndexMap::new(),
         delete_policy: DeletePolicy::default(),
         automated_snapshots: None,
+        power: None,
     }
 }
 

@@ -115,6 +115,8 @@ fn describe(action: &Action) -> String {
         Action::SetSecurityGroup { .. } => "modify security group (security-group)".to_owned(),
         Action::UnbindEip { eip_id } => format!("unbind EIP {eip_id}"),
         Action::BindEip { eip_id } => format!("bind EIP {eip_id}"),
+        Action::StartCluster => "start (POST …/start)".to_owned(),
+        Action::StopCluster => "stop (POST …/stop)".to_owned(),
     }
 }
 

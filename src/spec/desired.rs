@@ -134,6 +134,18 @@ pub struct DesiredCluster {
     /// Parsed and validated, not applied yet: the planner blocks a cluster that has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_snapshots: Option<AutomatedSnapshots>,
+    /// Whether the cluster should run; `None` leaves it as it is (and a stopped cluster is
+    /// then blocked, as before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<Power>,
+}
+
+/// `power` of a cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Power {
+    Running,
+    Stopped,
 }
 
 /// `automated_snapshots` of a cluster.

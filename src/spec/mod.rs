@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 pub use desired::{
     AutomatedSnapshots, DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership,
-    Presence, PublicIpSpec, SnapshotPolicy,
+    Power, Presence, PublicIpSpec, SnapshotPolicy,
 };
 pub use error::{SpecDiagnostic, SpecError};
 

@@ -103,8 +103,8 @@ pub struct RawCommon {
     /// Public access (default: none). The EIP changes in place (unbind, bind); `auto_assign`
     /// gets an EIP only at creation.
     pub public_ip: Option<Spanned<RawPublicIp>>,
-    /// Number of coordinator nodes, 2 to min(20, number_of_node) (default: the cloud's, 3).
-    /// Cannot change in place.
+    /// Number of coordinator nodes (CNs), 2 to min(20, number_of_node) (default: the cloud's,
+    /// 3). Changes in place (CNs added or deleted in a batch), within the cluster's range.
     #[schemars(with = "Option<u32>", range(min = 2, max = 20))]
     pub number_of_cn: Option<Spanned<i64>>,
     /// Enterprise project id (default `0`). Cannot change in place.
@@ -118,6 +118,9 @@ pub struct RawCommon {
     /// The automated-snapshot policy. Absent: dwsctl leaves the cluster's policy alone.
     /// Checked by `validate`; `plan` does not apply it yet (a blocked step says so).
     pub automated_snapshots: Option<Spanned<RawAutomatedSnapshots>>,
+    /// `running` or `stopped`: dwsctl starts or stops the cluster to match. Absent: dwsctl
+    /// neither starts nor stops it (and plans nothing for a stopped cluster).
+    pub power: Option<Spanned<RawPower>>,
 }
 
 /// `automated_snapshots`.
@@ -196,6 +199,14 @@ pub struct RawDefaults {
 pub enum RawState {
     Present,
     Absent,
+}
+
+/// `power`: whether the cluster runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPower {
+    Running,
+    Stopped,
 }
 
 /// `public_ip`.
@@ -326,6 +337,7 @@ pub mod keys {
         "tags",
         "delete_policy",
         "automated_snapshots",
+        "power",
     ];
     pub const CLUSTER_ONLY: &[&str] = &["state", "adopt", "restore_from", "snapshots"];
     pub const PUBLIC_IP: &[&str] = &["public_bind_type", "eip_id"];

@@ -8,7 +8,8 @@ use super::error::{Problem, Span};
 use super::merge::merge;
 use super::raw::{
     keys, Named, RawAutomatedSnapshots, RawCluster, RawCommon, RawDefaults, RawDeletePolicy,
-    RawPublicIp, RawRestoreFrom, RawSnapshot, RawSnapshotPolicy, RawSpec, RawState, Spanned,
+    RawPower, RawPublicIp, RawRestoreFrom, RawSnapshot, RawSnapshotPolicy, RawSpec, RawState,
+    Spanned,
 };
 use super::yaml::{Entry, Node, NodeKind};
 use crate::secret::SecretRef;
@@ -168,6 +169,7 @@ impl Reader<'_> {
             delete_policy: get("delete_policy").and_then(|n| self.delete_policy(n)),
             automated_snapshots: get("automated_snapshots")
                 .and_then(|n| self.automated_snapshots(n)),
+            power: get("power").and_then(|n| self.power(n)),
         }
     }
 
@@ -413,6 +415,28 @@ impl Reader<'_> {
                         .label("unknown state")
                         .help(suggest(other, &["present", "absent"]).unwrap_or_else(|| {
                             "write `state: present` (the default) or `state: absent`".into()
+                        })),
+                );
+                None
+            }
+        }
+    }
+}
+
+impl Reader<'_> {
+    fn power(&mut self, node: &Node) -> Option<Spanned<RawPower>> {
+        let s = self.string(node, "power")?;
+        match s.value.as_str() {
+            "running" => Some(Spanned::new(RawPower::Running, s.span)),
+            "stopped" => Some(Spanned::new(RawPower::Stopped, s.span)),
+            other => {
+                self.problems.push(
+                    Problem::new("power", s.span, format!("`{other}` is not a power state"))
+                        .label("unknown power state")
+                        .help(suggest(other, &["running", "stopped"]).unwrap_or_else(|| {
+                            "write `power: running` or `power: stopped`, or leave it out to let \
+                             dwsctl neither start nor stop the cluster"
+                                .into()
                         })),
                 );
                 None

@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::desired::{
     AutomatedSnapshots, DeletePolicy, Desired, DesiredCluster, DesiredSnapshot, Origin, Ownership,
-    Presence, PublicIpSpec, SnapshotPolicy,
+    Power, Presence, PublicIpSpec, SnapshotPolicy,
 };
-use super::raw::{Named, RawAutomatedSnapshots, RawCluster, RawSpec, RawState, Spanned};
+use super::raw::{Named, RawAutomatedSnapshots, RawCluster, RawPower, RawSpec, RawState, Spanned};
 use crate::secret::SecretRef;
 
 /// Resolves the spec. `files` are the spec files in `-f` order: a `from_file` password path
@@ -112,6 +112,10 @@ fn cluster(c: &Named<RawCluster>, files: &[PathBuf]) -> DesiredCluster {
             .automated_snapshots
             .as_ref()
             .map(|b| automated_snapshots(&b.value)),
+        power: k.power.as_ref().map(|p| match p.value {
+            RawPower::Running => Power::Running,
+            RawPower::Stopped => Power::Stopped,
+        }),
     }
 }
 

@@ -95,13 +95,23 @@ impl World {
     }
 
     pub async fn plan(&self, loaded: &Loaded) -> Result<Plan, String> {
-        let live = self.client.observe().await.map_err(|e| e.to_string())?;
+        let reads = loaded.desired.reads();
+        let live = self
+            .client
+            .observe_with(&reads)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(plan::diff(&loaded.desired, &live, &loaded.digest))
     }
 
     /// What `dwsctl apply --yes` does: observe, plan, execute.
     pub async fn apply(&self, loaded: &Loaded) -> Result<Report, String> {
-        let live = self.client.observe().await.map_err(|e| e.to_string())?;
+        let reads = loaded.desired.reads();
+        let live = self
+            .client
+            .observe_with(&reads)
+            .await
+            .map_err(|e| e.to_string())?;
         let plan = plan::diff(&loaded.desired, &live, &loaded.digest);
         let options = Options {
             live: Some(live),

@@ -1,7 +1,8 @@
-//! The chaos campaign (issue 10): an 11-cluster change (creates, a restore chain, scaling both
-//! ways, a password rotation, a delete, a security group and an EIP changed in place) applied
-//! to an estate that the cloud keeps busy with automated snapshots every few simulated
-//! minutes, under seeded transport faults and, on some seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
+//! The chaos campaign (issue 10): a 13-cluster change (creates, a restore chain, scaling both
+//! ways, a password rotation, a delete, a security group and an EIP changed in place, a stop,
+//! and a start followed by a scale-out) applied to an estate that the cloud keeps busy with
+//! automated snapshots every few simulated minutes, under seeded transport faults and, on some
+//! seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
 //!
 //! Asserted for every seed: no duplicate cluster or snapshot; no operation applied twice (the
 //! node counts end exactly where the spec puts them, and no create-like call was sent more
@@ -60,9 +61,11 @@ const BEFORE: &str = "clusters:
   netted:
     number_of_node: 3
     public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000001}
+  sleepy: {number_of_node: 3}
+  waking: {number_of_node: 3, power: stopped}
 ";
 
-/// The change: ten clusters.
+/// The change: thirteen clusters.
 const AFTER: &str = "clusters:
   grow: {number_of_node: 6}
   shrink: {number_of_node: 3}
@@ -87,6 +90,8 @@ const AFTER: &str = "clusters:
     number_of_node: 3
     security_group_id: 2b1c5f5e-6e7a-4b8c-9d0e-1f2a3b4c5d6e
     public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000002}
+  sleepy: {number_of_node: 3, power: stopped}
+  waking: {number_of_node: 6, power: running}
 ";
 
 /// The node count each cluster of [`AFTER`] ends with.
@@ -101,6 +106,8 @@ const NODES: &[(&str, u32)] = &[
     ("fresh-e", 4),
     ("fresh-f", 3),
     ("netted", 3),
+    ("sleepy", 3),
+    ("waking", 6),
 ];
 
 /// Routes whose calls take effect when answered: where transport faults go.
@@ -115,6 +122,8 @@ const MUTATING_ROUTES: &[&str] = &[
     "PUT /v1/{project_id}/clusters/{cluster_id}/security-group",
     "DELETE /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
     "POST /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
+    "POST /v1/{project_id}/clusters/{cluster_id}/start",
+    "POST /v1/{project_id}/clusters/{cluster_id}/stop",
 ];
 const CREATE_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters",
@@ -129,6 +138,8 @@ const TASK_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters/{cluster_id}/resize",
     "POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
     "DELETE /v1.0/{project_id}/clusters/{cluster_id}",
+    "POST /v1/{project_id}/clusters/{cluster_id}/start",
+    "POST /v1/{project_id}/clusters/{cluster_id}/stop",
 ];
 
 /// What a seed injects.
@@ -342,7 +353,7 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
             return Err(format!("seed {seed}: {name} is missing"));
         };
         let planned_from = match *name {
-            "grow" => 3,
+            "grow" | "waking" => 3,
             "shrink" => 6,
             _ => *nodes,
         };
@@ -369,6 +380,15 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
             ));
         }
     }
+    // `power`: stopped and started as the spec says (a failed start or stop leaves either).
+    for (name, want) in [("sleepy", "STOPPED"), ("waking", "AVAILABLE")] {
+        let status = live.cluster(name).map(|c| c.status.as_str());
+        if status != Some(want) && !task_failed {
+            return Err(format!(
+                "seed {seed}: {name} is {status:?}, the spec says {want}"
+            ));
+        }
+    }
     // The manual snapshots are exactly the spec's two and doomed's final one (a second final
     // snapshot would carry another name, so the duplicate check alone would not see it).
     let manual: Vec<&str> = live
@@ -384,7 +404,7 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
     // at most 3 per object (the unknown-outcome rule) and one more answered 409 and adopted.
     let requests = world.requests().await;
     for (route, objects) in [
-        ("POST /v1.0/{project_id}/clusters", 4 + 4),
+        ("POST /v1.0/{project_id}/clusters", 7 + 4),
         ("POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions", 2),
     ] {
         let sent = requests.get(route).copied().unwrap_or(0);

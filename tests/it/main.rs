@@ -8,6 +8,7 @@ mod apply_faults;
 mod apply_inplace;
 mod apply_interrupt;
 mod apply_interrupt_remote;
+mod apply_power;
 mod apply_support;
 mod chaos;
 mod ci_workflow;

@@ -6,6 +6,7 @@ mod interrupt;
 mod lease;
 mod once;
 mod poll;
+mod power;
 mod settings;
 mod states;
 mod unknown;

@@ -106,7 +106,8 @@ fn every_state_of_the_vocabulary_has_its_plan() {
         ("FROZEN", None, None, &["blocked:frozen_cluster"]),
         ("POLICE_FROZEN", None, None, &["blocked:frozen_cluster"]),
         ("STARTING", None, None, &["wait", "scale_out"]),
-        ("STOPPING", None, None, &["wait", "scale_out"]),
+        // A scale after the wait would meet a stopped cluster: blocked, not planned to fail.
+        ("STOPPING", None, None, &["wait", "blocked:stopped_cluster"]),
         ("STOPPED", None, None, &["blocked:stopped_cluster"]),
         ("MELTING", None, None, &["blocked:unknown_status"]),
         ("AVAILABLE", Some("READONLY"), None, &["scale_out"]),

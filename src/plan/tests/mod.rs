@@ -3,6 +3,7 @@
 mod inflight;
 mod order;
 mod ownership;
+mod power;
 mod props;
 mod render;
 mod rule_cases;

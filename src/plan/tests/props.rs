@@ -15,7 +15,7 @@ use crate::api::Live;
 use crate::plan::testkit::*;
 use crate::plan::*;
 use crate::render::{json, text, TextOptions};
-use crate::spec::{DeletePolicy, Desired, Origin, Ownership, Presence, PublicIpSpec};
+use crate::spec::{DeletePolicy, Desired, Origin, Ownership, Power, Presence, PublicIpSpec};
 
 /// Draws choices from proptest's bytes, so that shrinking shrinks the world.
 struct Dice<'a>(std::slice::Iter<'a, u8>);
@@ -47,6 +47,8 @@ const STATUSES: &[(&str, Option<&str>)] = &[
     ("DELETING", None),
     ("FROZEN", None),
     ("MELTING", None),
+    ("STOPPED", None),
+    ("STOPPING", None),
 ];
 
 fn world(bytes: &[u8]) -> (Desired, Live) {
@@ -92,6 +94,7 @@ fn world(bytes: &[u8]) -> (Desired, Live) {
             final_snapshot: dice.pick(3) != 0,
             keep_last_manual_snapshot: 1,
         };
+        c.power = *dice.one(&[None, None, Some(Power::Running), Some(Power::Stopped)]);
         clusters.push(c);
     }
     // Snapshot names are unique across the spec (validation enforces it).
@@ -329,6 +332,10 @@ impl Model {
             Action::Wait { .. } => match &step.target {
                 Target::Cluster { .. } => {
                     let c = self.cluster(&name)?;
+                    if c.status == "STOPPING" {
+                        c.status = "STOPPED".into();
+                        return Ok(());
+                    }
                     if !["AVAILABLE", "CREATING"].contains(&c.status.as_str()) {
                         return Err(format!("waiting on {} never ends", c.status));
                     }
@@ -373,6 +380,16 @@ impl Model {
                     eip_address: None,
                 });
             }
+            Action::StartCluster => {
+                let c = self.cluster(&name)?;
+                if c.status != "STOPPED" {
+                    return Err(format!("start of a {} cluster", c.status));
+                }
+                c.status = "AVAILABLE".into();
+            }
+            // Only an idle running cluster stops: a stop planned before a change that needs
+            // the cluster running fails that change here.
+            Action::StopCluster => self.idle(&name)?.status = "STOPPED".into(),
         }
         Ok(())
     }
@@ -571,9 +588,11 @@ fn the_model_sees_every_action_kind() {
                 Action::SetSecurityGroup { .. } => "security_group",
                 Action::UnbindEip { .. } => "unbind_eip",
                 Action::BindEip { .. } => "bind_eip",
+                Action::StartCluster => "start",
+                Action::StopCluster => "stop",
             };
             *seen.entry(kind).or_default() += 1;
         }
     }
-    assert_eq!(seen.len(), 11, "{seen:?}");
+    assert_eq!(seen.len(), 13, "{seen:?}");
 }
