@@ -67,14 +67,14 @@ struct FakeCluster {
     forced: Option<Forced>,
     /// The security group and the bound EIP.
     network: Network,
+    /// Stopped (`power`): STOPPED once a stop ended, until a start ends.
+    stopped: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 struct Network {
     security_group: Option<String>,
     eip: Option<String>,
-    /// Stopped (`power`): STOPPED once a stop ended, until a start ends.
-    stopped: bool,
 }
 
 /// A cluster state shown as is: `status`, `sub_status`, `task_status`, `failed_reasons`.
