@@ -261,6 +261,7 @@ fn wide_plan(count: usize) -> Plan {
             reason: "bench".into(),
             depends_on: Vec::new(),
             fingerprint: Fingerprint::absent(),
+            maintenance: None,
         })
         .collect();
     Plan {

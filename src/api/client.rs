@@ -42,6 +42,21 @@ struct Inner {
     /// Seconds to add to this machine's clock when signing (server time minus ours), learnt
     /// from a refused signature.
     clock_offset: AtomicI64,
+    /// Seconds the cloud's clock is ahead of ours, from the `Date` of its latest successful
+    /// answer ([`NO_DATE`] before one): the time maintenance windows are read against.
+    server_offset: AtomicI64,
+}
+
+/// [`Inner::server_offset`] before any answer carried a `Date`.
+const NO_DATE: i64 = i64::MIN;
+
+/// The time an answer's `Date` header gives, if it has a readable one.
+fn server_date(answer: &Answer) -> Option<time::OffsetDateTime> {
+    answer
+        .headers
+        .get("date")
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::retry::parse_http_date)
 }
 
 /// A clock difference smaller than this cannot be why a signature was refused (the gateway
@@ -57,12 +72,7 @@ impl Inner {
     /// Records the clock offset a refused answer's `Date` header shows; `true` when it is
     /// large enough to explain the refusal (so re-signing can help).
     fn learn_skew(&self, answer: &Answer) -> bool {
-        let server = answer
-            .headers
-            .get("date")
-            .and_then(|v| v.to_str().ok())
-            .and_then(super::retry::parse_http_date);
-        let Some(server) = server else {
+        let Some(server) = server_date(answer) else {
             return false;
         };
         let offset = (server - time::OffsetDateTime::now_utc()).whole_seconds();
@@ -76,6 +86,19 @@ impl Inner {
 }
 
 impl Client {
+    /// The cloud's time now: this machine's clock corrected by the `Date` of the latest
+    /// successful answer (the simulator's clock when it is the peer), or this machine's clock
+    /// before any.
+    pub fn cloud_now(&self) -> time::OffsetDateTime {
+        let now = time::OffsetDateTime::now_utc();
+        match self.inner.server_offset.load(Ordering::Relaxed) {
+            NO_DATE => now,
+            offset => now
+                .checked_add(time::Duration::seconds(offset))
+                .unwrap_or(now),
+        }
+    }
+
     /// Builds a client; nothing is sent until the first call.
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
         let explicit_endpoint = config
@@ -117,6 +140,7 @@ impl Client {
                 region_endpoint,
                 region: config.region,
                 clock_offset: AtomicI64::new(0),
+                server_offset: AtomicI64::new(NO_DATE),
             }),
             read_only: config.read_only,
         })
@@ -413,6 +437,10 @@ impl Client {
                 })
                 .await?;
             if (200..300).contains(&answer.status) {
+                if let Some(server) = server_date(&answer) {
+                    let offset = (server - time::OffsetDateTime::now_utc()).whole_seconds();
+                    inner.server_offset.store(offset, Ordering::Relaxed);
+                }
                 return Ok(answer);
             }
             if !inner.transport.refuses_credentials(&answer) {

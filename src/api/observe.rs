@@ -46,6 +46,30 @@ impl Client {
         Ok(live)
     }
 
+    /// The per-cluster facts `reads` asks for that `live` does not hold yet, added to it. For
+    /// reads decided after the diff (the maintenance windows of the clusters a plan disrupts):
+    /// clusters read already are not read again.
+    pub async fn observe_more(&self, live: &mut Live, reads: &Reads) -> Result<(), ApiError> {
+        let mut reads = reads.clone();
+        reads
+            .details
+            .retain(|name| !live.extras.details.contains_key(name));
+        reads
+            .coordinators
+            .retain(|name| !live.extras.coordinators.contains_key(name));
+        reads
+            .policies
+            .retain(|name| !live.extras.policies.contains_key(name));
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let more = self.read_all(wanted(live, &reads)).await?;
+        live.extras.details.extend(more.details);
+        live.extras.coordinators.extend(more.coordinators);
+        live.extras.policies.extend(more.policies);
+        Ok(())
+    }
+
     async fn read_all(&self, wanted: Vec<(String, String, Kind)>) -> Result<Extras, ApiError> {
         let permits = Arc::new(Semaphore::new(CONCURRENT_READS));
         let mut tasks = JoinSet::new();

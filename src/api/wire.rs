@@ -513,9 +513,15 @@ pub struct ParameterGroup {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaintainWindow {
-    pub day: String,
-    pub start_time: String,
-    pub end_time: String,
+    /// `Mon`..`Sun`. The three fields are optional in the reference (Table 10 of
+    /// querying_cluster_details.rst); `plan::window` reads a window that lacks one as closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// `HH:mm`, GMT+0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

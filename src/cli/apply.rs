@@ -60,6 +60,15 @@ pub struct ApplyArgs {
     /// approved.
     #[arg(long, value_name = "HASH", requires = "plan", value_parser = expected_hash)]
     pub expect_plan_hash: Option<String>,
+    /// Start no step that is not expected to end within DURATION of apply's start (e.g. `50m`,
+    /// `1h30m`: the CI job's timeout minus a margin); such steps and those after them are
+    /// deferred, not failed (exit 5), and the next run takes them.
+    #[arg(long, value_name = "DURATION", value_parser = super::timing::parse_deadline)]
+    pub deadline: Option<Duration>,
+    /// Start disruptive steps (scale out, scale in, ...) outside their cluster's maintenance
+    /// window too.
+    #[arg(long)]
+    pub ignore_maintenance_window: bool,
 }
 
 /// `--expect-plan-hash`: `sha256:` and 64 hex digits, normalised to lowercase.
@@ -135,6 +144,8 @@ impl From<ApplyError> for CmdError {
 }
 
 pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
+    // The deadline counts from here: the CI job's clock is already running.
+    let deadline = args.deadline.map(|d| tokio::time::Instant::now() + d);
     let timeouts = parse_timeouts(&args.timeouts)?;
     // Without a prompt, an interrupt is handled from the start: one during planning then
     // ends the run before anything is sent, with the same exit code.
@@ -154,12 +165,17 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         print_status("Interrupted while reading the live state; nothing was sent.");
         return Ok(Done::Reported(ErrorKind::Interrupted));
     };
-    let (connection, live) = listed?;
+    let (connection, mut live) = listed?;
     let fresh = matches!(source, Source::Spec(_));
     let mut plan = match source {
         Source::Saved(plan) => plan,
         Source::Spec(loaded) => plan::diff(&loaded.desired, &live, &loaded.digest),
     };
+    // A saved plan carries the windows it was made with; without the flag a fresh one reads
+    // them now (with the flag they would gate nothing).
+    if fresh && !args.ignore_maintenance_window {
+        super::timing::mark_windows(&connection.client, &mut live, &mut plan).await?;
+    }
     // The hash of the plan as saved or made, before the check below may block a step.
     let plan_hash = plan::plan_hash(&plan);
     // A password the API would refuse blocks its step here, before anything is sent.
@@ -189,6 +205,9 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         live: Some(live),
         interrupt: Some(interrupts.first()),
         unknown_grace: Duration::from_secs(args.list_lag),
+        deadline,
+        calendar: Some(connection.client.cloud_now()),
+        ignore_maintenance_window: args.ignore_maintenance_window,
         ..Options::default()
     };
     let run = exec::execute(

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod schema;
 pub mod sim;
 mod summary;
+pub mod timing;
 pub mod validate;
 
 pub use error::{exit_code, CliError, CmdError, CmdResult, Done, ErrorKind, Exit};

@@ -49,11 +49,12 @@ pub enum Format {
 pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
     let loaded = crate::spec::load(&args.spec.files())?;
     let connection = connect(global, Access::ReadOnly).await?;
-    let live = connection
+    let mut live = connection
         .client
         .observe_with(&loaded.desired.reads())
         .await?;
     let mut plan = plan::diff(&loaded.desired, &live, &loaded.digest);
+    super::timing::mark_windows(&connection.client, &mut live, &mut plan).await?;
     let problems = plan::secrets::check(&plan, Some(&live));
     plan::secrets::block_policy_violations(&mut plan, &problems);
     warn_unreadable(&problems);

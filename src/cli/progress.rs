@@ -207,6 +207,9 @@ impl Events for Lines {
             }
             Event::StepStale { step, reason } => self.print(step, &format!("STALE: {reason}")),
             Event::StepSkipped { step, reason } => self.print(step, &format!("skipped: {reason}")),
+            Event::StepDeferred { step, reason } => {
+                self.print(step, &format!("deferred: {reason}"))
+            }
             Event::StepStillRunning { step, detail } => {
                 self.print(step, &format!("still running: {detail}"))
             }
@@ -303,6 +306,12 @@ impl Events for Bars {
                 let _ = self
                     .multi
                     .println(format!("{step}: skipped: {}", escape(reason)));
+            }
+            Event::StepDeferred { step, reason } => {
+                let step = escape(&step.0);
+                let _ = self
+                    .multi
+                    .println(format!("{step}: deferred: {}", escape(reason)));
             }
             Event::StepStillRunning { step, detail } => {
                 if let Some(bar) = bars.get(step) {

@@ -46,6 +46,8 @@ pub enum StepEnd {
     StillRunning(String),
     /// Stopped by an interrupt before anything was sent.
     NotStarted(String),
+    /// Left for the next run before anything was sent (`exec::gate`).
+    Deferred(String),
 }
 
 pub type StepResult<T> = Result<T, StepEnd>;
@@ -79,6 +81,8 @@ pub struct Ctx<C> {
     /// This run's id in the leases it writes.
     pub run_id: String,
     pub clock: WallClock,
+    /// The calendar maintenance windows are read against.
+    pub calendar: super::gate::Calendar,
 }
 
 impl<C: Cloud> Ctx<C> {
@@ -89,6 +93,7 @@ impl<C: Cloud> Ctx<C> {
         events: Arc<dyn Events>,
         interrupt: watch::Receiver<bool>,
     ) -> Self {
+        let options_calendar = options.calendar;
         Self {
             permits: Semaphore::new(options.parallelism.max(1)),
             cloud,
@@ -104,6 +109,7 @@ impl<C: Cloud> Ctx<C> {
             interrupt,
             run_id: super::lease::run_id(),
             clock: WallClock::new(),
+            calendar: super::gate::Calendar::new(options_calendar),
         }
     }
 

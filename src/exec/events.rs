@@ -49,6 +49,11 @@ pub enum Event {
         step: StepId,
         detail: String,
     },
+    /// Not started, nothing sent: left for the next run (`--deadline`, maintenance window).
+    StepDeferred {
+        step: StepId,
+        reason: String,
+    },
     /// The end of the run.
     Summary {
         status: super::report::RunStatus,

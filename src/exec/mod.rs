@@ -12,6 +12,7 @@ mod ended;
 pub mod events;
 pub mod expect;
 mod find;
+mod gate;
 mod http_cloud;
 mod lease;
 mod mutate;

@@ -79,6 +79,14 @@ pub struct Options {
     /// How long, in cloud time, after writing its lease a run waits before reading back who
     /// holds it: longer than another run takes from its listing to its own write.
     pub lease_settle: Duration,
+    /// `--deadline`: a step starts only if its operation is expected to end before this
+    /// instant (`exec::gate`).
+    pub deadline: Option<tokio::time::Instant>,
+    /// The cloud's calendar time when the run starts, for maintenance windows (default: this
+    /// machine's clock).
+    pub calendar: Option<time::OffsetDateTime>,
+    /// `--ignore-maintenance-window`: disruptive steps start outside their window too.
+    pub ignore_maintenance_window: bool,
 }
 
 impl Default for Options {
@@ -97,6 +105,9 @@ impl Default for Options {
             interrupt: None,
             lease_term: Duration::from_secs(300),
             lease_settle: Duration::from_secs(10),
+            deadline: None,
+            calendar: None,
+            ignore_maintenance_window: false,
         }
     }
 }

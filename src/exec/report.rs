@@ -24,6 +24,10 @@ pub enum Outcome {
     /// Started in the cloud and not seen to end (an interrupt or a timeout); it carries on,
     /// and the next run waits for it instead of issuing it again.
     StillRunning { detail: String },
+    /// Not started, and nothing sent: it could not end before `--deadline`, or its cluster's
+    /// maintenance window is closed (or a step it waits for was deferred). Not a failure: the
+    /// next run takes it.
+    Deferred { reason: String },
 }
 
 impl Outcome {
@@ -40,6 +44,7 @@ impl Outcome {
             Outcome::Stale { .. } => "stale",
             Outcome::Skipped { .. } => "skipped",
             Outcome::StillRunning { .. } => "still running",
+            Outcome::Deferred { .. } => "deferred",
         }
     }
 
@@ -50,7 +55,8 @@ impl Outcome {
             Outcome::AlreadyDone { detail } => Some(detail),
             Outcome::Failed { reason }
             | Outcome::Stale { reason }
-            | Outcome::Skipped { reason } => Some(reason),
+            | Outcome::Skipped { reason }
+            | Outcome::Deferred { reason } => Some(reason),
             Outcome::StillRunning { detail } => Some(detail),
         }
     }
@@ -74,6 +80,8 @@ pub struct Counts {
     pub stale: usize,
     pub skipped: usize,
     pub still_running: usize,
+    /// Left for the next run by `--deadline` or a closed maintenance window.
+    pub deferred: usize,
 }
 
 /// The run as a whole, in the order the exit code gives them precedence.
@@ -113,6 +121,7 @@ impl Report {
                 Outcome::Stale { .. } => counts.stale += 1,
                 Outcome::Skipped { .. } => counts.skipped += 1,
                 Outcome::StillRunning { .. } => counts.still_running += 1,
+                Outcome::Deferred { .. } => counts.deferred += 1,
             }
         }
         counts
@@ -126,6 +135,10 @@ impl Report {
             RunStatus::Stale
         } else if counts.done == self.steps.len() {
             RunStatus::Complete
+        } else if counts.deferred > 0 && counts.done + counts.deferred == self.steps.len() {
+            // Only deferrals stand between this run and a complete one: partial, not failed,
+            // even when nothing could start.
+            RunStatus::Partial
         } else if counts.done == 0 {
             RunStatus::Failed
         } else {
@@ -163,6 +176,9 @@ impl Report {
         }
         if c.still_running > 0 {
             line.push_str(&format!(", {} still running in the cloud", c.still_running));
+        }
+        if c.deferred > 0 {
+            line.push_str(&format!(", {} deferred", c.deferred));
         }
         line.push('.');
         line

@@ -376,7 +376,8 @@ impl<'p, C: Cloud> Run<'p, C> {
 
     fn record(&mut self, i: usize, outcome: Outcome) {
         let done = outcome.is_done();
-        let failed = !done && !matches!(outcome, Outcome::Skipped { .. });
+        let failed =
+            !done && !matches!(outcome, Outcome::Skipped { .. } | Outcome::Deferred { .. });
         if let Some(slot) = self.outcomes.get_mut(i) {
             *slot = Some(outcome);
         }
@@ -408,13 +409,21 @@ impl<'p, C: Cloud> Run<'p, C> {
         };
         let label = self.outcomes[i].as_ref().map_or("not done", Outcome::label);
         let reason = format!("{cause} did not complete ({label})");
+        // What waits for a deferred step is deferred with it: the next run takes both.
+        let deferred = matches!(self.outcomes[i], Some(Outcome::Deferred { .. }));
         let mut queue: VecDeque<usize> = self.graph.dependents[i].iter().copied().collect();
         while let Some(d) = queue.pop_front() {
             if self.outcomes[d].is_some() {
                 continue;
             }
-            let outcome = Outcome::Skipped {
-                reason: reason.clone(),
+            let outcome = if deferred {
+                Outcome::Deferred {
+                    reason: format!("waits for {cause}, which is deferred"),
+                }
+            } else {
+                Outcome::Skipped {
+                    reason: reason.clone(),
+                }
             };
             self.ctx
                 .emit(outcome_event(self.plan.steps[d].id.clone(), &outcome));
@@ -480,6 +489,10 @@ fn outcome_event(step: StepId, outcome: &Outcome) -> Event {
         Outcome::StillRunning { detail } => Event::StepStillRunning {
             step,
             detail: detail.clone(),
+        },
+        Outcome::Deferred { reason } => Event::StepDeferred {
+            step,
+            reason: reason.clone(),
         },
     }
 }

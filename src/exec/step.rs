@@ -30,6 +30,12 @@ async fn attempt<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         _ => {
             let lock = ctx.cluster_lock(step.target.cluster());
             let _guard = lock.lock().await;
+            // Before the lease: a deferred step sends nothing at all.
+            if let Some(reason) =
+                super::gate::deferral(step, &ctx.latest().live, &ctx.options, &ctx.calendar)
+            {
+                return Err(StepEnd::Deferred(reason));
+            }
             if !super::lease::needed(step) {
                 prepare(ctx, step, false)?;
                 return super::mutate::mutate(ctx, step).await;
@@ -135,6 +141,13 @@ fn finish<C: Cloud>(
                 reason: reason.clone(),
             },
             Outcome::Skipped { reason },
+        ),
+        Err(StepEnd::Deferred(reason)) => (
+            Event::StepDeferred {
+                step: id,
+                reason: reason.clone(),
+            },
+            Outcome::Deferred { reason },
         ),
     };
     ctx.emit(event);

@@ -239,6 +239,7 @@ mod tests {
             reason: String::new(),
             depends_on: vec![],
             fingerprint: Fingerprint::absent(),
+            maintenance: None,
         }
     }
 

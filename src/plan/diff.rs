@@ -166,6 +166,7 @@ impl<'a> Builder<'a> {
             reason: planned.reason,
             depends_on,
             fingerprint: fp,
+            maintenance: None,
         });
         id
     }

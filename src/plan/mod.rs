@@ -26,6 +26,7 @@ pub mod secrets;
 mod settings;
 mod snapshot;
 mod status;
+pub mod window;
 
 #[cfg(test)]
 pub(crate) mod testkit;

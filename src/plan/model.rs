@@ -14,7 +14,8 @@ use crate::secret::SecretRef;
 /// Version 3: a password reset carries the tags it deletes (`delete_tags`), decided by the
 /// plan rather than at run time.
 /// Version 4: every step carries its `impact` (`safe`, `disruptive`, `destructive`; written
-/// from the action, ignored on reading: [`Action::impact`] decides).
+/// from the action, ignored on reading: [`Action::impact`] decides); a disruptive step may
+/// carry its cluster's `maintenance` window and whether the plan deferred it.
 /// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
 /// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12).
 pub const FORMAT_VERSION: u32 = 4;
@@ -67,6 +68,10 @@ pub struct Step {
     /// target will have once those steps are done, so `plan::fingerprint(&step.target,
     /// &fresh_live) == step.fingerprint` holds for every step of a plan applied as planned.
     pub fingerprint: Fingerprint,
+    /// For a disruptive step: its cluster's maintenance window as read after the diff, and
+    /// whether it was closed then. Apply starts the step only inside the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<crate::plan::window::Maintenance>,
 }
 
 /// What a step acts on.

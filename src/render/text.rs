@@ -131,6 +131,9 @@ fn write_step(out: &mut String, step: &Step, options: &TextOptions) {
     );
     write_wrapped(out, "reason: ", &step.reason);
     let _ = writeln!(out, "      impact: {}", step.action.impact().as_str());
+    if let Some(maintenance) = &step.maintenance {
+        let _ = writeln!(out, "      window: {}", escape(&maintenance.describe()));
+    }
     if !step.depends_on.is_empty() {
         let after: Vec<_> = step.depends_on.iter().map(|d| escape(&d.0)).collect();
         let _ = writeln!(out, "      after: {}", after.join(", "));

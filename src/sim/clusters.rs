@@ -255,6 +255,7 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
         description: String::new(),
         stopped: false,
         cn_ids: Vec::new(),
+        maintain_window: super::state::default_maintain_window(),
     });
     id
 }

@@ -39,6 +39,10 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/ids", post(preset_ids))
         .route("/_sim/background", get(background).post(set_background))
         .route(
+            "/_sim/clusters/{cluster_id}/maintain-window",
+            axum::routing::put(set_maintain_window),
+        )
+        .route(
             "/_sim/clusters/{cluster_id}/condition",
             post(set_cluster_condition).delete(clear_cluster_condition),
         )
@@ -106,6 +110,24 @@ async fn set_cluster_condition(
         .cluster_mut(&id)
         .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
     cluster.condition = (!condition.is_empty()).then_some(condition);
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+/// Sets the maintenance window the cluster's detail shows (`{"day": "Mon", "start_time":
+/// "03:00", "end_time": "07:00"}`), taken as given so that tests can also show a window a
+/// client cannot read.
+async fn set_maintain_window(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    DwsJson(window): DwsJson<crate::api::wire::MaintainWindow>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let cluster = inner
+        .world
+        .cluster_mut(&id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
+    cluster.maintain_window = window;
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
 }

@@ -199,6 +199,21 @@ pub struct ClusterRec {
     /// `number_of_cn` nodes, see [`ClusterRec::coordinator_ids`]).
     #[serde(default)]
     pub cn_ids: Vec<String>,
+    /// The weekly maintenance window the detail shows (`maintain_window`); state files from
+    /// before it read as the default. Set by `PUT /_sim/clusters/{id}/maintain-window`.
+    #[serde(default = "default_maintain_window")]
+    pub maintain_window: crate::api::wire::MaintainWindow,
+}
+
+/// A new cluster's maintenance window: the reference's own example, Wednesday 22:00 to
+/// Thursday 02:00 UTC (querying_cluster_details.rst; dws-api.md gives the same), 4 hours as
+/// Huawei's maintenance-window PUT requires.
+pub fn default_maintain_window() -> crate::api::wire::MaintainWindow {
+    crate::api::wire::MaintainWindow {
+        day: Some("Wed".to_owned()),
+        start_time: Some("22:00".to_owned()),
+        end_time: Some("02:00".to_owned()),
+    }
 }
 
 /// What a restore needs from the cluster a snapshot was taken of (which may be gone by then).

@@ -235,11 +235,7 @@ fn add_detail(
         name: "Default-Parameter-Group-dws ".to_owned(),
         status: "In-Sync".to_owned(),
     });
-    view.maintain_window = Some(wire::MaintainWindow {
-        day: "Wed".to_owned(),
-        start_time: "22:00".to_owned(),
-        end_time: "02:00".to_owned(),
-    });
+    view.maintain_window = Some(c.maintain_window.clone());
     view.resize_info = resize_info;
     view.cluster_description_info = Some(c.description.clone());
 }

@@ -10,6 +10,7 @@ mod apply_interrupt;
 mod apply_interrupt_remote;
 mod apply_power;
 mod apply_support;
+mod apply_windows;
 mod chaos;
 mod ci_workflow;
 mod cli_help;

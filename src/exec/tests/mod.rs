@@ -2,6 +2,7 @@
 
 mod dag;
 mod expiry;
+mod gate;
 mod interrupt;
 mod lease;
 mod once;
@@ -50,6 +51,7 @@ pub(super) fn step(id: &str, target: Target, action: Action, deps: &[&str]) -> S
         reason: "test".to_owned(),
         depends_on: deps.iter().map(|d| StepId((*d).to_owned())).collect(),
         fingerprint: Fingerprint::absent(),
+        maintenance: None,
     }
 }
 

@@ -96,6 +96,7 @@ fn multi_line_values_are_diffed_line_by_line() {
             reason: "why".into(),
             depends_on: vec![],
             fingerprint: Fingerprint::absent(),
+            maintenance: None,
         }],
     };
     insta::assert_snapshot!(text(&plan, &TextOptions::default()));
