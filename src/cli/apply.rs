@@ -206,7 +206,7 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
         interrupt: Some(interrupts.first()),
         unknown_grace: Duration::from_secs(args.list_lag),
         deadline,
-        calendar: Some(connection.client.cloud_now()),
+        calendar: Some(super::timing::now(&connection.client)?),
         ignore_maintenance_window: args.ignore_maintenance_window,
         ..Options::default()
     };

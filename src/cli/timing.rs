@@ -5,11 +5,39 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
+use super::error::{CmdError, ErrorKind};
 use crate::api::client::Client;
-use crate::api::error::ApiError;
 use crate::api::live::Reads;
 use crate::api::Live;
 use crate::plan::{window, Plan};
+
+/// Names the time maintenance windows are read against instead of the cloud's clock.
+pub const NOW_VAR: &str = "DWSCTL_NOW";
+
+/// `DWSCTL_NOW` is not a time.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{NOW_VAR}={0:?} is not an RFC 3339 time")]
+#[diagnostic(
+    code(dwsctl::timing::now),
+    help("write it like 2026-12-02T23:00:00Z, or unset it to use the cloud's clock")
+)]
+pub struct BadNow(String);
+
+/// The time maintenance windows are read against: `DWSCTL_NOW` if set (to see what a plan
+/// would do at another time; the CLI tests fix it), else the cloud's clock.
+pub fn now(client: &Client) -> Result<OffsetDateTime, CmdError> {
+    let Some(text) = std::env::var(NOW_VAR).ok().filter(|t| !t.trim().is_empty()) else {
+        return Ok(client.cloud_now());
+    };
+    let format = time::format_description::well_known::Rfc3339;
+    OffsetDateTime::parse(text.trim(), &format).map_err(|_| {
+        // Bounded: the value is echoed in the error.
+        let shown: String = text.chars().take(64).collect();
+        CmdError::new(ErrorKind::Usage, BadNow(shown))
+    })
+}
 
 /// The longest `--deadline`: a week, far beyond any CI job.
 const MAX_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -22,7 +50,7 @@ pub async fn mark_windows(
     client: &Client,
     live: &mut Live,
     plan: &mut Plan,
-) -> Result<(), ApiError> {
+) -> Result<(), CmdError> {
     let names = window::clusters_to_read(plan);
     if names.is_empty() {
         return Ok(());
@@ -39,7 +67,7 @@ pub async fn mark_windows(
             Some((name, shown))
         })
         .collect();
-    window::mark(plan, &windows, client.cloud_now());
+    window::mark(plan, &windows, now(client)?);
     Ok(())
 }
 

@@ -83,9 +83,14 @@ fn day_name(t: OffsetDateTime) -> &'static str {
         [usize::from(t.weekday().number_days_from_monday())]
 }
 
-/// A 4-hour window around now (starting on the hour before), and one that opens in three
-/// days: the checks have hours of margin either way.
-fn windows() -> ((String, String, String), (String, String, String)) {
+/// At the harness's fixed time (`FIXED_NOW`, Wednesday 23:00 UTC): the default window is open,
+/// a Saturday one closed.
+const OPEN: (&str, &str, &str) = ("Wed", "22:00", "02:00");
+const CLOSED: (&str, &str, &str) = ("Sat", "10:00", "14:00");
+
+/// For a run on this machine's clock: a 4-hour window around now (starting on the hour
+/// before), and one that opens in three days; hours of margin either way.
+fn windows_around_now() -> ((String, String, String), (String, String, String)) {
     let now = OffsetDateTime::now_utc();
     let start = now - time::Duration::hours(1);
     let open = (
@@ -136,33 +141,35 @@ async fn a_resize_outside_the_window_is_deferred_inside_it_runs_and_the_flag_ove
         spec(dir.path(), 9),
     );
     run(&served, &["apply", "--yes"], &n3).await.assert_exit(0);
-    let (open, closed) = windows();
+    let (open, closed) = (OPEN, CLOSED);
 
     // Closed: the plan marks the step, apply defers it and sends nothing.
-    set_window(&served, &closed.0, &closed.1, &closed.2).await;
+    set_window(&served, closed.0, closed.1, closed.2).await;
     let plan = run(&served, &["plan"], &n6).await;
     plan.assert_exit(0);
-    let shown = format!(
-        "outside the maintenance window {} {}-{} UTC",
-        closed.0, closed.1, closed.2
-    );
     assert!(
         plan.stdout().contains("impact: disruptive"),
         "{}",
         plan.stdout()
     );
     assert!(
-        plan.stdout().contains("window: deferred until "),
+        plan.stdout().contains(
+            "window: deferred until 2026-12-05T10:00:00Z (outside the maintenance window \
+             Sat 10:00-14:00 UTC)"
+        ),
         "{}",
         plan.stdout()
     );
-    assert!(plan.stdout().contains(&shown), "{}", plan.stdout());
     let json = run(&served, &["plan", "--json"], &n6).await;
     let value: Value = serde_json::from_str(&json.stdout()).expect("JSON plan");
     let step = &value["steps"][0];
     assert_eq!(step["impact"], "disruptive");
     assert_eq!(step["maintenance"]["deferred"], true);
-    assert_eq!(step["maintenance"]["window"]["day"], closed.0.as_str());
+    assert_eq!(step["maintenance"]["window"]["day"], closed.0);
+    assert_eq!(
+        step["maintenance"]["deferred_until"],
+        "2026-12-05T10:00:00Z"
+    );
     reset_counters(&served).await;
     let out = run(&served, &["apply", "--yes"], &n6).await;
     out.assert_exit(5);
@@ -175,15 +182,21 @@ async fn a_resize_outside_the_window_is_deferred_inside_it_runs_and_the_flag_ove
     assert_eq!(mutations(&served).await, BTreeMap::new(), "nothing is sent");
 
     // Open: it runs.
-    set_window(&served, &open.0, &open.1, &open.2).await;
+    set_window(&served, open.0, open.1, open.2).await;
     let out = run(&served, &["apply", "--yes"], &n6).await;
     out.assert_exit(0);
+    assert!(
+        out.stdout()
+            .contains("window: open now (maintenance window Wed 22:00-02:00 UTC)"),
+        "{}",
+        out.text()
+    );
     run(&served, &["plan", "--detailed-exitcode"], &n6)
         .await
         .assert_exit(0);
 
     // Closed again, with the flag: it runs, and apply reads no window.
-    set_window(&served, &closed.0, &closed.1, &closed.2).await;
+    set_window(&served, closed.0, closed.1, closed.2).await;
     reset_counters(&served).await;
     let out = run(
         &served,
@@ -198,28 +211,38 @@ async fn a_resize_outside_the_window_is_deferred_inside_it_runs_and_the_flag_ove
         Some(&1),
         "{sent:?}"
     );
+    assert_eq!(detail_reads(&served).await, 0, "no window is read");
     run(&served, &["plan", "--detailed-exitcode"], &n9)
         .await
         .assert_exit(0);
 }
 
+/// The cluster detail GETs counted since the last reset.
+async fn detail_reads(served: &SimServe) -> u64 {
+    let body = hook(served, reqwest::Method::GET, "/_sim/requests", None).await;
+    let all: BTreeMap<String, u64> =
+        serde_json::from_value(body["requests"].clone()).expect("counters");
+    all.get("GET /v1.0/{project_id}/clusters/{cluster_id}")
+        .copied()
+        .unwrap_or(0)
+}
+
 /// A plan without a disruptive step reads no window: still exactly the two listings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_without_disruptive_steps_makes_no_detail_call() {
+async fn only_a_plan_with_a_disruptive_step_reads_its_clusters_detail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let served = dwsctl(["--time-scale", "2000"]).serve();
     let n3 = spec(dir.path(), 3);
     reset_counters(&served).await;
     run(&served, &["plan"], &n3).await.assert_exit(0);
-    let body = hook(&served, reqwest::Method::GET, "/_sim/requests", None).await;
-    let all: BTreeMap<String, u64> =
-        serde_json::from_value(body["requests"].clone()).expect("counters");
-    let gets: u64 = all
-        .iter()
-        .filter(|(route, _)| route.starts_with("GET /v1.0/{project_id}/clusters/{cluster_id}"))
-        .map(|(_, n)| n)
-        .sum();
-    assert_eq!(gets, 0, "{all:?}");
+    assert_eq!(detail_reads(&served).await, 0);
+    // With a disruptive step: one detail GET for its cluster.
+    run(&served, &["apply", "--yes"], &n3).await.assert_exit(0);
+    reset_counters(&served).await;
+    run(&served, &["plan"], &spec(dir.path(), 6))
+        .await
+        .assert_exit(0);
+    assert_eq!(detail_reads(&served).await, 1);
 }
 
 /// The time a window is read against is the cloud's (its `Date`), not this machine's: with the
@@ -230,7 +253,7 @@ async fn the_window_is_read_against_the_clouds_clock() {
     let served = dwsctl(["--time-scale", "2000"]).serve();
     let (n3, n6) = (spec(dir.path(), 3), spec(dir.path(), 6));
     run(&served, &["apply", "--yes"], &n3).await.assert_exit(0);
-    let (_, closed) = windows();
+    let (_, closed) = windows_around_now();
     set_window(&served, &closed.0, &closed.1, &closed.2).await;
     // Noon of the window's day, three days from now.
     let now = OffsetDateTime::now_utc();
@@ -244,7 +267,51 @@ async fn the_window_is_read_against_the_clouds_clock() {
         Some(json!({ "seconds": skew })),
     )
     .await;
-    let out = run(&served, &["apply", "--yes"], &n6).await;
+    let out = dwsctl(["apply", "--yes", "-f"])
+        .arg(&n6)
+        .envs(served.exports())
+        .env("DWS_ADMIN_PASSWORD", PASSWORD)
+        .env_remove(dwsctl::cli::timing::NOW_VAR)
+        .run()
+        .await;
     out.assert_exit(0);
     assert!(out.stdout().contains("window: open now"), "{}", out.text());
+}
+
+/// `DWSCTL_NOW` is the time windows are read against; one that is not a time is an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dwsctl_now_moves_the_window_check_and_a_bad_one_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let served = dwsctl(["--time-scale", "2000"]).serve();
+    let (n3, n6) = (spec(dir.path(), 3), spec(dir.path(), 6));
+    run(&served, &["apply", "--yes"], &n3).await.assert_exit(0);
+    let plan_at = |now: &str| {
+        dwsctl(["plan", "-f"])
+            .arg(&n6)
+            .envs(served.exports())
+            .env(dwsctl::cli::timing::NOW_VAR, now)
+    };
+    // Thursday 02:00 is the end of the default window (Wed 22:00-02:00).
+    let out = plan_at("2026-12-03T02:00:00Z").run().await;
+    out.assert_exit(0);
+    assert!(
+        out.stdout()
+            .contains("window: deferred until 2026-12-09T22:00:00Z"),
+        "{}",
+        out.stdout()
+    );
+    let out = plan_at("2026-12-03T01:59:59Z").run().await;
+    assert!(
+        out.stdout().contains("window: open now"),
+        "{}",
+        out.stdout()
+    );
+    let out = plan_at("next wednesday").run().await;
+    out.assert_exit(1);
+    assert!(
+        out.stderr()
+            .contains("DWSCTL_NOW=\"next wednesday\" is not an RFC 3339 time"),
+        "{}",
+        out.stderr()
+    );
 }

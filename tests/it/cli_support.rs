@@ -22,6 +22,9 @@ use super::cli_normalise::{group_by_step, normalise};
 /// Far above what any run needs on a loaded machine; only a hang reaches it.
 pub const DEADLINE: Duration = Duration::from_secs(120);
 
+/// `DWSCTL_NOW` in every run: a Wednesday.
+pub const FIXED_NOW: &str = "2026-12-02T23:00:00Z";
+
 /// Environment variables whose values are secrets: none may appear in a transcript.
 const SECRET_NAMES: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "PASSWD"];
 
@@ -41,6 +44,10 @@ pub fn dwsctl<S: Into<OsString>>(args: impl IntoIterator<Item = S>) -> Dwsctl {
     envs.insert("TMPDIR".to_owned(), home.into_os_string());
     envs.insert("COLUMNS".to_owned(), "100".into());
     envs.insert("NO_COLOR".to_owned(), "1".into());
+    // A fixed time for maintenance windows: Wednesday 23:00 UTC, inside every simulated
+    // cluster's default window (Wed 22:00-02:00), so scaling runs and plans read the same
+    // every day of the week.
+    envs.insert(dwsctl::cli::timing::NOW_VAR.to_owned(), FIXED_NOW.into());
     Dwsctl {
         args: args.into_iter().map(Into::into).collect(),
         envs,
