@@ -3,7 +3,7 @@
 //! reference (`otc-dws-api/api_description/`); the simulator serves the same shapes
 //! (`sim::ops`, `sim::checks`).
 //!
-//! Plan and apply use start and stop (`exec::power`); the others are not used by them yet.
+//! Plan and apply use start and stop (`exec::power`) and the CN calls (`exec::coordinators`).
 
 use serde::{Deserialize, Serialize};
 

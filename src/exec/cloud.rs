@@ -113,4 +113,21 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     fn start_cluster(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
     /// `POST /v1/{project_id}/clusters/{id}/stop`.
     fn stop_cluster(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `GET /v1.0/{project_id}/clusters/{id}/cns`: the ids of its CNs, in listing order.
+    fn list_coordinators(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, CloudError>> + Send;
+    /// `POST …/cns/batch-create` with `num: total` (the count after the addition).
+    fn add_coordinators(
+        &self,
+        id: &str,
+        total: u32,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `POST …/cns/batch-delete` of these CNs.
+    fn delete_coordinators(
+        &self,
+        id: &str,
+        cns: &[String],
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
 }

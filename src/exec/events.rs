@@ -93,6 +93,8 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::BindEip { .. } => "bind_eip",
         Action::StartCluster => "start_cluster",
         Action::StopCluster => "stop_cluster",
+        Action::AddCoordinators { .. } => "add_coordinators",
+        Action::DeleteCoordinators { .. } => "delete_coordinators",
     }
 }
 

@@ -53,6 +53,10 @@ pub enum Operation {
     Power {
         start: bool,
     },
+    /// Adding or deleting `changed` CNs.
+    Coordinators {
+        changed: u32,
+    },
 }
 
 /// When an operation is expected to end, in cloud time since it started: not before
@@ -123,6 +127,12 @@ pub fn span(operation: Operation) -> Span {
         // start as a restart (the nodes boot); a stop shuts them down, taken as a delete.
         Operation::Power { start: true } => (150.0, 210.0),
         Operation::Power { start: false } => (60.0, 120.0),
+        // No figure is documented (the node_change pages say only that services stop):
+        // 3–4 minutes and a minute per CN, the simulator's choice.
+        Operation::Coordinators { changed } => {
+            let per_cn = 60.0 * f64::from(changed);
+            (180.0 + per_cn, 240.0 + per_cn)
+        }
     };
     Span {
         shortest: seconds(shortest),
@@ -189,6 +199,12 @@ pub fn operation(step: &Step, live: &Live) -> Option<Operation> {
         Action::DeleteCluster { .. } => Operation::DeleteCluster,
         Action::StartCluster => Operation::Power { start: true },
         Action::StopCluster => Operation::Power { start: false },
+        Action::AddCoordinators { total, from } => Operation::Coordinators {
+            changed: total.abs_diff(*from),
+        },
+        Action::DeleteCoordinators { ids, .. } => Operation::Coordinators {
+            changed: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        },
         // Synchronous calls: no operation to forecast.
         Action::UpdateTags { .. }
         | Action::Wait { .. }

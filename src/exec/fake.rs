@@ -106,6 +106,8 @@ pub(super) struct State {
     /// Extra latency of the calls whose key starts with the prefix.
     slow: Vec<(String, Duration)>,
     calls: Vec<String>,
+    /// CN ids by cluster id (three until changed: see `ops`).
+    coordinators: HashMap<String, Vec<String>>,
     in_flight: usize,
     peak_in_flight: usize,
 }
@@ -650,6 +652,19 @@ impl Cloud for FakeCloud {
 
     async fn stop_cluster(&self, id: &str) -> Result<(), CloudError> {
         self.power(id, false).await
+    }
+
+    async fn list_coordinators(&self, id: &str) -> Result<Vec<String>, CloudError> {
+        tokio::time::sleep(self.latency).await;
+        self.with(|s| ops::cns(s, id))
+    }
+
+    async fn add_coordinators(&self, id: &str, total: u32) -> Result<(), CloudError> {
+        self.change_cns(id, total, &[]).await
+    }
+
+    async fn delete_coordinators(&self, id: &str, cns: &[String]) -> Result<(), CloudError> {
+        self.change_cns(id, 0, cns).await
     }
 
     async fn delete_snapshot(&self, id: &str) -> Result<(), CloudError> {

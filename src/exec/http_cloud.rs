@@ -115,6 +115,27 @@ impl Cloud for Client {
             .map_err(classify)
     }
 
+    async fn list_coordinators(&self, id: &str) -> Result<Vec<String>, CloudError> {
+        let list = Client::list_coordinators(self, id)
+            .await
+            .map_err(classify)?;
+        Ok(list.instances.into_iter().map(|cn| cn.id).collect())
+    }
+
+    async fn add_coordinators(&self, id: &str, total: u32) -> Result<(), CloudError> {
+        Client::add_coordinators(self, id, total)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
+    async fn delete_coordinators(&self, id: &str, cns: &[String]) -> Result<(), CloudError> {
+        Client::delete_coordinators(self, id, cns)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
     async fn stop_cluster(&self, id: &str) -> Result<(), CloudError> {
         Client::stop_cluster(self, id)
             .await

@@ -7,6 +7,7 @@
 
 mod bodies;
 pub mod cloud;
+mod coordinators;
 mod ctx;
 mod ended;
 pub mod events;

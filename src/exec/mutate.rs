@@ -55,6 +55,13 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         Action::BindEip { eip_id } => super::settings::bind_eip(ctx, step, eip_id).await,
         Action::StartCluster => super::power::power(ctx, step, true).await,
         Action::StopCluster => super::power::power(ctx, step, false).await,
+        Action::AddCoordinators { total, from } => {
+            super::coordinators::change(ctx, step, *from, *total, &[]).await
+        }
+        Action::DeleteCoordinators { ids, from } => {
+            let total = from.saturating_sub(u32::try_from(ids.len()).unwrap_or(u32::MAX));
+            super::coordinators::change(ctx, step, *from, total, ids).await
+        }
     }
 }
 

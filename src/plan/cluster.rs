@@ -121,7 +121,12 @@ impl<'a> Builder<'a> {
             .facts(&desired.name)
             .cloned()
             .unwrap_or_else(|| ClusterFacts::of(live));
-        let (items, running) = in_place_powered(desired, &facts, adoption.as_deref());
+        let (items, running) = in_place_powered(
+            desired,
+            &facts,
+            adoption.as_deref(),
+            self.live.coordinators(&desired.name),
+        );
         let failed = matches!(state, ClusterState::TaskFailed { .. });
         if failed {
             let changes: Vec<FieldChange> = items

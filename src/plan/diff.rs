@@ -275,6 +275,8 @@ fn verb(action: &Action) -> &'static str {
         Action::BindEip { .. } => "bind_eip",
         Action::StartCluster => "start",
         Action::StopCluster => "stop",
+        Action::AddCoordinators { .. } => "add_cns",
+        Action::DeleteCoordinators { .. } => "delete_cns",
     }
 }
 

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+use std::collections::BTreeMap;
+
+use crate::api::ops::CoordinatorList;
 use crate::api::wire::{Cluster, Snapshot};
 use crate::api::Live;
 
@@ -11,6 +14,8 @@ pub(crate) struct Index<'a> {
     clusters_by_id: HashMap<&'a str, &'a Cluster>,
     snapshots_by_name: HashMap<&'a str, Vec<&'a Snapshot>>,
     snapshots_by_cluster: HashMap<&'a str, Vec<&'a Snapshot>>,
+    /// The CN lists read for the plan, by cluster name (`Live.extras`).
+    coordinators: &'a BTreeMap<String, CoordinatorList>,
 }
 
 impl<'a> Index<'a> {
@@ -20,6 +25,7 @@ impl<'a> Index<'a> {
             clusters_by_id: HashMap::with_capacity(live.clusters.len()),
             snapshots_by_name: HashMap::with_capacity(live.snapshots.len()),
             snapshots_by_cluster: HashMap::new(),
+            coordinators: &live.extras.coordinators,
         };
         for c in &live.clusters {
             index.clusters_by_name.entry(&c.name).or_default().push(c);
@@ -56,6 +62,11 @@ impl<'a> Index<'a> {
     /// The first live snapshot of this name.
     pub fn snapshot(&self, name: &str) -> Option<&'a Snapshot> {
         self.snapshots_named(name).first().copied()
+    }
+
+    /// The CN list read for the cluster of this name, if the plan read one.
+    pub fn coordinators(&self, name: &str) -> Option<&'a CoordinatorList> {
+        self.coordinators.get(name)
     }
 
     /// The live snapshots taken from the cluster with this id.

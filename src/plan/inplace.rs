@@ -264,7 +264,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         // UnbindEip and/or BindEip (`auto_assign` without an EIP is blocked there).
         security_group_id: _,
         public_ip: _,
-        // At creation only: the list API does not report it, so a change cannot be seen.
+        // In place, by `plan::coordinators`: AddCoordinators / DeleteCoordinators, from the CN
+        // list read for the plan (`GET …/cns`).
         number_of_cn: _,
         // Other objects and policies: snapshots are planned by `plan::snapshot`; the delete
         // policy applies when the cluster is marked absent; automated snapshots are blocked as

@@ -9,6 +9,7 @@
 
 mod changes;
 pub(crate) mod cluster;
+mod coordinators;
 mod diff;
 mod fingerprint;
 mod hash;

@@ -17,7 +17,8 @@ use crate::secret::SecretRef;
 /// from the action, ignored on reading: [`Action::impact`] decides); a disruptive step may
 /// carry its cluster's `maintenance` window and whether the plan deferred it.
 /// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
-/// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12).
+/// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12), and
+/// `add_coordinators`, `delete_coordinators` (`number_of_cn`, issue 12).
 pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
@@ -195,6 +196,14 @@ pub enum Action {
     /// `POST /v1/{project_id}/clusters/{id}/stop` (`cluster_management/stopping_a_cluster.rst`),
     /// sent only while the cluster runs idle; done when it is STOPPED.
     StopCluster,
+    /// `POST /v1.0/{project_id}/clusters/{id}/cns/batch-create` with `num: total`, the CN
+    /// count after the addition (`node_change/adding_cn_nodes_in_batches.rst`); sent only
+    /// while the cluster has `from` CNs (read back from `GET …/cns` just before).
+    AddCoordinators { total: u32, from: u32 },
+    /// `POST /v1.0/{project_id}/clusters/{id}/cns/batch-delete` of the CNs `ids`
+    /// (`node_change/deleting_cn_nodes_in_batches.rst`); sent only while the cluster has
+    /// `from` CNs, these among them.
+    DeleteCoordinators { ids: Vec<String>, from: u32 },
 }
 
 impl Action {
@@ -211,7 +220,9 @@ impl Action {
             | Action::UnbindEip { .. }
             | Action::BindEip { .. }
             | Action::StartCluster
-            | Action::StopCluster => Kind::Update,
+            | Action::StopCluster
+            | Action::AddCoordinators { .. }
+            | Action::DeleteCoordinators { .. } => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
@@ -246,6 +257,11 @@ impl Action {
             Action::StartCluster => Impact::Safe,
             // Every session ends and nothing is served until a start.
             Action::StopCluster => Impact::Disruptive,
+            // "Services need to be stopped during CN node addition or deletion"
+            // (`node_change/adding_cn_nodes_in_batches.rst`).
+            Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => {
+                Impact::Disruptive
+            }
         }
     }
 }

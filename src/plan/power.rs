@@ -17,8 +17,10 @@
 //!   names `power: running`); so are the changes of one being stopped (they used to be
 //!   planned after its wait, and then refused by the stopped cluster).
 
+use crate::api::ops::CoordinatorList;
 use crate::plan::changes::change;
 use crate::plan::cluster::cluster_target;
+use crate::plan::coordinators::coordinators;
 use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::{in_place, Item};
@@ -34,17 +36,38 @@ pub(crate) fn in_place_powered(
     desired: &DesiredCluster,
     facts: &ClusterFacts,
     adopting: Option<&str>,
+    cns: Option<&CoordinatorList>,
 ) -> (Vec<Item>, bool) {
     if let Some((start, running)) = start(desired, facts) {
         let mut items = vec![Item::Step(Box::new(start), running.clone())];
-        items.extend(in_place(desired, &running, adopting));
+        items.extend(with_coordinators(desired, &running, adopting, cns));
         return (items, true);
     }
-    let items = in_place(desired, facts, adopting);
+    let items = with_coordinators(desired, facts, adopting, cns);
     if !facts.stopped {
         return (items, true);
     }
     (kept_stopped(desired, items), false)
+}
+
+/// [`in_place`], then the CN change (after a scale, whose new nodes may host CNs).
+fn with_coordinators(
+    desired: &DesiredCluster,
+    facts: &ClusterFacts,
+    adopting: Option<&str>,
+    cns: Option<&CoordinatorList>,
+) -> Vec<Item> {
+    let mut items = in_place(desired, facts, adopting);
+    let last = items
+        .iter()
+        .rev()
+        .find_map(|item| match item {
+            Item::Step(_, next) => Some(next.clone()),
+            Item::Blocked(..) => None,
+        })
+        .unwrap_or_else(|| facts.clone());
+    items.extend(coordinators(desired, &last, cns));
+    items
 }
 
 /// The start a stopped cluster needs when the spec says `power: running`, and the facts it

@@ -28,6 +28,7 @@ pub mod rule {
     pub const DEPENDENCY_CYCLE: &str = "dependency_cycle";
     pub const NOT_YET_SUPPORTED: &str = "not_yet_supported";
     pub const PASSWORD_POLICY: &str = "password_policy";
+    pub const COORDINATOR_RANGE: &str = "coordinator_range";
     pub const EIP_NOT_ASSIGNABLE: &str = "eip_not_assignable";
 }
 

@@ -117,6 +117,12 @@ fn describe(action: &Action) -> String {
         Action::BindEip { eip_id } => format!("bind EIP {eip_id}"),
         Action::StartCluster => "start (POST …/start)".to_owned(),
         Action::StopCluster => "stop (POST …/stop)".to_owned(),
+        Action::AddCoordinators { total, from } => {
+            format!("add {} CNs (cns/batch-create)", total.saturating_sub(*from))
+        }
+        Action::DeleteCoordinators { ids, .. } => {
+            format!("delete {} CNs (cns/batch-delete)", ids.len())
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The fake's start and stop: a task of [`FakeCloud::resize`]'s length that ends STOPPED or
 //! AVAILABLE; like the simulator, a stopped cluster refuses every other operation as busy.
+//! Its CN changes take effect at once (no task): what the executor's CN steps need from it is
+//! the list read before and after.
 
 use tokio::time::Instant;
 
@@ -27,6 +29,30 @@ impl FakeCloud {
         .await
     }
 
+    /// Adds CNs up to `total` (no `delete`) or deletes the CNs `delete`, on an idle cluster.
+    pub(super) async fn change_cns(
+        &self,
+        id: &str,
+        total: u32,
+        delete: &[String],
+    ) -> Result<(), CloudError> {
+        let delete = delete.to_vec();
+        self.mutate(format!("cns:{id}"), move |s, now| {
+            s.idle_cluster(id, now)?;
+            let mut list = cns(s, id)?;
+            if delete.is_empty() {
+                while list.len() < total as usize {
+                    list.push(format!("cn-{}", list.len() + 1));
+                }
+            } else {
+                list.retain(|cn| !delete.contains(cn));
+            }
+            s.coordinators.insert(id.to_owned(), list);
+            Ok(())
+        })
+        .await
+    }
+
     /// Makes the named cluster stopped at once (a cluster someone stopped in the console).
     pub fn stop_now(&self, name: &str) {
         self.with(|s| {
@@ -47,4 +73,13 @@ fn settle_power(s: &mut State, id: &str, now: Instant) -> Result<(), CloudError>
         }
     }
     Ok(())
+}
+
+/// The CNs of cluster `id`: three until changed.
+pub(super) fn cns(s: &mut State, id: &str) -> Result<Vec<String>, CloudError> {
+    s.cluster_mut(id)?;
+    Ok(s.coordinators
+        .get(id)
+        .cloned()
+        .unwrap_or_else(|| (1..=3).map(|i| format!("cn-{i}")).collect()))
 }

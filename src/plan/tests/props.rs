@@ -390,6 +390,11 @@ impl Model {
             // Only an idle running cluster stops: a stop planned before a change that needs
             // the cluster running fails that change here.
             Action::StopCluster => self.idle(&name)?.status = "STOPPED".into(),
+            // The model keeps no CN lists (the world reads none): only a running idle cluster
+            // takes the change.
+            Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => {
+                self.idle(&name)?;
+            }
         }
         Ok(())
     }
@@ -590,6 +595,7 @@ fn the_model_sees_every_action_kind() {
                 Action::BindEip { .. } => "bind_eip",
                 Action::StartCluster => "start",
                 Action::StopCluster => "stop",
+                Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => "cns",
             };
             *seen.entry(kind).or_default() += 1;
         }

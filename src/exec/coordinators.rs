@@ -1,0 +1,174 @@
+//! Adding and deleting CNs (`AddCoordinators`, `DeleteCoordinators`): wait until the cluster
+//! is idle, read its CN list, send the change once while the list still has the count the
+//! step was planned from, wait for the task (`ADD_CN_ING` / `DEL_CN_ING` in the listing),
+//! then read the list back.
+//!
+//! The listing does not carry the CN count, so the precondition and the result are read from
+//! `GET …/cns` (`node_change/querying_cn_nodes_of_a_cluster.rst`) just before the call and
+//! after the task: a list at the target count makes the step "already in place" (another
+//! run, or an interrupted one, did it), one at neither count makes it stale.
+
+use tokio::time::Instant;
+
+use super::cloud::{Cloud, CloudError};
+use super::ctx::{Ctx, StepEnd, StepResult};
+use super::ended::cluster_settled;
+use super::events::Event;
+use super::find::cluster_by_id;
+use super::poller::Need;
+use crate::api::state::failed_reason;
+use crate::plan::Step;
+
+/// Runs a CN step: from `from` CNs to `total`, deleting `ids` (none: an addition).
+pub async fn change<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    from: u32,
+    total: u32,
+    ids: &[String],
+) -> StepResult<()> {
+    let name = step.target.cluster();
+    let what = if ids.is_empty() {
+        "add CNs"
+    } else {
+        "delete CNs"
+    };
+    let timeout = ctx.options.timeouts.resize;
+    let limit = Instant::now() + ctx.options.real(timeout);
+    let mut after = 0;
+    let (id, before) = loop {
+        let left = limit.saturating_duration_since(Instant::now());
+        let listing = ctx
+            .await_ready(&step.id, after, ctx.options.cloud(left), |live| {
+                idle(live.cluster(name))
+            })
+            .await?;
+        let Some(id) = listing.live.cluster(name).map(|c| c.id.clone()) else {
+            return Err(StepEnd::Stale(format!(
+                "cluster {name} is no longer listed"
+            )));
+        };
+        let have = read(ctx, &id).await?;
+        check(name, &have, from, total, ids)?;
+        let before = ctx.poller.ticks_started();
+        let sent = ctx
+            .call_once(&step.id, what, || send(&ctx.cloud, &id, total, ids))
+            .await?;
+        match sent {
+            Ok(()) => break (id, before),
+            Err(CloudError::Busy(message) | CloudError::Throttled(message))
+                if Instant::now() < limit =>
+            {
+                ctx.emit(Event::Progress {
+                    step: step.id.clone(),
+                    status: format!("cluster busy ({message}); waiting to verify again"),
+                    percent: None,
+                });
+                after = before;
+            }
+            // Never re-sent: the listings and the CN list below say whether it took effect.
+            Err(CloudError::OutcomeUnknown(_)) => break (id, before),
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+        }
+    };
+    let after = before.max(ctx.poller.ticks_started());
+    ctx.await_end(&step.id, what, Need::Clusters, after, timeout, |live| {
+        cluster_settled(cluster_by_id(live, &id))
+    })
+    .await?;
+    let now = read(ctx, &id).await?;
+    if count(&now) == total {
+        return Ok(());
+    }
+    let latest = ctx.latest();
+    let reason = cluster_by_id(&latest.live, &id)
+        .and_then(failed_reason)
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    Err(StepEnd::Failed(format!(
+        "{what}: cluster {name} has {} CNs after the task, not {total}{reason}; run plan again",
+        count(&now)
+    )))
+}
+
+async fn send<C: Cloud>(cloud: &C, id: &str, total: u32, ids: &[String]) -> Result<(), CloudError> {
+    if ids.is_empty() {
+        cloud.add_coordinators(id, total).await
+    } else {
+        cloud.delete_coordinators(id, ids).await
+    }
+}
+
+async fn read<C: Cloud>(ctx: &Ctx<C>, id: &str) -> StepResult<Vec<String>> {
+    ctx.cloud
+        .list_coordinators(id)
+        .await
+        .map_err(|err| StepEnd::Failed(format!("reading the CN list: {err}")))
+}
+
+fn count(cns: &[String]) -> u32 {
+    u32::try_from(cns.len()).unwrap_or(u32::MAX)
+}
+
+/// The step's precondition on a fresh CN list: at the target, done; at `from` (with the CNs
+/// to delete among them), act; anything else moved since the plan.
+fn check(name: &str, have: &[String], from: u32, total: u32, ids: &[String]) -> StepResult<()> {
+    let n = count(have);
+    if n == total && ids.iter().all(|cn| !have.contains(cn)) {
+        return Err(StepEnd::InPlace(format!(
+            "cluster {name} already has {total} CNs"
+        )));
+    }
+    if n == from && ids.iter().all(|cn| have.contains(cn)) {
+        return Ok(());
+    }
+    Err(StepEnd::Stale(format!(
+        "cluster {name} has {n} CNs; the step was planned from {from} to reach {total}, so its \
+         CNs changed since the plan was made; run plan again"
+    )))
+}
+
+/// Whether the cluster takes the call: idle (or gone: the step then says so).
+fn idle(cluster: Option<&crate::api::wire::Cluster>) -> Result<Option<String>, String> {
+    match cluster.map(|c| cluster_settled(Some(c))) {
+        None | Some(super::ended::Check::Done) => Ok(None),
+        Some(super::ended::Check::Pending { status, .. }) => Ok(Some(format!(
+            "waiting for the cluster to be idle: {status}"
+        ))),
+        Some(super::ended::Check::Failed(reason)) => Err(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("cn-{i}")).collect()
+    }
+
+    #[test]
+    fn a_change_is_sent_only_from_the_planned_count() {
+        assert_eq!(check("c", &ids(3), 3, 5, &[]), Ok(()));
+        assert!(matches!(
+            check("c", &ids(5), 3, 5, &[]),
+            Err(StepEnd::InPlace(_))
+        ));
+        assert!(matches!(
+            check("c", &ids(4), 3, 5, &[]),
+            Err(StepEnd::Stale(_))
+        ));
+        let gone = vec!["cn-2".to_owned()];
+        assert_eq!(check("c", &ids(3), 3, 2, &gone), Ok(()));
+        assert!(matches!(
+            check("c", &ids(2), 3, 2, &gone),
+            Err(StepEnd::InPlace(_))
+        ));
+        // Three CNs, but not the one the plan deletes: someone changed them.
+        let other = vec!["cn-9".to_owned()];
+        assert!(matches!(
+            check("c", &ids(3), 3, 2, &other),
+            Err(StepEnd::Stale(_))
+        ));
+    }
+}
