@@ -52,6 +52,7 @@ fn the_help_of_every_other_command() {
         ("plan", vec!["plan", "--help"]),
         ("apply", vec!["apply", "--help"]),
         ("sim", vec!["sim", "--help"]),
+        ("export", vec!["export", "--help"]),
     ] {
         let out = dwsctl(&args);
         out.assert_exit(0);
