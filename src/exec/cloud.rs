@@ -8,6 +8,7 @@
 
 use std::future::Future;
 
+use crate::api::policy::{PutSnapshotPolicy, SnapshotPolicy};
 use crate::api::wire::{Cluster, CreateCluster, CreateSnapshot, Restore, Snapshot, Tag};
 use crate::secret::Secret;
 
@@ -129,5 +130,22 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         id: &str,
         cns: &[String],
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `GET /v2/…/clusters/{id}/snapshot-policies`.
+    fn get_snapshot_policy(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<SnapshotPolicy, CloudError>> + Send;
+    /// `PUT /v2/…/clusters/{id}/snapshot-policies`.
+    fn put_snapshot_policy(
+        &self,
+        id: &str,
+        body: &PutSnapshotPolicy,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `DELETE /v1.0/…/clusters/{id}/snapshot-policies/{policy_id}`.
+    fn delete_snapshot_policy(
+        &self,
+        id: &str,
+        policy_id: &str,
     ) -> impl Future<Output = Result<(), CloudError>> + Send;
 }

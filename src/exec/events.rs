@@ -95,6 +95,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::StopCluster => "stop_cluster",
         Action::AddCoordinators { .. } => "add_coordinators",
         Action::DeleteCoordinators { .. } => "delete_coordinators",
+        Action::SetSnapshotPolicy { .. } => "set_snapshot_policy",
     }
 }
 

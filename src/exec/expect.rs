@@ -211,7 +211,8 @@ pub fn operation(step: &Step, live: &Live) -> Option<Operation> {
         | Action::Blocked(_)
         | Action::SetSecurityGroup { .. }
         | Action::UnbindEip { .. }
-        | Action::BindEip { .. } => return None,
+        | Action::BindEip { .. }
+        | Action::SetSnapshotPolicy { .. } => return None,
     })
 }
 

@@ -13,10 +13,14 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
+use crate::api::policy::{PutSnapshotPolicy, SnapshotPolicy};
 use crate::api::wire::{
     Cluster, CreateCluster, CreateSnapshot, FailedReasons, Restore, Snapshot, Tag,
 };
 use crate::secret::Secret;
+
+#[path = "fake_policy.rs"]
+mod policy;
 
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -110,6 +114,8 @@ pub(super) struct State {
     coordinators: HashMap<String, Vec<String>>,
     in_flight: usize,
     peak_in_flight: usize,
+    /// Automated-snapshot policies by cluster id (none: an empty policy).
+    policies: HashMap<String, SnapshotPolicy>,
 }
 
 impl State {
@@ -716,6 +722,27 @@ impl Cloud for FakeCloud {
                     Ok(())
                 }
             }
+        })
+        .await
+    }
+
+    async fn get_snapshot_policy(&self, id: &str) -> Result<SnapshotPolicy, CloudError> {
+        self.mutate(format!("get_policy:{id}"), |s, _| policy::get(s, id))
+            .await
+    }
+
+    async fn put_snapshot_policy(
+        &self,
+        id: &str,
+        body: &PutSnapshotPolicy,
+    ) -> Result<(), CloudError> {
+        self.mutate(format!("put_policy:{id}"), |s, _| policy::put(s, id, body))
+            .await
+    }
+
+    async fn delete_snapshot_policy(&self, id: &str, policy_id: &str) -> Result<(), CloudError> {
+        self.mutate(format!("delete_policy:{id}"), |s, _| {
+            policy::delete(s, id, policy_id)
         })
         .await
     }

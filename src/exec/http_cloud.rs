@@ -4,6 +4,7 @@
 use super::cloud::{Cloud, CloudError};
 use crate::api::client::Client;
 use crate::api::error::ApiError;
+use crate::api::policy::{PutSnapshotPolicy, SnapshotPolicy};
 use crate::api::wire::{Cluster, CreateCluster, CreateSnapshot, Restore, Snapshot, Tag};
 use crate::secret::Secret;
 
@@ -140,6 +141,28 @@ impl Cloud for Client {
         Client::stop_cluster(self, id)
             .await
             .map(drop)
+            .map_err(classify)
+    }
+
+    async fn get_snapshot_policy(&self, id: &str) -> Result<SnapshotPolicy, CloudError> {
+        Client::get_snapshot_policy(self, id)
+            .await
+            .map_err(classify)
+    }
+
+    async fn put_snapshot_policy(
+        &self,
+        id: &str,
+        body: &PutSnapshotPolicy,
+    ) -> Result<(), CloudError> {
+        Client::put_snapshot_policy(self, id, body)
+            .await
+            .map_err(classify)
+    }
+
+    async fn delete_snapshot_policy(&self, id: &str, policy_id: &str) -> Result<(), CloudError> {
+        Client::delete_snapshot_policy(self, id, policy_id)
+            .await
             .map_err(classify)
     }
 }

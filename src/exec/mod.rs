@@ -18,6 +18,7 @@ mod http_cloud;
 mod lease;
 mod mutate;
 pub mod options;
+mod policy;
 mod poller;
 mod power;
 pub mod report;

@@ -45,6 +45,21 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         Action::DeleteCluster {
             keep_last_manual_snapshot,
         } => delete_cluster(ctx, step, *keep_last_manual_snapshot).await,
+        Action::SetSnapshotPolicy {
+            keep_days,
+            put,
+            delete,
+            from,
+        } => {
+            let id = cluster_id(ctx, step.target.cluster())?;
+            let goal = super::policy::Goal {
+                keep_days: *keep_days,
+                put,
+                delete,
+                from: from.as_deref(),
+            };
+            super::policy::set_snapshot_policy(ctx, step, &id, goal).await
+        }
         Action::Wait { .. } | Action::Blocked(_) => {
             Err(StepEnd::Failed("not an executable action".to_owned()))
         }

@@ -11,6 +11,7 @@ use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::{is_stopped, ClusterFacts};
 use crate::plan::inplace::{immutable, Item};
 use crate::plan::model::{Action, FieldChange, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
+use crate::plan::policy;
 use crate::plan::power::{in_place_powered, stop_change};
 use crate::plan::procedure::{self, rule};
 use crate::plan::status::{deletable_without_snapshot, refusal};
@@ -43,21 +44,6 @@ impl<'a> Builder<'a> {
             );
             return;
         }
-        if desired.automated_snapshots.is_some() && desired.presence == Presence::Present {
-            // Parsed and validated, but no step applies it yet: say so rather than let a plan
-            // look complete while the policy is ignored (issue 13).
-            self.block(
-                cluster_target(&desired.name),
-                procedure::blocked(
-                    rule::NOT_YET_SUPPORTED,
-                    "automated_snapshots is parsed but not yet applied",
-                    "This dwsctl checks the `automated_snapshots` block but cannot apply it yet. \
-                     Remove the block to plan this cluster, and set the policy in the console or \
-                     with the snapshot-policies API meanwhile.",
-                ),
-                Vec::new(),
-            );
-        }
         match (desired.presence, matches.first().copied()) {
             (Presence::Present, None) => {
                 if self.create(desired) {
@@ -67,6 +53,7 @@ impl<'a> Builder<'a> {
                         // stop after them.
                         self.power_off(desired);
                     }
+                    self.policies.push((desired, true));
                 }
             }
             (Presence::Present, Some(cluster)) => self.update(desired, cluster),
@@ -76,7 +63,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Plans the changes to a cluster that exists.
-    fn update(&mut self, desired: &DesiredCluster, live: &Cluster) {
+    fn update(&mut self, desired: &'a DesiredCluster, live: &Cluster) {
         let target = cluster_target(&desired.name);
         let adoption = match (owned(live), desired.ownership) {
             (true, _) => None,
@@ -150,10 +137,69 @@ impl<'a> Builder<'a> {
             }
         } else {
             self.apply_items(&desired.name, items);
+            self.policies.push((desired, false));
         }
         self.snapshots(desired, Some(live), running);
         if !failed {
             self.power_off(desired);
+        }
+    }
+
+    /// After every cluster's other steps: each policy step comes last in its cluster's
+    /// chain, so a new cluster's follows its create or restore (and the restore's
+    /// follow-ups), and no later step of the chain expects the cluster to look otherwise.
+    pub(crate) fn plan_policies(&mut self) {
+        for (desired, new) in std::mem::take(&mut self.policies) {
+            let Some(block) = &desired.automated_snapshots else {
+                continue;
+            };
+            let target = cluster_target(&desired.name);
+            let live = if new {
+                None
+            } else {
+                match self.live_policies.get(&desired.name) {
+                    Some(policy) => Some(policy),
+                    None => {
+                        let blocked = procedure::blocked(
+                            rule::POLICY_NOT_READ,
+                            format!(
+                                "the automated-snapshot policy of {} was not read",
+                                desired.name
+                            ),
+                            "Plan again; if it persists, check that the credentials may call \
+                             GET /v2/{project_id}/clusters/{cluster_id}/snapshot-policies.",
+                        );
+                        self.block(target, blocked, Vec::new());
+                        continue;
+                    }
+                }
+            };
+            match policy::plan_policy(&desired.name, block, live) {
+                policy::PolicyPlan::Same => {}
+                policy::PolicyPlan::Blocked(blocked, changes) => {
+                    self.block(target, blocked, changes);
+                }
+                policy::PolicyPlan::Step(action, changes) => {
+                    let reason = if new {
+                        format!(
+                            "{} gets the default automated-snapshot policy when it is made; set \
+                             the spec's",
+                            desired.name
+                        )
+                    } else {
+                        "the automated-snapshot policy differs from the spec".to_owned()
+                    };
+                    self.chain(
+                        Planned {
+                            target,
+                            action: *action,
+                            changes,
+                            reason,
+                        },
+                        Vec::new(),
+                    );
+                }
+            }
         }
     }
 

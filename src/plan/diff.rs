@@ -28,6 +28,7 @@ pub fn diff(desired: &Desired, live: &Live, spec_digest: &str) -> Plan {
         builder.cluster(cluster);
     }
     builder.restore_followups();
+    builder.plan_policies();
     builder.link_readers();
     Plan {
         format_version: FORMAT_VERSION,
@@ -67,6 +68,11 @@ pub(crate) struct Builder<'a> {
     pub snapshot_deletes: Vec<(StepId, String)>,
     /// Cluster deletes and the snapshot names that belong to the deleted cluster.
     pub cluster_deletes: Vec<(StepId, BTreeSet<String>)>,
+    /// Clusters whose automated-snapshot policy is planned last in their chain, and whether
+    /// this plan creates or restores them (`plan::policy`).
+    pub policies: Vec<(&'a DesiredCluster, bool)>,
+    /// The live policies read for the spec (`Live.extras.policies`), by cluster name.
+    pub live_policies: &'a std::collections::BTreeMap<String, crate::api::policy::SnapshotPolicy>,
 }
 
 impl<'a> Builder<'a> {
@@ -84,6 +90,8 @@ impl<'a> Builder<'a> {
             restores: Vec::new(),
             snapshot_deletes: Vec::new(),
             cluster_deletes: Vec::new(),
+            policies: Vec::new(),
+            live_policies: &live.extras.policies,
         }
     }
 
@@ -277,6 +285,7 @@ fn verb(action: &Action) -> &'static str {
         Action::StopCluster => "stop",
         Action::AddCoordinators { .. } => "add_cns",
         Action::DeleteCoordinators { .. } => "delete_cns",
+        Action::SetSnapshotPolicy { .. } => "policy",
     }
 }
 

@@ -268,8 +268,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         // list read for the plan (`GET …/cns`).
         number_of_cn: _,
         // Other objects and policies: snapshots are planned by `plan::snapshot`; the delete
-        // policy applies when the cluster is marked absent; automated snapshots are blocked as
-        // not yet applied (`plan::cluster`).
+        // policy applies when the cluster is marked absent; the automated-snapshot policy is
+        // planned by `plan::policy`, last in the cluster's chain (`Builder::plan_policies`).
         snapshots: _,
         delete_policy: _,
         automated_snapshots: _,

@@ -19,6 +19,7 @@ use crate::secret::SecretRef;
 /// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
 /// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12), and
 /// `add_coordinators`, `delete_coordinators` (`number_of_cn`, issue 12).
+/// Also version 4: `set_snapshot_policy` steps (a cluster's automated-snapshot policy).
 pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
@@ -204,6 +205,19 @@ pub enum Action {
     /// (`node_change/deleting_cn_nodes_in_batches.rst`); sent only while the cluster has
     /// `from` CNs, these among them.
     DeleteCoordinators { ids: Vec<String>, from: u32 },
+    /// The automated-snapshot policy: `DELETE …/snapshot-policies/{id}` of each strategy
+    /// named in `delete`, then one `PUT …/snapshot-policies` with `keep_days` and the
+    /// strategies of `put` (added, or changed by their live id), then a `GET` that must show
+    /// them. Names ignore case; ids are resolved from a `GET` just before the calls. `from`
+    /// is the digest of the policy the step was planned from (`plan::policy::digest`),
+    /// `None` for a cluster the same apply creates; a policy that moved elsewhere makes the
+    /// step stale.
+    SetSnapshotPolicy {
+        keep_days: Option<u32>,
+        put: Vec<PolicyEntry>,
+        delete: Vec<String>,
+        from: Option<String>,
+    },
 }
 
 impl Action {
@@ -223,6 +237,7 @@ impl Action {
             | Action::StopCluster
             | Action::AddCoordinators { .. }
             | Action::DeleteCoordinators { .. } => Kind::Update,
+            Action::SetSnapshotPolicy { .. } => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
@@ -262,6 +277,10 @@ impl Action {
             Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => {
                 Impact::Disruptive
             }
+            // Schedules and a retention: the service keeps running and no snapshot is deleted
+            // by the call (a shorter `keep_days` lets the service expire automated snapshots
+            // sooner; the plan shows that change as `keep_days old -> new`).
+            Action::SetSnapshotPolicy { .. } => Impact::Safe,
         }
     }
 }
@@ -293,6 +312,17 @@ impl Impact {
 pub struct TagKv {
     pub key: String,
     pub value: String,
+}
+
+/// One automated-snapshot strategy as a plan sets it (the API's `backup_strategies[]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyEntry {
+    pub name: String,
+    /// `backup_strategy`, the cron form.
+    pub schedule: String,
+    /// `backup_type`: `full` or `increment`.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Everything `POST /clusters` needs except the password value, which is resolved from

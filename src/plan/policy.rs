@@ -1,103 +1,174 @@
 //! The automated-snapshot policy of one cluster: the field-level changes from the live policy
 //! (`GET …/snapshot-policies`, [`crate::api::policy`]) to the spec's `automated_snapshots`
-//! block, and the one PUT that makes them (vendor API reference
-//! snapshot_management/adding_a_snapshot_policy.rst: with a `policy_id` a strategy is
-//! changed, without one it is added).
+//! block, the step that makes them ([`Action::SetSnapshotPolicy`]), and the calls that step
+//! still needs against a policy read at run time ([`calls`]).
 //!
-//! Not wired into the planner yet (issue 13): the planner still blocks the block with
-//! `not_yet_supported`. What this computes is what the step will carry.
+//! What the API offers (vendor API reference snapshot_management/adding_a_snapshot_policy.rst,
+//! deleting_a_snapshot_policy.rst, querying_a_snapshot_policy.rst): a PUT sets `keep_day` and
+//! adds strategies (no `policy_id`) or changes them (with one); a DELETE removes one strategy.
+//! The GET reports `auto_backup`, but no call takes it. So `enabled: false` is applied as "no
+//! strategy at all" (every strategy deleted: nothing is left to fire), and `enabled: true`
+//! can only be reached by adding a strategy; a cluster that reports `auto_backup: false`
+//! while it has strategies is off by a switch the API does not expose, which is blocked with
+//! the console procedure.
 //!
-//! Strategies live but absent from the spec are left alone: the spec's block has no way yet
-//! to say its policies are the whole set, so nothing here plans a DELETE.
+//! Live strategies the spec does not list are deleted only when the block says its list is
+//! the whole set (`exclusive: true`) or turns automated snapshots off.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::api::policy::{BackupStrategy, PutSnapshotPolicy, SnapshotPolicy, StrategyRequest};
-use crate::plan::changes::{change, set};
-use crate::plan::model::FieldChange;
+use crate::plan::changes::{change, set, unset};
+use crate::plan::model::{Action, Blocked, FieldChange, PolicyEntry};
+use crate::plan::procedure::{self, rule};
 use crate::spec::AutomatedSnapshots;
 
-/// What changes, the PUT that changes it (`None`: nothing to send), and what the API offers no
-/// way to change (each a sentence for a blocked step).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PolicyDiff {
-    pub changes: Vec<FieldChange>,
-    pub put: Option<PutSnapshotPolicy>,
-    pub unappliable: Vec<String>,
+/// What the step carries, the changes it shows, or why it cannot be applied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicyPlan {
+    /// The live policy already matches.
+    Same,
+    /// A `SetSnapshotPolicy` step.
+    Step(Box<Action>, Vec<FieldChange>),
+    /// No call reaches the spec's policy.
+    Blocked(Blocked, Vec<FieldChange>),
 }
 
-/// The changes from `live` to `desired`.
-pub fn policy_diff(desired: &AutomatedSnapshots, live: &SnapshotPolicy) -> PolicyDiff {
-    let mut diff = PolicyDiff::default();
-    let mut put = PutSnapshotPolicy::default();
-    if let Some(days) = desired.keep_days {
-        if live.keep_day != Some(days) {
-            diff.changes
-                .push(change("automated_snapshots.keep_days", live.keep_day, days));
-            put.keep_day = Some(i64::from(days));
+/// The plan from `live` to `desired`. `live` is `None` for a cluster the same apply creates or
+/// restores: it is planned against the policy a new cluster gets
+/// ([`SnapshotPolicy::default_of_new_cluster`]), and its step checks no precondition.
+pub fn plan_policy(
+    cluster: &str,
+    desired: &AutomatedSnapshots,
+    live: Option<&SnapshotPolicy>,
+) -> PolicyPlan {
+    let fresh = SnapshotPolicy::default_of_new_cluster();
+    let base = live.unwrap_or(&fresh);
+    let mut changes = Vec::new();
+    let keep_days = retention(desired, base, &mut changes);
+    let (put, delete) = strategies(desired, base, &mut changes);
+    let left = base.backup_strategies.len() - delete.len() + added(&put, base);
+    let off_by_switch = base.auto_backup == Some(false) && !base.backup_strategies.is_empty();
+    match desired.enabled {
+        Some(false) if base.auto_backup != Some(false) || !base.backup_strategies.is_empty() => {
+            changes.insert(0, change("automated_snapshots.enabled", true, false));
         }
+        Some(true) if off_by_switch || left == 0 => {
+            changes.insert(0, change("automated_snapshots.enabled", false, true));
+            return PolicyPlan::Blocked(cannot_enable(cluster, off_by_switch), changes);
+        }
+        Some(true) if base.auto_backup == Some(false) || base.backup_strategies.is_empty() => {
+            changes.insert(0, change("automated_snapshots.enabled", false, true));
+        }
+        _ => {}
     }
-    let mut strategies = Vec::new();
+    if keep_days.is_none() && put.is_empty() && delete.is_empty() {
+        return PolicyPlan::Same;
+    }
+    let action = Action::SetSnapshotPolicy {
+        keep_days,
+        put,
+        delete,
+        from: live.map(digest),
+    };
+    PolicyPlan::Step(Box::new(action), changes)
+}
+
+fn retention(
+    desired: &AutomatedSnapshots,
+    base: &SnapshotPolicy,
+    changes: &mut Vec<FieldChange>,
+) -> Option<u32> {
+    let days = desired.keep_days?;
+    if base.keep_day == Some(days) {
+        return None;
+    }
+    changes.push(match base.keep_day {
+        Some(old) => change("automated_snapshots.keep_days", old, days),
+        None => set("automated_snapshots.keep_days", days),
+    });
+    Some(days)
+}
+
+/// The strategies to add or change, and the live ones to delete, by name.
+fn strategies(
+    desired: &AutomatedSnapshots,
+    base: &SnapshotPolicy,
+    changes: &mut Vec<FieldChange>,
+) -> (Vec<PolicyEntry>, Vec<String>) {
+    let mut put = Vec::new();
     for (name, want) in &desired.policies {
         let field = format!("automated_snapshots.policies.{name}");
-        match find(live, name) {
-            None => {
-                diff.changes.push(set(
-                    &field,
-                    serde_json::json!({"schedule": want.schedule, "type": want.r#type}),
-                ));
-                strategies.push(StrategyRequest {
-                    policy_name: Some(name.clone()),
-                    backup_strategy: Some(want.schedule.clone()),
-                    backup_type: Some(want.r#type.clone()),
-                    backup_level: Some("cluster".to_owned()),
-                    ..StrategyRequest::default()
-                });
-            }
-            Some(have)
-                if have.backup_strategy != want.schedule || have.backup_type != want.r#type =>
-            {
-                let mut request = StrategyRequest {
-                    policy_id: Some(have.policy_id.clone()),
-                    ..StrategyRequest::default()
-                };
-                if have.backup_strategy != want.schedule {
-                    diff.changes.push(change(
-                        &format!("{field}.schedule"),
-                        &have.backup_strategy,
-                        &want.schedule,
-                    ));
-                    request.backup_strategy = Some(want.schedule.clone());
+        let entry = PolicyEntry {
+            name: name.clone(),
+            schedule: want.schedule.clone(),
+            kind: want.r#type.clone(),
+        };
+        match find(base, name) {
+            None => changes.push(set(&field, shown(&entry.schedule, &entry.kind))),
+            Some(have) if matches(have, &entry) => continue,
+            Some(have) => {
+                if have.backup_strategy != entry.schedule {
+                    let field = format!("{field}.schedule");
+                    changes.push(change(&field, &have.backup_strategy, &entry.schedule));
                 }
-                if have.backup_type != want.r#type {
-                    diff.changes.push(change(
-                        &format!("{field}.type"),
-                        &have.backup_type,
-                        &want.r#type,
-                    ));
-                    request.backup_type = Some(want.r#type.clone());
+                if have.backup_type != entry.kind {
+                    let field = format!("{field}.type");
+                    changes.push(change(&field, &have.backup_type, &entry.kind));
                 }
-                strategies.push(request);
             }
-            Some(_) => {}
+        }
+        put.push(entry);
+    }
+    let whole_set = desired.exclusive || desired.enabled == Some(false);
+    let mut delete = Vec::new();
+    for have in &base.backup_strategies {
+        let listed = desired
+            .policies
+            .keys()
+            .any(|n| n.eq_ignore_ascii_case(&have.policy_name));
+        if whole_set && !listed {
+            let field = format!("automated_snapshots.policies.{}", have.policy_name);
+            changes.push(unset(
+                &field,
+                shown(&have.backup_strategy, &have.backup_type),
+            ));
+            delete.push(have.policy_name.clone());
         }
     }
-    if !strategies.is_empty() {
-        put.backup_strategies = Some(strategies);
-    }
-    if put != PutSnapshotPolicy::default() {
-        diff.put = Some(put);
-    }
-    if let (Some(want), Some(have)) = (desired.enabled, live.auto_backup) {
-        if want != have {
-            diff.changes
-                .push(change("automated_snapshots.enabled", have, want));
-            diff.unappliable.push(
-                "the documented policy API has no switch for automated snapshots \
-                 (adding_a_snapshot_policy.rst takes no `auto_backup`)"
-                    .to_owned(),
-            );
-        }
-    }
-    diff
+    (put, delete)
+}
+
+fn shown(schedule: &str, kind: &str) -> serde_json::Value {
+    serde_json::json!({"schedule": schedule, "type": kind})
+}
+
+fn added(put: &[PolicyEntry], base: &SnapshotPolicy) -> usize {
+    put.iter().filter(|e| find(base, &e.name).is_none()).count()
+}
+
+fn cannot_enable(cluster: &str, off_by_switch: bool) -> Blocked {
+    let reason = if off_by_switch {
+        format!(
+            "automated snapshots of {cluster} are off although it has snapshot policies, and \
+             the policy API has no switch to turn them on (adding_a_snapshot_policy.rst takes \
+             no `auto_backup`)"
+        )
+    } else {
+        format!(
+            "automated snapshots of {cluster} are off (it has no snapshot policy) and the spec \
+             lists none to add"
+        )
+    };
+    let how = if off_by_switch {
+        "Turn automated snapshots on in the console (cluster, Snapshots, Configure Automated \
+         Snapshot Policy), then plan again."
+    } else {
+        "Add a policy under `automated_snapshots.policies` (adding one turns automated \
+         snapshots on), or drop `enabled: true`."
+    };
+    procedure::blocked(rule::AUTOMATED_SNAPSHOTS_OFF, reason, how)
 }
 
 /// The live strategy of that name (names ignore case, adding_a_snapshot_policy.rst).
@@ -107,115 +178,88 @@ fn find<'a>(live: &'a SnapshotPolicy, name: &str) -> Option<&'a BackupStrategy> 
         .find(|s| s.policy_name.eq_ignore_ascii_case(name))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::SnapshotPolicy as Wanted;
-    use serde_json::json;
-
-    fn live() -> SnapshotPolicy {
-        SnapshotPolicy {
-            keep_day: Some(3),
-            backup_strategies: vec![BackupStrategy {
-                policy_id: "p-1".into(),
-                policy_name: "apie-default-full-strategy".into(),
-                backup_strategy: "0 0 2 ? * 1".into(),
-                backup_type: "full".into(),
-                ..BackupStrategy::default()
-            }],
-            auto_backup: Some(true),
-            ..SnapshotPolicy::default()
-        }
-    }
-
-    fn wanted(keep_days: Option<u32>, policies: &[(&str, &str, &str)]) -> AutomatedSnapshots {
-        AutomatedSnapshots {
-            enabled: None,
-            keep_days,
-            policies: policies
-                .iter()
-                .map(|(n, s, t)| {
-                    let p = Wanted {
-                        schedule: (*s).into(),
-                        r#type: (*t).into(),
-                    };
-                    ((*n).to_owned(), p)
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn retention_and_a_new_policy_make_one_put() {
-        let d = policy_diff(
-            &wanted(Some(7), &[("nightly", "0 0 3 * * ?", "full")]),
-            &live(),
-        );
-        let fields: Vec<&str> = d.changes.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "automated_snapshots.keep_days",
-                "automated_snapshots.policies.nightly"
-            ]
-        );
-        assert_eq!(d.changes[0].old, Some(json!(3)));
-        assert_eq!(d.changes[0].new, Some(json!(7)));
-        let put = d.put.expect("a put");
-        assert_eq!(put.keep_day, Some(7));
-        let added = &put.backup_strategies.expect("strategies")[0];
-        assert_eq!(added.policy_id, None);
-        assert_eq!(added.policy_name.as_deref(), Some("nightly"));
-        assert!(d.unappliable.is_empty());
-    }
-
-    #[test]
-    fn a_changed_schedule_is_sent_with_its_id_and_names_ignore_case() {
-        let d = policy_diff(
-            &wanted(
-                None,
-                &[("APIE-default-full-strategy", "0 0 4 ? * 1", "full")],
-            ),
-            &live(),
-        );
-        assert_eq!(d.changes.len(), 1);
-        assert_eq!(
-            d.changes[0].field,
-            "automated_snapshots.policies.APIE-default-full-strategy.schedule"
-        );
-        let put = d.put.expect("a put");
-        assert_eq!(put.keep_day, None);
-        let changed = &put.backup_strategies.expect("strategies")[0];
-        assert_eq!(changed.policy_id.as_deref(), Some("p-1"));
-        assert_eq!(changed.backup_strategy.as_deref(), Some("0 0 4 ? * 1"));
-        assert_eq!(changed.backup_type, None);
-    }
-
-    #[test]
-    fn a_matching_block_changes_nothing_and_unlisted_live_policies_stay() {
-        let d = policy_diff(
-            &wanted(
-                Some(3),
-                &[("apie-default-full-strategy", "0 0 2 ? * 1", "full")],
-            ),
-            &live(),
-        );
-        assert_eq!(d, PolicyDiff::default());
-        let d = policy_diff(&wanted(None, &[]), &live());
-        assert_eq!(
-            d,
-            PolicyDiff::default(),
-            "no removal without a whole-set marker"
-        );
-    }
-
-    #[test]
-    fn turning_automated_snapshots_off_is_shown_and_reported_unappliable() {
-        let mut w = wanted(None, &[]);
-        w.enabled = Some(false);
-        let d = policy_diff(&w, &live());
-        assert_eq!(d.changes[0].field, "automated_snapshots.enabled");
-        assert_eq!(d.put, None);
-        assert_eq!(d.unappliable.len(), 1);
-    }
+fn matches(have: &BackupStrategy, want: &PolicyEntry) -> bool {
+    have.backup_strategy == want.schedule && have.backup_type == want.kind
 }
+
+/// A digest of what a policy step depends on: the retention and each strategy's name (in
+/// lower case: names ignore case), schedule and type. Ids, fire times and update times are
+/// left out: they move on their own.
+pub fn digest(policy: &SnapshotPolicy) -> String {
+    #[derive(Serialize)]
+    struct Facts<'a> {
+        keep_day: Option<u32>,
+        strategies: Vec<(String, &'a str, &'a str)>,
+    }
+    let mut strategies: Vec<(String, &str, &str)> = policy
+        .backup_strategies
+        .iter()
+        .map(|s| {
+            (
+                s.policy_name.to_ascii_lowercase(),
+                s.backup_strategy.as_str(),
+                s.backup_type.as_str(),
+            )
+        })
+        .collect();
+    strategies.sort();
+    let facts = Facts {
+        keep_day: policy.keep_day,
+        strategies,
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"policy\0");
+    hasher.update(serde_json::to_vec(&facts).unwrap_or_default());
+    let out = hasher.finalize();
+    hex::encode(out.get(..8).unwrap_or(&out[..]))
+}
+
+/// The calls a policy step still needs against `live`, read at run time: the ids of the
+/// strategies to delete, and the PUT body (`None`: nothing to send). Empty when `live`
+/// already shows the step's goal, so that a step whose answer was lost and is run again adds
+/// no strategy twice.
+pub fn calls(
+    keep_days: Option<u32>,
+    put: &[PolicyEntry],
+    delete: &[String],
+    live: &SnapshotPolicy,
+) -> (Vec<String>, Option<PutSnapshotPolicy>) {
+    let ids: Vec<String> = delete
+        .iter()
+        .filter_map(|name| find(live, name).map(|s| s.policy_id.clone()))
+        .collect();
+    let mut body = PutSnapshotPolicy {
+        keep_day: keep_days
+            .filter(|d| live.keep_day != Some(*d))
+            .map(i64::from),
+        ..PutSnapshotPolicy::default()
+    };
+    let strategies: Vec<StrategyRequest> = put
+        .iter()
+        .filter_map(|entry| match find(live, &entry.name) {
+            Some(have) if matches(have, entry) => None,
+            Some(have) => Some(StrategyRequest {
+                policy_id: Some(have.policy_id.clone()),
+                backup_strategy: Some(entry.schedule.clone()),
+                backup_type: Some(entry.kind.clone()),
+                ..StrategyRequest::default()
+            }),
+            None => Some(StrategyRequest {
+                policy_name: Some(entry.name.clone()),
+                backup_strategy: Some(entry.schedule.clone()),
+                backup_type: Some(entry.kind.clone()),
+                backup_level: Some("cluster".to_owned()),
+                ..StrategyRequest::default()
+            }),
+        })
+        .collect();
+    if !strategies.is_empty() {
+        body.backup_strategies = Some(strategies);
+    }
+    let body = (body != PutSnapshotPolicy::default()).then_some(body);
+    (ids, body)
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

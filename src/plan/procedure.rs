@@ -26,10 +26,11 @@ pub mod rule {
     pub const SNAPSHOT_WITHOUT_CLUSTER: &str = "snapshot_without_cluster";
     pub const NO_FINAL_SNAPSHOT: &str = "no_final_snapshot";
     pub const DEPENDENCY_CYCLE: &str = "dependency_cycle";
-    pub const NOT_YET_SUPPORTED: &str = "not_yet_supported";
     pub const PASSWORD_POLICY: &str = "password_policy";
     pub const COORDINATOR_RANGE: &str = "coordinator_range";
     pub const EIP_NOT_ASSIGNABLE: &str = "eip_not_assignable";
+    pub const AUTOMATED_SNAPSHOTS_OFF: &str = "automated_snapshots_off";
+    pub const POLICY_NOT_READ: &str = "policy_not_read";
 }
 
 /// The cut-over procedure for a field a restore can set (network, zone, port, EIP,

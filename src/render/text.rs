@@ -123,6 +123,7 @@ fn describe(action: &Action) -> String {
         Action::DeleteCoordinators { ids, .. } => {
             format!("delete {} CNs (cns/batch-delete)", ids.len())
         }
+        Action::SetSnapshotPolicy { .. } => "set automated-snapshot policy".to_owned(),
     }
 }
 

@@ -35,7 +35,7 @@ use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::{ClusterRec, State as World};
 use super::validate;
-use crate::api::policy::{PutSnapshotPolicy, StrategyRequest};
+use crate::api::policy::{PutSnapshotPolicy, StrategyRequest, DEFAULT_STRATEGIES};
 use crate::api::rules::{self, MAX_POLICIES};
 
 /// The backup media the PUT names (`device_name`: "OBS, NBU, and NFS are supported").
@@ -77,20 +77,15 @@ impl PolicyRec {
         };
         Self {
             keep_day: KEEP_DAYS as u32,
-            strategies: vec![
-                strategy(
-                    "3b5464ad-74a5-42cc-9667-76122839109a",
-                    "apie-default-full-strategy",
-                    "0 0 2 ? * 1",
-                    "full",
-                ),
-                strategy(
-                    "ceaeaf07-d600-494c-86d7-caa0fbf0858a",
-                    "apie-default-increment-strategy",
-                    "0 7 2/8 ? * 2,3,4,5,6,7",
-                    "increment",
-                ),
-            ],
+            // The reference example's ids, so that a GET reads like the page.
+            strategies: [
+                "3b5464ad-74a5-42cc-9667-76122839109a",
+                "ceaeaf07-d600-494c-86d7-caa0fbf0858a",
+            ]
+            .iter()
+            .zip(DEFAULT_STRATEGIES)
+            .map(|(id, (name, cron, kind))| strategy(id, name, cron, kind))
+            .collect(),
             device_name: "OBS".to_owned(),
             server_ips: None,
             server_port: None,

@@ -131,7 +131,6 @@ pub struct DesiredCluster {
     pub snapshots: IndexMap<String, DesiredSnapshot>,
     pub delete_policy: DeletePolicy,
     /// The automated-snapshot policy the spec declares; `None` leaves the cluster's alone.
-    /// Parsed and validated, not applied yet: the planner blocks a cluster that has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_snapshots: Option<AutomatedSnapshots>,
     /// Whether the cluster should run; `None` leaves it as it is (and a stopped cluster is
@@ -156,6 +155,9 @@ pub struct AutomatedSnapshots {
     pub keep_days: Option<u32>,
     /// Policies by name, in spec order.
     pub policies: IndexMap<String, SnapshotPolicy>,
+    /// The policies listed are the whole set: live ones not listed are deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
 }
 
 /// One automated-snapshot policy (the API's `backup_strategies[]`).

@@ -116,7 +116,6 @@ pub struct RawCommon {
     /// How the cluster is deleted when it is marked `state: absent`.
     pub delete_policy: Option<RawDeletePolicy>,
     /// The automated-snapshot policy. Absent: dwsctl leaves the cluster's policy alone.
-    /// Checked by `validate`; `plan` does not apply it yet (a blocked step says so).
     pub automated_snapshots: Option<Spanned<RawAutomatedSnapshots>>,
     /// `running` or `stopped`: dwsctl starts or stops the cluster to match. Absent: dwsctl
     /// neither starts nor stops it (and plans nothing for a stopped cluster).
@@ -136,6 +135,9 @@ pub struct RawAutomatedSnapshots {
     /// unique ignoring case), at most 10.
     #[schemars(with = "Option<IndexMap<String, RawSnapshotPolicy>>")]
     pub policies: Vec<Named<RawSnapshotPolicy>>,
+    /// `true`: the policies listed are the whole set, so a live policy not listed is deleted.
+    /// Default `false`: policies not listed are left alone.
+    pub exclusive: Option<Spanned<bool>>,
 }
 
 /// One automated-snapshot policy.
@@ -343,7 +345,7 @@ pub mod keys {
     pub const PUBLIC_IP: &[&str] = &["public_bind_type", "eip_id"];
     pub const DELETE_POLICY: &[&str] = &["final_snapshot", "keep_last_manual_snapshot"];
     pub const SNAPSHOT: &[&str] = &["description", "state"];
-    pub const AUTOMATED_SNAPSHOTS: &[&str] = &["enabled", "keep_days", "policies"];
+    pub const AUTOMATED_SNAPSHOTS: &[&str] = &["enabled", "keep_days", "policies", "exclusive"];
     pub const SNAPSHOT_POLICY: &[&str] = &["schedule", "type"];
     pub const RESTORE_FROM: &[&str] = &["snapshot", "external"];
     pub const PASSWORD: &[&str] = &["from_env", "from_file"];

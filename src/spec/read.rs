@@ -181,6 +181,9 @@ impl Reader<'_> {
             enabled: node.get("enabled").and_then(|n| self.boolean(n, "enabled")),
             keep_days: node.get("keep_days").and_then(|n| self.int(n, "keep_days")),
             policies: Vec::new(),
+            exclusive: node
+                .get("exclusive")
+                .and_then(|n| self.boolean(n, "exclusive")),
         };
         if let Some(policies) = node.get("policies") {
             if let Some(entries) = self.optional_map(policies, "policies") {

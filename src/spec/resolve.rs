@@ -123,6 +123,7 @@ fn automated_snapshots(b: &RawAutomatedSnapshots) -> AutomatedSnapshots {
     AutomatedSnapshots {
         enabled: b.enabled.as_ref().map(|e| e.value),
         keep_days: count(&b.keep_days),
+        exclusive: b.exclusive.as_ref().is_some_and(|e| e.value),
         policies: b
             .policies
             .iter()

@@ -9,6 +9,7 @@ mod apply_faults;
 mod apply_inplace;
 mod apply_interrupt;
 mod apply_interrupt_remote;
+mod apply_policy;
 mod apply_power;
 mod apply_support;
 mod apply_windows;

@@ -6,6 +6,7 @@ mod gate;
 mod interrupt;
 mod lease;
 mod once;
+mod policy;
 mod poll;
 mod power;
 mod settings;

@@ -395,6 +395,9 @@ impl Model {
             Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => {
                 self.idle(&name)?;
             }
+            // The generator writes no `automated_snapshots` block (policies are covered by
+            // plan::policy's tests and tests/it/apply_policy.rs).
+            Action::SetSnapshotPolicy { .. } => return Err("no spec here has a policy".into()),
         }
         Ok(())
     }
@@ -596,6 +599,7 @@ fn the_model_sees_every_action_kind() {
                 Action::StartCluster => "start",
                 Action::StopCluster => "stop",
                 Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => "cns",
+                Action::SetSnapshotPolicy { .. } => "policy",
             };
             *seen.entry(kind).or_default() += 1;
         }

@@ -281,25 +281,63 @@ fn restore_from_a_snapshot_nobody_has_is_blocked() {
 }
 
 #[test]
-fn automated_snapshots_block_is_reported_as_not_yet_applied() {
+fn a_policy_step_comes_last_in_the_cluster_chain_and_a_new_cluster_gets_one() {
+    let (mut d, l) = one("dws-demo");
+    d.tags.insert("env".into(), "prod".into());
+    let block = crate::spec::AutomatedSnapshots {
+        enabled: None,
+        keep_days: Some(7),
+        exclusive: false,
+        policies: Default::default(),
+    };
+    d.automated_snapshots = Some(block.clone());
+    let mut live = live(vec![l], vec![]);
+    live.extras.policies.insert(
+        "dws-demo".into(),
+        crate::api::policy::SnapshotPolicy {
+            keep_day: Some(3),
+            ..Default::default()
+        },
+    );
+    let (mut fresh, _) = one("dws-new");
+    fresh.automated_snapshots = Some(block);
+    let plan = diff(&desired(vec![d, fresh]), &live, "digest");
+    let ids: Vec<(&str, Vec<&str>)> = plan
+        .steps
+        .iter()
+        .map(|s| {
+            let deps = s.depends_on.iter().map(|d| d.0.as_str()).collect();
+            (s.id.0.as_str(), deps)
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("cluster.dws-demo.tags", vec![]),
+            ("cluster.dws-new.create", vec![]),
+            ("cluster.dws-demo.policy", vec!["cluster.dws-demo.tags"]),
+            ("cluster.dws-new.policy", vec!["cluster.dws-new.create"]),
+        ]
+    );
+}
+
+#[test]
+fn a_policy_that_was_not_read_is_blocked_not_guessed() {
     let (mut d, l) = one("dws-demo");
     d.automated_snapshots = Some(crate::spec::AutomatedSnapshots {
-        enabled: Some(true),
+        enabled: None,
         keep_days: Some(7),
+        exclusive: false,
         policies: Default::default(),
     });
     let plan = diff(&desired(vec![d]), &live(vec![l], vec![]), "digest");
-    let blocked: Vec<_> = plan
+    let rules: Vec<&str> = plan
         .steps
         .iter()
         .filter_map(|s| match &s.action {
-            Action::Blocked(b) => Some(b),
+            Action::Blocked(b) => Some(b.rule.as_str()),
             _ => None,
         })
         .collect();
-    assert_eq!(blocked.len(), 1, "{plan:?}");
-    assert_eq!(blocked[0].rule, "not_yet_supported");
-    assert!(blocked[0]
-        .reason
-        .contains("automated_snapshots is parsed but not yet applied"));
+    assert_eq!(rules, ["policy_not_read"]);
 }

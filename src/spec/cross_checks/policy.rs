@@ -15,6 +15,7 @@ pub(super) fn automated_snapshots(
     problems: &mut Vec<Problem>,
 ) {
     let block = &block.value;
+    disabled_with_policies(block, problems);
     if let Some(v) = &block.keep_days {
         let checked = api::keep_days(v.value);
         let why = " (the API keeps automated snapshots 1 to 31 days)";
@@ -82,6 +83,32 @@ pub(super) fn automated_snapshots(
             problems.extend(policy_type(v));
         }
     }
+}
+
+/// `enabled: false` means "no strategy at all" (the API turns automated snapshots off only by
+/// deleting every strategy, see `plan::policy`), so listing policies with it is a contradiction.
+fn disabled_with_policies(block: &RawAutomatedSnapshots, problems: &mut Vec<Problem>) {
+    if !block.enabled.as_ref().is_some_and(|e| !e.value) {
+        return;
+    }
+    let Some(first) = block.policies.first() else {
+        return;
+    };
+    problems.push(
+        Problem::new(
+            "policies_while_disabled",
+            first.span,
+            format!(
+                "`enabled: false` deletes every policy, yet {} listed",
+                match block.policies.len() {
+                    1 => "one is".to_owned(),
+                    n => format!("{n} are"),
+                }
+            ),
+        )
+        .label("a policy of a block with `enabled: false`")
+        .help("remove the policies, or set `enabled: true`"),
+    );
 }
 
 fn policy_name(name: &str, span: super::super::error::Span) -> Option<Problem> {
