@@ -148,4 +148,10 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         id: &str,
         policy_id: &str,
     ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `PUT /v1/{project_id}/clusters/{id}/cluster-name`.
+    fn rename_cluster(
+        &self,
+        id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
 }

@@ -96,6 +96,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::AddCoordinators { .. } => "add_coordinators",
         Action::DeleteCoordinators { .. } => "delete_coordinators",
         Action::SetSnapshotPolicy { .. } => "set_snapshot_policy",
+        Action::RenameCluster { .. } => "rename_cluster",
     }
 }
 

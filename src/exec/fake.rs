@@ -708,6 +708,19 @@ impl Cloud for FakeCloud {
         .await
     }
 
+    /// Like the API: a name in use is refused (409), the cluster's own name is a no-op.
+    async fn rename_cluster(&self, id: &str, name: &str) -> Result<(), CloudError> {
+        let (id, name) = (id.to_owned(), name.to_owned());
+        self.mutate(format!("rename:{id}"), move |s, now| {
+            if s.clusters.iter().any(|c| c.name == name && c.id != id) {
+                return Err(CloudError::NameTaken("DWS.5050 name exists".into()));
+            }
+            s.idle_cluster(&id, now)?.name = name;
+            Ok(())
+        })
+        .await
+    }
+
     /// Like the API: binding the EIP the cluster holds is a no-op; another one is refused.
     async fn bind_eip(&self, id: &str, eip: &str) -> Result<(), CloudError> {
         let (id, eip) = (id.to_owned(), eip.to_owned());

@@ -165,6 +165,14 @@ impl Cloud for Client {
             .await
             .map_err(classify)
     }
+
+    async fn rename_cluster(&self, id: &str, name: &str) -> Result<(), CloudError> {
+        // The job id is not needed: the listing shows the new name when it is done.
+        Client::rename_cluster(self, id, name)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
 }
 
 #[cfg(test)]

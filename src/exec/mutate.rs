@@ -77,6 +77,9 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
             let total = from.saturating_sub(u32::try_from(ids.len()).unwrap_or(u32::MAX));
             super::coordinators::change(ctx, step, *from, total, ids).await
         }
+        Action::RenameCluster { new_name } => {
+            super::settings::rename_cluster(ctx, step, new_name).await
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The synchronous in-place changes of issue 12: security group, EIP unbind and bind. Each
+//! The in-place changes of issue 12: security group, EIP unbind and bind, rename. Each
 //! is one call whose 200 answer means it took effect
 //! (`cluster_management/modifying_the_security_group_of_a_cluster.rst`,
 //! `connection_management/binding_an_eip_to_a_cluster.rst`, `unbinding_an_eip_from_a_cluster.rst`);
@@ -78,6 +78,24 @@ pub async fn bind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepRes
     };
     set_and_see(ctx, step, "bind EIP", &goal, || {
         ctx.cloud.bind_eip(&id, eip)
+    })
+    .await
+}
+
+/// `PUT …/cluster-name`. The reference answers "Request submitted" with a job id, so the
+/// step waits for a listing that shows the cluster (by id) under its new name; a re-send of
+/// a rename that took effect is a no-op (the cluster's own name).
+pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> StepResult<()> {
+    let id = listed_id(ctx, step)?;
+    let goal = |live: &Live| {
+        seen(live, &id, |c| {
+            (c.name == name)
+                .then_some(())
+                .ok_or_else(|| format!("name {}", c.name))
+        })
+    };
+    set_and_see(ctx, step, "rename", &goal, || {
+        ctx.cloud.rename_cluster(&id, name)
     })
     .await
 }

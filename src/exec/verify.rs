@@ -92,6 +92,19 @@ pub fn verify(step: &Step, live: &Live) -> Verdict {
             _ => Verdict::Act,
         },
         Action::UnbindEip { eip_id } => eip(name, cluster, eip_id, false),
+        Action::RenameCluster { new_name } => match (cluster, live.cluster(new_name)) {
+            (Some(_), None) => Verdict::Act,
+            (None, Some(_)) => {
+                Verdict::InPlace(format!("cluster {name} is already named {new_name}"))
+            }
+            (Some(_), Some(_)) => Verdict::Moved(format!(
+                "clusters {name} and {new_name} are both listed: the rename would take a name in \
+                 use; run plan again"
+            )),
+            (None, None) => Verdict::Moved(format!(
+                "neither {name} nor {new_name} is listed; run plan again"
+            )),
+        },
         Action::BindEip { eip_id } => eip(name, cluster, eip_id, true),
         _ => Verdict::Act,
     }

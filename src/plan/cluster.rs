@@ -44,6 +44,12 @@ impl<'a> Builder<'a> {
             );
             return;
         }
+        if let Some(old) = desired.renamed_from.as_deref() {
+            if desired.presence == Presence::Present && self.rename_or_block(desired, old, &matches)
+            {
+                return;
+            }
+        }
         match (desired.presence, matches.first().copied()) {
             (Presence::Present, None) => {
                 if self.create(desired) {
@@ -62,10 +68,101 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Plans the changes to a cluster that exists.
-    fn update(&mut self, desired: &'a DesiredCluster, live: &Cluster) {
-        let target = cluster_target(&desired.name);
-        let adoption = match (owned(live), desired.ownership) {
+    /// `renamed_from: old`: when `old` is live and the spec's name is not, the live cluster is
+    /// renamed (then changed like any other); both live at once is blocked. Returns whether
+    /// the cluster is planned (otherwise it is planned by its own name: created, or changed).
+    fn rename_or_block(
+        &mut self,
+        desired: &'a DesiredCluster,
+        old: &str,
+        matches: &[&'a Cluster],
+    ) -> bool {
+        let olds: Vec<&'a Cluster> = self
+            .live
+            .clusters_named(old)
+            .iter()
+            .copied()
+            .filter(|c| cluster_state(c) != ClusterState::Gone)
+            .collect();
+        let reason = match (matches.is_empty(), olds.as_slice()) {
+            (_, []) => return false,
+            (true, [live]) => {
+                self.renamed(desired, old, live);
+                return true;
+            }
+            (true, _) => format!("{} live clusters are named {old}", olds.len()),
+            (false, _) => format!(
+                "{} (the spec's name) and {old} (its `renamed_from`) are both live clusters: \
+                 dwsctl cannot tell which one the spec means",
+                desired.name
+            ),
+        };
+        self.block(
+            cluster_target(&desired.name),
+            procedure::blocked(
+                rule::RENAME_CONFLICT,
+                reason,
+                format!(
+                    "Decide which cluster is {0}: if it is the live {0}, remove `renamed_from`; \
+                     if it is {old}, rename or delete the live {0} first. dwsctl renames \
+                     only when exactly one cluster is named {old} and none {0}.",
+                    desired.name
+                ),
+            ),
+            vec![change("name", old, &desired.name)],
+        );
+        true
+    }
+
+    /// Renames the live cluster `old` (ours or adopted) to the spec's name, then plans its
+    /// other changes after the rename, under the new name.
+    fn renamed(&mut self, desired: &'a DesiredCluster, old: &str, live: &Cluster) {
+        let as_old = DesiredCluster {
+            name: old.to_owned(),
+            renamed_from: None,
+            ..desired.clone()
+        };
+        let Some(adoption) = self.ownership(&as_old, live) else {
+            return;
+        };
+        self.set_facts(old, ClusterFacts::of(live));
+        let state = cluster_state(live);
+        if !self.gate(&as_old, live, &state) {
+            return;
+        }
+        let rename = change("name", old, &desired.name);
+        if let ClusterState::TaskFailed { .. } = &state {
+            let blocked = procedure::blocked(
+                rule::FAILED_TASK,
+                format!("{old} is {state}"),
+                procedure::failed_task(old),
+            );
+            self.block(cluster_target(old), blocked, vec![rename]);
+            return;
+        }
+        self.chain(
+            Planned {
+                target: cluster_target(old),
+                action: Action::RenameCluster {
+                    new_name: desired.name.clone(),
+                },
+                changes: vec![rename],
+                reason: format!(
+                    "the spec renames {old} to {} (`renamed_from`): rename it in place, keeping \
+                     its id and data, instead of creating {}",
+                    desired.name, desired.name
+                ),
+            },
+            Vec::new(),
+        );
+        self.follow_rename(old, &desired.name);
+        self.update_fields(desired, live, adoption.as_deref(), &state);
+    }
+
+    /// Whether dwsctl may change `live`: `Some(None)` when it is ours, `Some(Some(why))` when
+    /// the spec adopts it (or restored it), `None` when it is blocked as someone else's.
+    fn ownership(&mut self, desired: &DesiredCluster, live: &Cluster) -> Option<Option<String>> {
+        Some(match (owned(live), desired.ownership) {
             (true, _) => None,
             (false, Ownership::Adopt) => Some(format!(
                 "{} has no `managed-by: dwsctl` tag and the spec adopts it: tag it as managed",
@@ -76,16 +173,35 @@ impl<'a> Builder<'a> {
                     Some(reason) => Some(reason),
                     None => {
                         self.block_unowned(desired, live);
-                        return;
+                        return None;
                     }
                 }
             }
+        })
+    }
+
+    /// Plans the changes to a cluster that exists.
+    fn update(&mut self, desired: &'a DesiredCluster, live: &Cluster) {
+        let Some(adoption) = self.ownership(desired, live) else {
+            return;
         };
         self.set_facts(&desired.name, ClusterFacts::of(live));
         let state = cluster_state(live);
         if !self.gate(desired, live, &state) {
             return;
         }
+        self.update_fields(desired, live, adoption.as_deref(), &state);
+    }
+
+    /// The changes to a cluster past its gate: blocked fields, in-place steps, snapshots.
+    fn update_fields(
+        &mut self,
+        desired: &'a DesiredCluster,
+        live: &Cluster,
+        adoption: Option<&str>,
+        state: &ClusterState,
+    ) {
+        let target = cluster_target(&desired.name);
         let (fields, migrate) = immutable(desired, live);
         if !fields.is_empty() {
             let names: Vec<&str> = fields.iter().map(|c| c.field.as_str()).collect();
@@ -111,7 +227,7 @@ impl<'a> Builder<'a> {
         let (items, running) = in_place_powered(
             desired,
             &facts,
-            adoption.as_deref(),
+            adoption,
             self.live.coordinators(&desired.name),
         );
         let failed = matches!(state, ClusterState::TaskFailed { .. });

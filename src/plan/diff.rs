@@ -184,6 +184,17 @@ impl<'a> Builder<'a> {
         self.facts.get(cluster)
     }
 
+    /// After a rename step on `old`'s chain: the steps of `new` follow it, from the facts it
+    /// leaves (a rename changes no fact but the name, which facts do not hold).
+    pub fn follow_rename(&mut self, old: &str, new: &str) {
+        if let Some(tail) = self.tails.get(old).cloned() {
+            self.tails.insert(new.to_owned(), tail);
+        }
+        if let Some(facts) = self.facts.get(old).cloned() {
+            self.facts.insert(new.to_owned(), facts);
+        }
+    }
+
     pub fn set_facts(&mut self, cluster: &str, facts: ClusterFacts) {
         self.facts.insert(cluster.to_owned(), facts);
     }
@@ -286,6 +297,7 @@ fn verb(action: &Action) -> &'static str {
         Action::AddCoordinators { .. } => "add_cns",
         Action::DeleteCoordinators { .. } => "delete_cns",
         Action::SetSnapshotPolicy { .. } => "policy",
+        Action::RenameCluster { .. } => "rename",
     }
 }
 

@@ -275,6 +275,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         automated_snapshots: _,
         // In place, by `plan::power`: StartCluster / StopCluster.
         power: _,
+        // Identity: `plan::cluster` renames the live cluster of that name (RenameCluster).
+        renamed_from: _,
         // Blocked (`immutable_field`); a restore keeps them too, so the procedure is a
         // migration (`procedure::replace_by_migration`).
         node_type,

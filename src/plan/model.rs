@@ -17,8 +17,8 @@ use crate::secret::SecretRef;
 /// from the action, ignored on reading: [`Action::impact`] decides); a disruptive step may
 /// carry its cluster's `maintenance` window and whether the plan deferred it.
 /// Also new in version 4: the in-place actions `set_security_group`, `unbind_eip`,
-/// `bind_eip` (issue 12), and `start_cluster`, `stop_cluster` (`power`, issue 12), and
-/// `add_coordinators`, `delete_coordinators` (`number_of_cn`, issue 12).
+/// `bind_eip`, `rename_cluster` (issue 12), and `start_cluster`, `stop_cluster` (`power`,
+/// issue 12), and `add_coordinators`, `delete_coordinators` (`number_of_cn`, issue 12).
 /// Also version 4: `set_snapshot_policy` steps (a cluster's automated-snapshot policy).
 pub const FORMAT_VERSION: u32 = 4;
 
@@ -218,6 +218,10 @@ pub enum Action {
         delete: Vec<String>,
         from: Option<String>,
     },
+    /// `PUT /v1/{project_id}/clusters/{id}/cluster-name` (`cluster_management/changing_a_cluster_name.rst`):
+    /// the target is the cluster under its current (old) name; the steps after it name it
+    /// `new_name`.
+    RenameCluster { new_name: String },
 }
 
 impl Action {
@@ -236,7 +240,8 @@ impl Action {
             | Action::StartCluster
             | Action::StopCluster
             | Action::AddCoordinators { .. }
-            | Action::DeleteCoordinators { .. } => Kind::Update,
+            | Action::DeleteCoordinators { .. }
+            | Action::RenameCluster { .. } => Kind::Update,
             Action::SetSnapshotPolicy { .. } => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
@@ -281,6 +286,8 @@ impl Action {
             // by the call (a shorter `keep_days` lets the service expire automated snapshots
             // sooner; the plan shows that change as `keep_days old -> new`).
             Action::SetSnapshotPolicy { .. } => Impact::Safe,
+            // Only the name changes: the cluster keeps its id and data and goes on serving.
+            Action::RenameCluster { .. } => Impact::Safe,
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod rule {
     pub const EIP_NOT_ASSIGNABLE: &str = "eip_not_assignable";
     pub const AUTOMATED_SNAPSHOTS_OFF: &str = "automated_snapshots_off";
     pub const POLICY_NOT_READ: &str = "policy_not_read";
+    pub const RENAME_CONFLICT: &str = "rename_conflict";
 }
 
 /// The cut-over procedure for a field a restore can set (network, zone, port, EIP,

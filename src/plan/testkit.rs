@@ -97,6 +97,7 @@ pub fn desired_cluster(name: &str, nodes: u32) -> DesiredCluster {
         delete_policy: DeletePolicy::default(),
         automated_snapshots: None,
         power: None,
+        renamed_from: None,
     }
 }
 

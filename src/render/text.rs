@@ -124,6 +124,7 @@ fn describe(action: &Action) -> String {
             format!("delete {} CNs (cns/batch-delete)", ids.len())
         }
         Action::SetSnapshotPolicy { .. } => "set automated-snapshot policy".to_owned(),
+        Action::RenameCluster { new_name } => format!("rename to {new_name:?} (cluster-name)"),
     }
 }
 

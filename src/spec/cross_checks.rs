@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::error::{Problem, Span};
-use super::raw::{Named, RawCluster, RawCommon, RawSpec, RawState};
+use super::raw::{Named, RawCluster, RawCommon, RawSpec, RawState, Spanned};
 use super::read::suggest;
 use super::value_checks;
 use crate::api::rules::{self as api, Field};
@@ -38,6 +38,7 @@ pub fn validate(spec: &RawSpec, problems: &mut Vec<Problem>) {
         cluster(c, problems);
         restore(c, spec, &index, problems);
     }
+    renames(spec, problems);
     cycles(spec, &index, problems);
 }
 
@@ -209,6 +210,71 @@ fn delete_policy(d: &super::raw::RawDeletePolicy) -> Option<Problem> {
     })
 }
 
+/// Two clusters of the spec cannot both claim one live cluster: `renamed_from` names neither
+/// another cluster of the spec nor the same old name as another cluster.
+fn renames(spec: &RawSpec, problems: &mut Vec<Problem>) {
+    let mut claimed: HashMap<&str, &str> = HashMap::new();
+    for c in &spec.clusters {
+        let Some(old) = &c.value.renamed_from else {
+            continue;
+        };
+        let old_name = old.value.as_str();
+        if old_name != c.name && spec.clusters.iter().any(|o| o.name == old_name) {
+            problems.push(
+                Problem::new("renamed_from", old.span, format!("cluster `{}` is renamed from `{old_name}`, which the spec also declares", c.name))
+                    .label("another cluster of the spec")
+                    .help("a renamed cluster's old name must not be in the spec: remove that cluster or this `renamed_from`"),
+            );
+        } else if let Some(first) = claimed.insert(old_name, &c.name) {
+            problems.push(
+                Problem::new(
+                    "renamed_from",
+                    old.span,
+                    format!(
+                        "clusters `{first}` and `{}` are both renamed from `{old_name}`",
+                        c.name
+                    ),
+                )
+                .label("claimed twice")
+                .help("one live cluster can take one new name: keep `renamed_from` on one of them"),
+            );
+        }
+    }
+}
+
+/// `renamed_from`: a cluster name other than the cluster's own, on a cluster that should
+/// exist (a rename keeps a cluster; deleting one takes its current name).
+fn renamed_from(c: &Named<RawCluster>, old: &Spanned<String>) -> Option<Problem> {
+    if let Some(p) = value_checks::object_name(Field::ClusterName, &old.value, old.span) {
+        return Some(p);
+    }
+    if old.value == c.name {
+        return Some(
+            Problem::new(
+                "renamed_from",
+                old.span,
+                format!("cluster `{}` is renamed from its own name", c.name),
+            )
+            .label("the same name")
+            .help("remove `renamed_from`, or write the name the cluster had before"),
+        );
+    }
+    let absent = c
+        .value
+        .state
+        .as_ref()
+        .is_some_and(|s| s.value == RawState::Absent);
+    absent.then(|| {
+        Problem::new(
+            "renamed_from",
+            old.span,
+            format!("cluster `{}` is `state: absent` and renamed", c.name),
+        )
+        .label("a cluster to delete is not renamed")
+        .help("to delete the cluster, name it by its current name and drop `renamed_from`")
+    })
+}
+
 fn cluster(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
     problems.extend(value_checks::object_name(
         Field::ClusterName,
@@ -217,6 +283,9 @@ fn cluster(c: &Named<RawCluster>, problems: &mut Vec<Problem>) {
     ));
     let v = &c.value;
     common(&v.common, problems);
+    if let Some(old) = &v.renamed_from {
+        problems.extend(renamed_from(c, old));
+    }
     let absent = v
         .state
         .as_ref()

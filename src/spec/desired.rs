@@ -137,6 +137,9 @@ pub struct DesiredCluster {
     /// then blocked, as before the field existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<Power>,
+    /// The name a live cluster has that this cluster renames (`renamed_from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 /// `power` of a cluster.

@@ -181,6 +181,10 @@ pub struct RawCluster {
     /// `{description: ..., state: absent}`.
     #[schemars(with = "Option<IndexMap<String, SnapshotSchema>>")]
     pub snapshots: Vec<Named<RawSnapshot>>,
+    /// The cluster's previous name: a live cluster under that name (dwsctl's or adopted) is
+    /// renamed in place (`cluster-name`), keeping its id and data, instead of a new cluster
+    /// being created. Once renamed it has no effect.
+    pub renamed_from: Option<Spanned<String>>,
     /// The keys written with a non-null value (valid or not), so that a field with a bad
     /// value is not also reported as missing.
     #[schemars(skip)]
@@ -341,7 +345,13 @@ pub mod keys {
         "automated_snapshots",
         "power",
     ];
-    pub const CLUSTER_ONLY: &[&str] = &["state", "adopt", "restore_from", "snapshots"];
+    pub const CLUSTER_ONLY: &[&str] = &[
+        "state",
+        "adopt",
+        "restore_from",
+        "snapshots",
+        "renamed_from",
+    ];
     pub const PUBLIC_IP: &[&str] = &["public_bind_type", "eip_id"];
     pub const DELETE_POLICY: &[&str] = &["final_snapshot", "keep_last_manual_snapshot"];
     pub const SNAPSHOT: &[&str] = &["description", "state"];

@@ -132,6 +132,9 @@ impl Reader<'_> {
             cluster.state = node.get("state").and_then(|n| self.state(n, "state"));
             cluster.adopt = node.get("adopt").and_then(|n| self.boolean(n, "adopt"));
             cluster.restore_from = node.get("restore_from").and_then(|n| self.restore_from(n));
+            cluster.renamed_from = node
+                .get("renamed_from")
+                .and_then(|n| self.string(n, "renamed_from"));
             if let Some(s) = node.get("snapshots").filter(|n| !n.is_null()) {
                 if let Some(snaps) = self.map(s, "`snapshots`") {
                     cluster.snapshots = snaps.iter().map(|e| self.snapshot(e)).collect();

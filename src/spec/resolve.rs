@@ -116,6 +116,7 @@ fn cluster(c: &Named<RawCluster>, files: &[PathBuf]) -> DesiredCluster {
             RawPower::Running => Power::Running,
             RawPower::Stopped => Power::Stopped,
         }),
+        renamed_from: text(&v.renamed_from),
     }
 }
 

@@ -18,11 +18,17 @@ const SG_ROUTE: &str = "PUT /v1/{project_id}/clusters/{cluster_id}/security-grou
 const BIND_ROUTE: &str = "POST /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}";
 const UNBIND_ROUTE: &str = "DELETE /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}";
 
-/// A one-cluster spec with `extra` lines (indented for the cluster) after the common fields.
+/// A one-cluster spec of `dws-demo` with `extra` lines (indented for the cluster) after the
+/// common fields.
 fn spec(dir: &std::path::Path, security_group: &str, extra: &str) -> Loaded {
+    named(dir, "dws-demo", security_group, extra)
+}
+
+/// [`spec`] of a cluster called `name`.
+fn named(dir: &std::path::Path, name: &str, security_group: &str, extra: &str) -> Loaded {
     std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
     let text = format!(
-        "version: 1\nclusters:\n  dws-demo:\n    node_type: dws.d1.xlarge\n    \
+        "version: 1\nclusters:\n  {name}:\n    node_type: dws.d1.xlarge\n    \
          number_of_node: 3\n    vpc_id: 219ab8a0-1272-4049-a383-8ad0b770fa11\n    \
          subnet_id: d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec\n    \
          security_group_id: {security_group}\n    user_name: dbadmin\n    \
@@ -171,4 +177,98 @@ async fn a_busy_cluster_is_waited_for_then_changed_once() {
     // Ordered after the snapshot: no busy refusal, no second send.
     assert_eq!(count(&world, SG_ROUTE).await, 1);
     assert_eq!(count(&world, BIND_ROUTE).await, 1);
+}
+
+const RENAME_ROUTE: &str = "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name";
+const CREATE_ROUTE: &str = "POST /v1.0/{project_id}/clusters";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renamed_from_renames_the_live_cluster_once_then_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 14).await;
+    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    let id = world.client.observe().await.expect("observe").clusters[0]
+        .id
+        .clone();
+    // The new name, and a security group that the step after the rename changes.
+    let renamed = named(
+        dir.path(),
+        "dws-prod",
+        SECOND_SECURITY_GROUP_ID,
+        "    renamed_from: dws-demo\n",
+    );
+    let plan = world.plan(&renamed).await.expect("plan");
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["cluster.dws-demo.rename", "cluster.dws-prod.security_group"]
+    );
+    let shown = text(&plan, &TextOptions::default());
+    for line in [
+        "~ rename to \"dws-prod\" (cluster-name)",
+        "~ name = \"dws-demo\" -> \"dws-prod\"",
+        "after: cluster.dws-demo.rename",
+    ] {
+        assert!(shown.contains(line), "{line:?} missing from:\n{shown}");
+    }
+    let creates = count(&world, CREATE_ROUTE).await;
+    apply_to_empty(&world, &renamed).await;
+    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
+    assert_eq!(
+        count(&world, CREATE_ROUTE).await,
+        creates,
+        "nothing created"
+    );
+    let live = world.client.observe().await.expect("observe");
+    let cluster = live.cluster("dws-prod").expect("renamed");
+    assert_eq!(
+        (cluster.id.as_str(), cluster.security_group_id.as_deref()),
+        (id.as_str(), Some(SECOND_SECURITY_GROUP_ID))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 15).await;
+    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    let renamed = named(
+        dir.path(),
+        "dws-prod",
+        SECOND_SECURITY_GROUP_ID,
+        "    renamed_from: dws-demo\n",
+    );
+    // The rename takes effect, but its answer is held while the run is interrupted.
+    let faults = serde_json::json!({"seed": 15, "rules": [{"route": RENAME_ROUTE, "times": 1,
+        "fault": {"kind": "hang_after_commit", "ms": 1500}}]});
+    world.post("/_sim/faults", &faults).await;
+    let live = world.client.observe().await.expect("observe");
+    let plan = dwsctl::plan::diff(&renamed.desired, &live, &renamed.digest);
+    let (stop, interrupt) = tokio::sync::watch::channel(false);
+    let options = dwsctl::exec::Options {
+        live: Some(live),
+        interrupt: Some(interrupt),
+        ..world.options()
+    };
+    let run = dwsctl::exec::execute(
+        &plan,
+        world.client.clone(),
+        options,
+        std::sync::Arc::new(dwsctl::exec::NoEvents),
+    );
+    let interrupt = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        stop.send(true).expect("interrupt");
+    };
+    let (report, ()) = tokio::join!(run, interrupt);
+    let report = report.expect("executes");
+    assert!(report.interrupted, "{report:?}");
+    assert_ne!(report.status(), RunStatus::Complete, "{report:?}");
+    world.clear_faults().await;
+    // The re-run finds the cluster under its new name: no rename, the rest of the change.
+    let again = world.plan(&renamed).await.expect("plan");
+    let ids: Vec<&str> = again.steps.iter().map(|s| s.id.0.as_str()).collect();
+    assert_eq!(ids, vec!["cluster.dws-prod.security_group"]);
+    apply_to_empty(&world, &renamed).await;
+    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
 }

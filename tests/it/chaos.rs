@@ -1,8 +1,8 @@
-//! The chaos campaign (issue 10): a 13-cluster change (creates, a restore chain, scaling both
+//! The chaos campaign (issue 10): a 15-cluster change (creates, a restore chain, scaling both
 //! ways, a password rotation, a delete, a security group and an EIP changed in place, a stop,
-//! and a start followed by a scale-out) applied to an estate that the cloud keeps busy with
-//! automated snapshots every few simulated minutes, under seeded transport faults and, on some
-//! seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
+//! a start followed by a scale-out, a rename) applied to an estate that the cloud keeps busy
+//! with automated snapshots every few simulated minutes, under seeded transport faults and,
+//! on some seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
 //!
 //! Asserted for every seed: no duplicate cluster or snapshot; no operation applied twice (the
 //! node counts end exactly where the spec puts them, and no create-like call was sent more
@@ -63,6 +63,7 @@ const BEFORE: &str = "clusters:
     public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000001}
   sleepy: {number_of_node: 3}
   waking: {number_of_node: 3, power: stopped}
+  was-named: {number_of_node: 3}
 ";
 
 /// The change: thirteen clusters.
@@ -92,6 +93,7 @@ const AFTER: &str = "clusters:
     public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000002}
   sleepy: {number_of_node: 3, power: stopped}
   waking: {number_of_node: 6, power: running}
+  now-named: {number_of_node: 3, renamed_from: was-named}
 ";
 
 /// The node count each cluster of [`AFTER`] ends with.
@@ -108,6 +110,7 @@ const NODES: &[(&str, u32)] = &[
     ("netted", 3),
     ("sleepy", 3),
     ("waking", 6),
+    ("now-named", 3),
 ];
 
 /// Routes whose calls take effect when answered: where transport faults go.
@@ -124,6 +127,7 @@ const MUTATING_ROUTES: &[&str] = &[
     "POST /v2/{project_id}/clusters/{cluster_id}/eips/{eip_id}",
     "POST /v1/{project_id}/clusters/{cluster_id}/start",
     "POST /v1/{project_id}/clusters/{cluster_id}/stop",
+    "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name",
 ];
 const CREATE_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters",
@@ -366,6 +370,10 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
             ));
         }
     }
+    // Renamed, not created anew: the old name is gone.
+    if live.cluster("was-named").is_some() {
+        return Err(format!("seed {seed}: was-named is still listed"));
+    }
     // The security group and EIP changed in place, each to the spec's value.
     if let Some(netted) = live.cluster("netted") {
         let got = (netted.security_group_id.as_deref(), netted.bound_eip());
@@ -404,7 +412,7 @@ async fn check_applied_once(seed: u64, world: &World, task_failed: bool) -> Resu
     // at most 3 per object (the unknown-outcome rule) and one more answered 409 and adopted.
     let requests = world.requests().await;
     for (route, objects) in [
-        ("POST /v1.0/{project_id}/clusters", 7 + 4),
+        ("POST /v1.0/{project_id}/clusters", 8 + 4),
         ("POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions", 2),
     ] {
         let sent = requests.get(route).copied().unwrap_or(0);

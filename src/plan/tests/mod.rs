@@ -5,6 +5,7 @@ mod order;
 mod ownership;
 mod power;
 mod props;
+mod rename;
 mod render;
 mod rule_cases;
 mod settings;

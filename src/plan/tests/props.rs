@@ -365,6 +365,12 @@ impl Model {
                     eip_address: None,
                 });
             }
+            Action::RenameCluster { new_name } => {
+                if self.live.cluster(new_name).is_some() {
+                    return Err(format!("409: {new_name} exists"));
+                }
+                self.idle(&name)?.name = new_name.clone();
+            }
             Action::BindEip { eip_id } => {
                 let c = self.idle(&name)?;
                 if c.public_ip
@@ -600,6 +606,7 @@ fn the_model_sees_every_action_kind() {
                 Action::StopCluster => "stop",
                 Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => "cns",
                 Action::SetSnapshotPolicy { .. } => "policy",
+                Action::RenameCluster { .. } => "rename",
             };
             *seen.entry(kind).or_default() += 1;
         }
