@@ -68,10 +68,11 @@ impl Call {
     }
 
     /// Whether this call changes anything in the cloud (refused by a read-only client).
-    /// The checks without side effects (`…/cluster-precheck`, `…/grow-check`) are POSTs but
-    /// change nothing, so that `plan` may call them.
+    /// The checks without side effects (`POST …/cluster-precheck`, `POST …/grow-check`) are
+    /// POSTs but change nothing, so that `plan` may call them: exactly these two routes, not
+    /// any route that happens to end in `-check`.
     pub fn is_mutating(&self) -> bool {
-        let check = self.route.ends_with("/cluster-precheck") || self.route.ends_with("-check");
+        let check = *self == super::routes::PRECHECK || *self == super::routes::GROW_CHECK;
         self.method != Method::Get && !check
     }
 }

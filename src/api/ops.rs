@@ -3,7 +3,8 @@
 //! reference (`otc-dws-api/api_description/`); the simulator serves the same shapes
 //! (`sim::ops`, `sim::checks`).
 //!
-//! Plan and apply use start and stop (`exec::power`) and the CN calls (`exec::coordinators`).
+//! Plan and apply use start and stop (`exec::power`), the CN calls (`exec::coordinators`)
+//! and the checks (precheck, grow-check, shrink-check, through `preflight`).
 
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +112,20 @@ pub struct ClusterCheck {
     pub tag_list: Option<Vec<Tag>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_project_id: Option<String>,
+    /// A restore's snapshot (`RestorePoint`, Table 6 of the page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_point: Option<RestorePoint>,
+}
+
+/// The snapshot a checked restore starts from (`RestorePoint`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestorePoint {
+    /// The snapshot's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_ref: Option<String>,
+    /// The snapshot's source cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
 }
 
 /// `POST /v2/{project_id}/clusters/{cluster_id}/grow-check`
@@ -279,6 +294,21 @@ impl Client {
             .await
     }
 
+    /// The v2 node types: each type's status per availability zone (`normal`, `sellout`,
+    /// `abandon`) and its datastore versions
+    /// (`cluster_management/querying_flavor_information.rst`).
+    pub async fn node_types_v2(&self) -> Result<Vec<super::wire::NodeType>, ApiError> {
+        let answer: super::wire::NodeTypesResponse = self
+            .fetch(
+                routes::NODE_TYPES_V2,
+                "/node-types",
+                None,
+                "NodeTypesResponse",
+            )
+            .await?;
+        Ok(answer.node_types)
+    }
+
     /// Checks a scale-out by `count` nodes.
     pub async fn grow_check(&self, id: &str, count: u32) -> Result<GrowCheck, ApiError> {
         let path = format!("/clusters/{}/grow-check", seg(id));
@@ -371,8 +401,21 @@ mod tests {
 
     #[test]
     fn checks_are_not_changes_and_each_route_knows_its_version() {
-        let checks = [routes::PRECHECK, routes::GROW_CHECK, routes::SHRINK_CHECK];
+        let checks = [
+            routes::PRECHECK,
+            routes::GROW_CHECK,
+            routes::SHRINK_CHECK,
+            routes::NODE_TYPES_V2,
+            routes::QUOTAS,
+        ];
         assert!(checks.iter().all(|call| !call.is_mutating()));
+        // Exactly the documented checks: another POST is a change whatever its name.
+        let lookalike = Call::new(
+            super::super::error::Method::Post,
+            "/v2/{project_id}/clusters/{cluster_id}/redistribution-check",
+            super::super::error::Repeat::Safe,
+        );
+        assert!(lookalike.is_mutating());
         assert!(routes::BIND_EIP.is_mutating() && routes::SET_SECURITY_GROUP.is_mutating());
         let versions: Vec<(Call, &str)> = vec![
             (routes::LIST_CLUSTERS, "v1.0"),
@@ -381,6 +424,7 @@ mod tests {
             (routes::START, "v1"),
             (routes::BIND_EIP, "v2"),
             (routes::PRECHECK, "v2"),
+            (routes::NODE_TYPES_V2, "v2"),
         ];
         for (call, version) in versions {
             assert_eq!(call.version(), version, "{call}");

@@ -70,6 +70,10 @@ pub const DELETE_SNAPSHOT: Call = Call::new(
 );
 pub const NODE_TYPES: Call = Call::new(Method::Get, "/v1.0/{project_id}/node_types", Repeat::Safe);
 pub const QUOTAS: Call = Call::new(Method::Get, "/v1.0/{project_id}/quotas", Repeat::Safe);
+/// The v2 node types, with each type's status per availability zone and its datastore
+/// versions (`cluster_management/querying_flavor_information.rst`); the checks before apply
+/// read it.
+pub const NODE_TYPES_V2: Call = Call::new(Method::Get, "/v2/{project_id}/node-types", Repeat::Safe);
 
 // The in-place operations and checks of issue 12 ([`super::ops`]). The synchronous changes
 // and the job-starting calls are not repeated blindly (a repeated rename or CN change could

@@ -293,6 +293,17 @@ pub struct NodeType {
     pub ram: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<u64>,
+    /// v2 only: the datastore versions the type is offered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datastores: Option<Vec<NodeTypeDatastore>>,
+}
+
+/// One entry of a v2 node type's `datastores` (`NodeTypeDatastores`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NodeTypeDatastore {
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -181,6 +181,10 @@ pub async fn run(global: &GlobalArgs, args: ApplyArgs) -> CmdResult {
     // A password the API would refuse blocks its step here, before anything is sent.
     let problems = plan::secrets::check(&plan, Some(&live));
     plan::secrets::block_policy_violations(&mut plan, &problems);
+    // A fresh plan gets the checks `plan` runs; a saved plan was checked when it was made.
+    if fresh {
+        super::plan::preflight(&mut plan, &live, &connection.client.read_only()).await?;
+    }
     show(&plan, args.json, &plan_hash);
     if plan.steps.is_empty() {
         return Ok(Done::Ok);

@@ -287,6 +287,19 @@ impl From<ApiError> for CmdError {
     }
 }
 
+impl From<crate::preflight::CouldNotRun> for CmdError {
+    fn from(err: crate::preflight::CouldNotRun) -> Self {
+        // A check the API refused to run for the credentials (401, 403) is the same kind as
+        // any other failed call: the run cannot go on without it.
+        let kind = match err.source.as_ref() {
+            ApiError::Config(_) => ErrorKind::Config,
+            ApiError::ReadOnly { .. } => ErrorKind::Internal,
+            _ => ErrorKind::Api,
+        };
+        CmdError::new(kind, err)
+    }
+}
+
 impl From<PlanFileError> for CmdError {
     fn from(err: PlanFileError) -> Self {
         let kind = match &err {

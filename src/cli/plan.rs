@@ -1,4 +1,5 @@
-//! `dwsctl plan`: load the spec, list the live state (two read-only calls), diff, print.
+//! `dwsctl plan`: load the spec, list the live state (two read-only calls), diff, run the
+//! checks before apply for the steps that need them (`preflight`), print.
 //!
 //! The plan (text, JSON with `--json`, or markdown) is data and goes to stdout; `--out` also
 //! saves the JSON for `dwsctl apply PLAN`; everything else goes to stderr, the plan hash
@@ -58,6 +59,7 @@ pub async fn run(global: &GlobalArgs, args: PlanArgs) -> CmdResult {
     let problems = plan::secrets::check(&plan, Some(&live));
     plan::secrets::block_policy_violations(&mut plan, &problems);
     warn_unreadable(&problems);
+    preflight(&mut plan, &live, &connection.client).await?;
     if let Some(path) = &args.out {
         plan::save_plan_file(path, &plan)?;
         print_status(&format!("plan saved to {}", path.display()));
@@ -95,6 +97,21 @@ fn print_text(plan: &Plan, color: bool) {
     } else {
         print_data(&text);
     }
+}
+
+/// The checks before apply (`preflight`): they block the steps the cloud says would fail,
+/// and each step or check they could not cover is named on stderr. A check that could not
+/// run at all ends the command (exit 1) before the plan is shown.
+pub async fn preflight(
+    plan: &mut Plan,
+    live: &crate::api::Live,
+    client: &crate::api::Client,
+) -> Result<(), crate::preflight::CouldNotRun> {
+    let report = crate::preflight::check(plan, live, client).await?;
+    for warning in &report.warnings {
+        print_status(&format!("warning: {warning}"));
+    }
+    Ok(())
 }
 
 /// A secret that cannot be read here does not change the plan (CI often plans without the

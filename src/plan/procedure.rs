@@ -32,6 +32,9 @@ pub mod rule {
     pub const AUTOMATED_SNAPSHOTS_OFF: &str = "automated_snapshots_off";
     pub const POLICY_NOT_READ: &str = "policy_not_read";
     pub const RENAME_CONFLICT: &str = "rename_conflict";
+    /// A check before apply (`preflight`) says the step would fail: quota, subnet
+    /// addresses, node type in the zone, or the cloud's own precheck or scale check.
+    pub const PREFLIGHT_FAILED: &str = "preflight_failed";
 }
 
 /// The cut-over procedure for a field a restore can set (network, zone, port, EIP,

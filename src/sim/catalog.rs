@@ -114,6 +114,7 @@ pub fn node_types_v1() -> Vec<NodeType> {
             available_zones: None,
             ram: None,
             vcpus: None,
+            datastores: None,
         })
         .collect()
 }
@@ -144,6 +145,8 @@ pub fn node_types_v2(azs: &[String], sold_out: &[(String, String)]) -> Vec<NodeT
             ),
             ram: Some(f.ram_gb),
             vcpus: Some(f.vcpus),
+            // The datastores come with `v2_extras`, in the page's shape.
+            datastores: None,
         })
         .collect()
 }

@@ -1,4 +1,4 @@
-//! The crate's dependency order, enforced: `api <- spec <- plan <- {render, exec} <- cli`, with
+//! The crate's dependency order, enforced: `api <- spec <- plan <- {render, exec, preflight} <- cli`, with
 //! the small shared modules below everything and the simulator beside the spec (README.md,
 //! "Development", "Layout"). A module may name only modules of a lower layer (or itself); two
 //! modules of one layer may not name each other. Test code is exempt: a test may observe its
@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("render", 5),
     ("exec", 5),
     ("export", 5),
+    ("preflight", 5),
     ("cli", 6),
 ];
 

@@ -39,6 +39,7 @@ mod layers;
 mod plan_cli;
 mod plan_hash_cli;
 mod plan_markdown_cli;
+mod preflight_cli;
 mod readme;
 mod sim_auth;
 mod sim_background;

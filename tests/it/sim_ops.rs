@@ -472,6 +472,7 @@ fn precheck_body(nodes: u32) -> dwsctl::api::ops::ClusterCheck {
         db_password: None,
         tag_list: None,
         enterprise_project_id: None,
+        restore_point: None,
     }
 }
 

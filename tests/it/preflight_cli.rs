@@ -1,0 +1,232 @@
+//! The checks before apply end to end: the `dwsctl` binary planning and applying against a
+//! simulator whose quota, subnet or node types make an operation fail. The plan is blocked
+//! with the cloud's reason (exit 3), apply refuses the same plan before sending anything,
+//! and the simulator's request counters show which calls each run made.
+
+use std::path::{Path, PathBuf};
+
+use dwsctl::sim::{self, Config};
+use serde_json::{json, Map, Value};
+
+use crate::cli_support::{self, Run};
+use crate::sim_support::{self, Sim};
+
+const ADMIN_PASSWORD: &str = "Canary-Preflight-Pw-4410!";
+const NAME: &str = "dws-checked";
+
+/// A spec of one cluster, `NAME`, with `nodes` nodes in the simulator's default network.
+fn spec(dir: &Path, nodes: u32) -> PathBuf {
+    let text = format!(
+        "version: 1\nclusters:\n  {NAME}:\n    node_type: dws.m3.xlarge\n    number_of_node: \
+         {nodes}\n    availability_zone: eu-de-01\n    vpc_id: {vpc}\n    subnet_id: {subnet}\n    \
+         security_group_id: {sg}\n    port: 8000\n    user_name: dbadmin\n    password: \
+         {{from_env: DWS_ADMIN_PASSWORD}}\n",
+        vpc = sim::DEFAULT_VPC_ID,
+        subnet = sim::DEFAULT_SUBNET_ID,
+        sg = sim::DEFAULT_SECURITY_GROUP_ID,
+    );
+    let path = dir.join("dws.yaml");
+    std::fs::write(&path, text).expect("write the spec");
+    path
+}
+
+async fn dwsctl(sim: &Sim, dir: &Path, args: &[&str]) -> Run {
+    cli_support::dwsctl(args)
+        .ak_sk(&sim.base)
+        .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .current_dir(dir)
+        .run()
+        .await
+}
+
+async fn requests(sim: &Sim) -> Map<String, Value> {
+    let (status, body) = sim.hook("GET", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+    body["requests"].as_object().cloned().unwrap_or_default()
+}
+
+async fn reset_counters(sim: &Sim) {
+    let (status, body) = sim.hook("DELETE", "requests", None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The text with every run of whitespace made one space: a reason wraps where the width says.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[track_caller]
+fn assert_calls(counts: &Map<String, Value>, expected: Value) {
+    assert_eq!(Value::Object(counts.clone()), expected);
+}
+
+/// `NAME` with 3 nodes, owned by dwsctl and AVAILABLE, created through the API.
+async fn owned_cluster(sim: &Sim) {
+    let mut body = sim_support::cluster_body(NAME);
+    body["cluster"]["availability_zone"] = json!("eu-de-01");
+    body["cluster"]["tags"] = json!([{"key": "managed-by", "value": "dwsctl"}]);
+    let (status, answer) = sim.post("clusters", body).await;
+    assert_eq!(status, 200, "{answer}");
+    sim.advance(3600.0).await;
+}
+
+const LISTS: [&str; 2] = [
+    "GET /v1.0/{project_id}/clusters",
+    "GET /v1.0/{project_id}/snapshots",
+];
+
+fn with_lists(mut extra: Value) -> Value {
+    for list in LISTS {
+        extra[list] = json!(1);
+    }
+    extra
+}
+
+#[tokio::test]
+async fn a_create_over_the_node_quota_is_blocked_at_plan_time_and_apply_sends_nothing() {
+    let sim = sim_support::start_with(Config {
+        node_quota: 2,
+        ..Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 3);
+    let spec = spec.to_str().expect("utf-8");
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &["plan", "-f", spec, "--detailed-exitcode"],
+    )
+    .await;
+    out.assert_exit(3);
+    let stdout = out.stdout();
+    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
+    assert!(stdout.contains("DWS.5091"), "{stdout}");
+    insta::assert_snapshot!(out.transcript());
+    // The two lists, one read of each listing, and the one precheck: nothing else.
+    assert_calls(
+        &requests(&sim).await,
+        with_lists(json!({
+            "GET /v2/{project_id}/node-types": 1,
+            "GET /v1.0/{project_id}/quotas": 1,
+            "POST /v2/{project_id}/cluster-precheck": 1,
+        })),
+    );
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(3);
+    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
+    let sent = requests(&sim).await;
+    assert!(
+        !sent.contains_key("POST /v1.0/{project_id}/clusters"),
+        "apply created the cluster: {sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with_the_clouds_reason()
+{
+    let sim = sim_support::start_with(Config {
+        networks: sim::Networks {
+            subnet_addresses: 5,
+            ..sim::Networks::default()
+        },
+        ..Config::default()
+    })
+    .await;
+    owned_cluster(&sim).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 6);
+    let spec = spec.to_str().expect("utf-8");
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &["plan", "-f", spec, "--detailed-exitcode"],
+    )
+    .await;
+    out.assert_exit(3);
+    let stdout = flat(&out.stdout());
+    assert!(
+        stdout.contains("the subnet has 2 free addresses, 3 needed"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(out.transcript());
+    assert_calls(
+        &requests(&sim).await,
+        with_lists(json!({
+            "GET /v1.0/{project_id}/quotas": 1,
+            "POST /v2/{project_id}/clusters/{cluster_id}/grow-check": 1,
+        })),
+    );
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(3);
+    let sent = requests(&sim).await;
+    assert!(
+        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
+        "apply scaled out: {sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_type_sold_out_in_the_zone_blocks_the_create_without_a_precheck() {
+    let sim = sim_support::start_with(Config {
+        networks: sim::Networks {
+            sold_out: vec![("dws.m3.xlarge".into(), "eu-de-01".into())],
+            ..sim::Networks::default()
+        },
+        ..Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 3);
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &[
+            "plan",
+            "-f",
+            spec.to_str().expect("utf-8"),
+            "--detailed-exitcode",
+        ],
+    )
+    .await;
+    out.assert_exit(3);
+    let stdout = flat(&out.stdout());
+    assert!(
+        stdout.contains("node type dws.m3.xlarge is not offered in eu-de-01"),
+        "{stdout}"
+    );
+    assert_calls(
+        &requests(&sim).await,
+        with_lists(json!({
+            "GET /v2/{project_id}/node-types": 1,
+            "GET /v1.0/{project_id}/quotas": 1,
+        })),
+    );
+}
+
+#[tokio::test]
+async fn a_plan_without_changes_makes_exactly_the_two_list_calls() {
+    let sim = sim_support::start().await;
+    owned_cluster(&sim).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 3);
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &[
+            "plan",
+            "-f",
+            spec.to_str().expect("utf-8"),
+            "--detailed-exitcode",
+        ],
+    )
+    .await;
+    out.assert_exit(0);
+    assert_calls(&requests(&sim).await, with_lists(json!({})));
+}
