@@ -40,6 +40,7 @@ mod plan_cli;
 mod plan_hash_cli;
 mod plan_markdown_cli;
 mod preflight_cli;
+mod preflight_props;
 mod readme;
 mod sim_auth;
 mod sim_background;
