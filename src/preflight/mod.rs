@@ -39,7 +39,7 @@ use quota::{Ledger, NodeQuota};
 
 /// A check that could not run: the plan cannot be called checked.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("the check before apply {what} could not run: {source}")]
+#[error("the check before apply {what} could not run")]
 #[diagnostic(
     code(dwsctl::preflight::could_not_run),
     help(

@@ -363,7 +363,7 @@ fn a_check_that_cannot_run_is_an_error_naming_the_step_and_the_check() {
     let before = plan.clone();
     let err = checked(&mut plan, &world, &cloud).expect_err("cannot run");
     assert_eq!(err.what, "the quota listing");
-    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(err.source.to_string().contains("timed out"), "{err}");
     assert_eq!(plan, before, "nothing blocked on a guess");
     // A 5xx from the check itself is the same.
     cloud.fail = None;

@@ -230,3 +230,39 @@ async fn a_plan_without_changes_makes_exactly_the_two_list_calls() {
     out.assert_exit(0);
     assert_calls(&requests(&sim).await, with_lists(json!({})));
 }
+
+/// A check that cannot run (here the precheck answers 503 on every try) ends `plan` with exit
+/// 1 naming the check and the step: the plan is not printed as if it had been checked.
+#[tokio::test]
+async fn a_check_that_cannot_run_ends_the_plan_with_exit_1_naming_it() {
+    let sim = sim_support::start().await;
+    let rules = json!({"rules": [{"route": "POST /v2/{project_id}/cluster-precheck",
+                                  "fault": {"kind": "status", "status": 503}}]});
+    let (status, body) = sim.hook("POST", "faults", Some(rules)).await;
+    assert_eq!(status, 200, "{body}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 3);
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &[
+            "plan",
+            "-f",
+            spec.to_str().expect("utf-8"),
+            "--detailed-exitcode",
+        ],
+    )
+    .await;
+    out.assert_exit(1);
+    assert_eq!(out.stdout(), "", "no plan is shown unchecked");
+    // The report's frame (`│`) and wrapping aside.
+    let stderr = flat(&out.stderr().replace('│', " "));
+    assert!(
+        stderr.contains(
+            "the check before apply POST /v2/{project_id}/cluster-precheck for \
+             cluster.dws-checked.create could not run"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("503"), "{stderr}");
+}
