@@ -9,7 +9,7 @@ use crate::api::wire::{NodeType, QuotaResource};
 use crate::api::{ApiError, Client};
 
 /// The side-effect-free calls of the checks before apply. A read-only client may make every
-/// one of them ([`crate::api::Call::is_mutating`]).
+/// one of them ([`crate::api::error::Call::is_mutating`]).
 pub trait Checks {
     /// `GET /v1.0/{project_id}/quotas`.
     fn quotas(&self) -> impl Future<Output = Result<Vec<QuotaResource>, ApiError>>;

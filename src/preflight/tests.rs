@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use super::*;
 use crate::api::error::Call;
-use crate::api::ops::{GrowCheck, GrowCheckResult};
+use crate::api::ops::{ClusterCheck, GrowCheck, GrowCheckResult, ShrinkCheckItem};
 use crate::api::routes;
 use crate::api::wire::{AvailableZone, NodeTypeDatastore, QuotaResource};
 use crate::plan::procedure::rule;
