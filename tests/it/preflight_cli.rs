@@ -156,6 +156,8 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
     assert_calls(
         &requests(&sim).await,
         with_lists(json!({
+            // The detail read of a cluster whose step waits for its maintenance window.
+            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
             "GET /v1.0/{project_id}/quotas": 1,
             "POST /v2/{project_id}/clusters/{cluster_id}/grow-check": 1,
         })),
