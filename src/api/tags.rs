@@ -11,9 +11,16 @@ pub const OWNERSHIP_TAG_VALUE: &str = "dwsctl";
 pub const PASSWORD_VERSION_TAG_KEY: &str = "dwsctl-password-version";
 /// The expiring lease a run holds on a cluster while it changes it (`exec::lease`).
 pub const LEASE_TAG_KEY: &str = "dwsctl-lease";
+/// The record of what dwsctl last applied to the cluster, field by field (`plan::record`):
+/// what lets a plan tell a spec change from drift.
+pub const APPLIED_TAG_KEY: &str = "dwsctl-applied";
 /// Every tag key dwsctl sets itself: never in a spec, never removed by a plan.
-pub const RESERVED_TAG_KEYS: [&str; 3] =
-    [OWNERSHIP_TAG_KEY, PASSWORD_VERSION_TAG_KEY, LEASE_TAG_KEY];
+pub const RESERVED_TAG_KEYS: [&str; 4] = [
+    OWNERSHIP_TAG_KEY,
+    PASSWORD_VERSION_TAG_KEY,
+    LEASE_TAG_KEY,
+    APPLIED_TAG_KEY,
+];
 /// Tag keys starting with this belong to dwsctl (present and future bookkeeping).
 pub const RESERVED_TAG_PREFIX: &str = "dwsctl-";
 

@@ -22,6 +22,7 @@ pub(crate) fn set(field: &str, new: impl Serialize) -> FieldChange {
         old: None,
         new: Some(json(new)),
         sensitive: false,
+        cause: None,
     }
 }
 
@@ -32,6 +33,7 @@ pub(crate) fn change(field: &str, old: impl Serialize, new: impl Serialize) -> F
         old: Some(json(old)),
         new: Some(json(new)),
         sensitive: false,
+        cause: None,
     }
 }
 
@@ -43,6 +45,7 @@ pub(crate) fn same(field: &str, value: impl Serialize) -> FieldChange {
         old: Some(value.clone()),
         new: Some(value),
         sensitive: false,
+        cause: None,
     }
 }
 
@@ -53,6 +56,7 @@ pub(crate) fn unset(field: &str, old: impl Serialize) -> FieldChange {
         old: Some(json(old)),
         new: None,
         sensitive: false,
+        cause: None,
     }
 }
 
@@ -63,6 +67,7 @@ pub(crate) fn sensitive(field: &str) -> FieldChange {
         old: None,
         new: None,
         sensitive: true,
+        cause: None,
     }
 }
 
@@ -88,6 +93,15 @@ pub(crate) fn desired_tags(
         tags.insert(PASSWORD_VERSION_TAG_KEY.to_owned(), version.to_owned());
     }
     tags
+}
+
+/// All the tags a new cluster gets, as one change (a map, so that it renders sorted).
+pub(crate) fn tags_change(tags: &[TagKv]) -> FieldChange {
+    let tags: BTreeMap<&str, &str> = tags
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    set("tags", tags)
 }
 
 pub(crate) fn tag_list(tags: &BTreeMap<String, String>) -> Vec<TagKv> {

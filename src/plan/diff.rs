@@ -18,6 +18,7 @@ use crate::plan::model::{
     Action, Blocked, FieldChange, Fingerprint, Plan, Step, StepId, Target, FORMAT_VERSION,
 };
 use crate::plan::procedure::{self, rule};
+use crate::plan::record;
 use crate::spec::{Desired, DesiredCluster};
 
 /// Computes the plan that takes `live` to `desired`. `spec_digest` is recorded in the plan so
@@ -29,11 +30,14 @@ pub fn diff(desired: &Desired, live: &Live, spec_digest: &str) -> Plan {
     }
     builder.restore_followups();
     builder.plan_policies();
+    builder.record_applied();
     builder.link_readers();
+    let mut steps = builder.steps;
+    record::assign_causes(&mut steps, desired, &builder.live, live);
     Plan {
         format_version: FORMAT_VERSION,
         spec_digest: spec_digest.to_owned(),
-        steps: order(builder.steps),
+        steps: order(steps),
     }
 }
 
@@ -114,6 +118,17 @@ impl<'a> Builder<'a> {
     /// Adds a step to its cluster's chain: it depends on the chain's last step (and on
     /// `extra`), and its fingerprint is that of the object as the chain leaves it.
     pub fn chain(&mut self, planned: Planned, extra: Vec<StepId>) -> StepId {
+        let verb = verb(&planned.action);
+        self.chain_with(planned, extra, verb)
+    }
+
+    /// [`Builder::chain`] with the verb of the step's id given (`record` for a tag step that
+    /// writes the record of the apply).
+    pub fn chain_as(&mut self, planned: Planned, verb: &str) -> StepId {
+        self.chain_with(planned, Vec::new(), verb)
+    }
+
+    fn chain_with(&mut self, planned: Planned, extra: Vec<StepId>, verb: &str) -> StepId {
         let cluster = planned.target.cluster().to_owned();
         let mut deps: Vec<StepId> = self.tails.get(&cluster).cloned().into_iter().collect();
         for dep in extra {
@@ -128,7 +143,7 @@ impl<'a> Builder<'a> {
             },
             Target::Snapshot { .. } => self.live_fingerprint(&planned.target),
         };
-        let id = self.push(planned, deps, fingerprint);
+        let id = self.push_as(planned, deps, fingerprint, verb);
         self.tails.insert(cluster, id.clone());
         id
     }
@@ -165,7 +180,18 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, planned: Planned, depends_on: Vec<StepId>, fp: Fingerprint) -> StepId {
-        let id = self.unique_id(&planned.target, verb(&planned.action));
+        let verb = verb(&planned.action);
+        self.push_as(planned, depends_on, fp, verb)
+    }
+
+    fn push_as(
+        &mut self,
+        planned: Planned,
+        depends_on: Vec<StepId>,
+        fp: Fingerprint,
+        verb: &str,
+    ) -> StepId {
+        let id = self.unique_id(&planned.target, verb);
         self.steps.push(Step {
             id: id.clone(),
             target: planned.target,

@@ -23,6 +23,7 @@ pub mod policy;
 mod power;
 pub mod procedure;
 mod provenance;
+mod record;
 pub mod secrets;
 mod settings;
 mod snapshot;

@@ -20,13 +20,15 @@ use crate::secret::SecretRef;
 /// `bind_eip`, `rename_cluster` (issue 12), and `start_cluster`, `stop_cluster` (`power`,
 /// issue 12), and `add_coordinators`, `delete_coordinators` (`number_of_cn`, issue 12).
 /// Also version 4: `set_snapshot_policy` steps (a cluster's automated-snapshot policy).
+/// Also new in version 4: every change the plan makes says its `cause` (`spec`, `drift`,
+/// `conflict` or `unknown`, see [`Cause`]), and clusters carry the record tag `dwsctl-applied`.
 pub const FORMAT_VERSION: u32 = 4;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
 // the spec reads them.
 pub use crate::api::tags::{
-    LEASE_TAG_KEY, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE, PASSWORD_VERSION_TAG_KEY,
-    RESERVED_TAG_KEYS,
+    APPLIED_TAG_KEY, LEASE_TAG_KEY, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
+    PASSWORD_VERSION_TAG_KEY, RESERVED_TAG_KEYS,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +122,40 @@ pub struct FieldChange {
     /// Rendered as `(sensitive)`; the values above are then `None`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// Why the difference exists (`plan::record`); `None` for a value shown for context (old
+    /// equals new) and for the progress of an operation already running (a wait's fields):
+    /// neither is a difference between the spec and the cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+/// The cause of a difference, from the record of the last apply the cluster carries
+/// (`dwsctl-applied`, see `plan::record`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The spec changed since the last apply; the cloud is as dwsctl left it. Also every
+    /// difference no record can speak for: objects the cloud does not have (creates,
+    /// restores), deletes the spec asks for, and fields no API call changes in place.
+    Spec,
+    /// The cloud changed outside dwsctl; the spec did not.
+    Drift,
+    /// Both changed.
+    Conflict,
+    /// The cluster carries no record of a last apply for this field (made before dwsctl kept
+    /// one, adopted, or its last apply failed midway): the cause cannot be told.
+    Unknown,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Spec => "spec",
+            Cause::Drift => "drift",
+            Cause::Conflict => "conflict",
+            Cause::Unknown => "unknown",
+        }
+    }
 }
 
 /// The symbol and word a step is shown with.

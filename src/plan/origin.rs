@@ -2,18 +2,18 @@
 //! a restore from a snapshot followed (once the snapshot's size is known) by the password and
 //! node-count steps that make it match the spec.
 
-use std::collections::BTreeMap;
-
 use crate::api::state::{snapshot_state, SnapshotState};
 use crate::api::wire::Snapshot;
-use crate::plan::changes::{change, desired_tags, sensitive, set, tag_list, tag_pairs};
+use crate::plan::changes::{
+    change, desired_tags, sensitive, set, tag_list, tag_pairs, tags_change,
+};
 use crate::plan::cluster::cluster_target;
 use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::ClusterFacts;
 use crate::plan::inplace::in_place;
 use crate::plan::model::{
     Action, Blocked, CreateClusterParams, FieldChange, PublicIpParams, RestoreClusterParams,
-    StepId, TagKv, Target,
+    StepId, Target,
 };
 use crate::plan::procedure::{self, rule};
 use crate::spec::{DesiredCluster, Origin, Presence};
@@ -116,15 +116,6 @@ fn restore_changes(p: &RestoreClusterParams) -> Vec<FieldChange> {
     }
     changes.push(tags_change(&p.tags));
     changes
-}
-
-/// All the tags a new cluster gets, as one change (a map, so that it renders sorted).
-fn tags_change(tags: &[TagKv]) -> FieldChange {
-    let tags: BTreeMap<&str, &str> = tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.value.as_str()))
-        .collect();
-    set("tags", tags)
 }
 
 fn restore_params(d: &DesiredCluster, snapshot: &str) -> RestoreClusterParams {

@@ -165,7 +165,7 @@ mod tests {
         assert!(err.to_string().contains("format_version 99"), "{err}");
     }
 
-    /// Version 3 plans carry no impact classes: made again.
+    /// Version 3 plans carry no impact classes and no causes: made again.
     #[test]
     fn the_previous_format_is_refused_naming_both_versions() {
         let err = parse_plan(Path::new("p.json"), r#"{"format_version": 3, "steps": []}"#)

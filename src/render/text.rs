@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use crate::plan::{Action, FieldChange, Kind, Plan, Step, Target};
+use crate::plan::{Action, Cause, FieldChange, Kind, Plan, Step, TagKv, Target, APPLIED_TAG_KEY};
 use crate::term::escape;
 
 /// How to render text.
@@ -39,6 +39,19 @@ pub fn text(plan: &Plan, options: &TextOptions) -> String {
         let _ = write!(out, " {} to wait for.", s.wait);
     }
     out.push('\n');
+    for (cause, label) in [
+        (Cause::Drift, "Drift (changed outside dwsctl)"),
+        (
+            Cause::Conflict,
+            "Conflict (changed in the spec and outside dwsctl)",
+        ),
+        (
+            Cause::Unknown,
+            "Unknown cause (no record of the last apply)",
+        ),
+    ] {
+        write_causes(&mut out, plan, cause, label);
+    }
     out
 }
 
@@ -61,6 +74,29 @@ pub fn blocks(steps: &[&Step], options: &TextOptions) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One line naming the fields whose changes have `cause`, by object, for a nightly drift
+/// check to say what drifted; nothing when none has.
+fn write_causes(out: &mut String, plan: &Plan, cause: Cause, label: &str) {
+    let mut by_target: Vec<(&Target, Vec<&str>)> = Vec::new();
+    for step in &plan.steps {
+        for change in step.changes.iter().filter(|c| c.cause == Some(cause)) {
+            match by_target.iter_mut().find(|(t, _)| *t == &step.target) {
+                Some((_, fields)) if fields.contains(&change.field.as_str()) => {}
+                Some((_, fields)) => fields.push(&change.field),
+                None => by_target.push((&step.target, vec![&change.field])),
+            }
+        }
+    }
+    if by_target.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = by_target
+        .iter()
+        .map(|(target, fields)| format!("{}: {}", heading(target), fields.join(", ")))
+        .collect();
+    let _ = writeln!(out, "{label}: {}.", escape(&parts.join("; ")));
 }
 
 fn heading(target: &Target) -> String {
@@ -101,6 +137,9 @@ fn describe(action: &Action) -> String {
         Action::ScaleOut { count, .. } => format!("scale out by {count} (resize)"),
         Action::ScaleIn { count, .. } => format!("scale in by {count} (cluster-shrink)"),
         Action::ResetPassword { .. } => "reset password".to_owned(),
+        Action::UpdateTags { create, delete } if only_record(create, delete) => {
+            "record the apply (update tags)".to_owned()
+        }
         Action::UpdateTags { .. } => "update tags".to_owned(),
         Action::DeleteSnapshot => "delete".to_owned(),
         Action::DeleteCluster {
@@ -126,6 +165,15 @@ fn describe(action: &Action) -> String {
         Action::SetSnapshotPolicy { .. } => "set automated-snapshot policy".to_owned(),
         Action::RenameCluster { new_name } => format!("rename to {new_name:?} (cluster-name)"),
     }
+}
+
+/// Whether a tag step only writes the record of the apply (`plan::record`).
+fn only_record(create: &[TagKv], delete: &[TagKv]) -> bool {
+    !create.is_empty()
+        && create
+            .iter()
+            .chain(delete)
+            .all(|t| t.key == APPLIED_TAG_KEY)
 }
 
 fn write_step(out: &mut String, step: &Step, options: &TextOptions) {
@@ -193,6 +241,7 @@ fn write_change(
     options: &TextOptions,
 ) {
     let field = format!("{:width$}", c.field);
+    let why = cause(c);
     if c.sensitive {
         // A secret is set when the step creates, and changed otherwise; never shown.
         let (sym, kind) = match step {
@@ -201,7 +250,7 @@ fn write_change(
         };
         let _ = writeln!(
             out,
-            "{INDENT}{} {field} = (sensitive)",
+            "{INDENT}{} {field} = (sensitive){why}",
             paint(sym, kind, options)
         );
         return;
@@ -213,7 +262,11 @@ fn write_change(
         (Some(Value::String(old)), Some(Value::String(new)))
             if old.contains('\n') || new.contains('\n') =>
         {
-            let _ = writeln!(out, "      {} {field}:", paint("~", Kind::Update, options));
+            let _ = writeln!(
+                out,
+                "      {} {field}:{why}",
+                paint("~", Kind::Update, options)
+            );
             for line in TextDiff::from_lines(old.as_str(), new.as_str()).iter_all_changes() {
                 let (sym, kind) = match line.tag() {
                     ChangeTag::Delete => ("-", Some(Kind::Delete)),
@@ -232,23 +285,30 @@ fn write_change(
             let sym = paint("~", Kind::Update, options);
             let _ = writeln!(
                 out,
-                "      {sym} {field} = {} -> {}",
+                "      {sym} {field} = {} -> {}{why}",
                 value(old),
                 value(new)
             );
         }
         (None, Some(new)) => {
             let sym = paint("+", Kind::Create, options);
-            let _ = writeln!(out, "      {sym} {field} = {}", value(new));
+            let _ = writeln!(out, "      {sym} {field} = {}{why}", value(new));
         }
         (Some(old), None) => {
             let sym = paint("-", Kind::Delete, options);
-            let _ = writeln!(out, "      {sym} {field} = {}", value(old));
+            let _ = writeln!(out, "      {sym} {field} = {}{why}", value(old));
         }
         (None, None) => {
-            let _ = writeln!(out, "        {field}");
+            let _ = writeln!(out, "        {field}{why}");
         }
     }
+}
+
+/// A change's cause after its value, `  (drift)`; nothing for a change that has none.
+fn cause(c: &FieldChange) -> String {
+    c.cause
+        .map(|cause| format!("  ({})", cause.as_str()))
+        .unwrap_or_default()
 }
 
 /// A value as compact JSON (strings quoted, so that `""` and `null` stay distinguishable).

@@ -109,8 +109,8 @@ pub struct RawCommon {
     pub number_of_cn: Option<Spanned<i64>>,
     /// Enterprise project id (default `0`). Cannot change in place.
     pub enterprise_project_id: Option<Spanned<String>>,
-    /// Tags: key ≤ 36 and value ≤ 43 characters (ASCII letters, digits, `-`, `_`), at most 7
-    /// (dwsctl keeps three of the cloud's 10 for its own). Change in place.
+    /// Tags: key ≤ 36 and value ≤ 43 characters (ASCII letters, digits, `-`, `_`), at most 6
+    /// (dwsctl keeps four of the cloud's 10 for its own). Change in place.
     #[schemars(with = "Option<BTreeMap<String, Option<StringOrInteger>>>")]
     pub tags: Option<Vec<Named<Spanned<String>>>>,
     /// How the cluster is deleted when it is marked `state: absent`.

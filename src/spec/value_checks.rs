@@ -319,7 +319,7 @@ pub fn user_tag_count(count: usize, span: Span) -> Option<Problem> {
     (count > max).then(|| {
         Problem::new("tag_count", span, format!("{count} tags; a cluster takes at most {max}"))
             .label("too many tags")
-            .help(format!("keep at most {max} tags: the cloud allows {MAX_TAGS} per cluster and dwsctl keeps {OWN_TAGS} for its own (`managed-by`, `dwsctl-password-version`, `dwsctl-lease`)"))
+            .help(format!("keep at most {max} tags: the cloud allows {MAX_TAGS} per cluster and dwsctl keeps {OWN_TAGS} for its own (`managed-by`, `dwsctl-password-version`, `dwsctl-lease`, `dwsctl-applied`)"))
     })
 }
 
@@ -386,8 +386,8 @@ mod tests {
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(43))).is_none());
         assert!(tag_value("tag_value", "v", &s(&"v".repeat(44))).is_some());
         assert!(tag_value("tag_value", "v", &s("a=b")).is_some());
-        assert!(user_tag_count(7, at).is_none());
-        assert!(user_tag_count(8, at).is_some());
+        assert!(user_tag_count(6, at).is_none());
+        assert!(user_tag_count(7, at).is_some());
         assert!(tag_key("dwsctl-lease", at).is_some());
     }
 

@@ -516,7 +516,11 @@ async fn apply_waits_out_an_automated_snapshot_and_then_proceeds() {
         assert_eq!(setup.counts().done, 1, "{setup:?}");
         let idle = world.client.observe().await.expect("observe");
         let plan = dwsctl::plan::diff(&after.desired, &idle, &after.digest);
-        assert_eq!(work_left(&plan), ["cluster.grow.scale_out"], "{plan:?}");
+        assert_eq!(
+            work_left(&plan),
+            ["cluster.grow.scale_out", "cluster.grow.record"],
+            "{plan:?}"
+        );
 
         // The cloud starts its own backup: one fire, then the schedule off again.
         let every = |s: f64| json!({"automated_snapshots": {"every_seconds": s}});
@@ -545,7 +549,8 @@ async fn apply_waits_out_an_automated_snapshot_and_then_proceeds() {
         )
         .await
         .expect("execute");
-        assert_eq!(report.counts().done, 1, "{profile:?}: {report:?}");
+        // The scale, then the record of the apply.
+        assert_eq!(report.counts().done, 2, "{profile:?}: {report:?}");
         let live = world.client.observe().await.expect("observe");
         assert_eq!(live.cluster("grow").map(|c| c.number_of_node), Some(6));
         let auto: Vec<_> = live

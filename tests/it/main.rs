@@ -36,6 +36,7 @@ mod hostile_cli;
 mod huawei_apply;
 mod huawei_client;
 mod layers;
+mod plan_cause;
 mod plan_cli;
 mod plan_hash_cli;
 mod plan_markdown_cli;

@@ -36,7 +36,8 @@ fn one_clusters_changes_run_one_after_another() {
             "cluster.dws-demo.tags",
             "cluster.dws-demo.reset_password",
             "cluster.dws-demo.scale_out",
-            "snapshot.snap-1.create"
+            "snapshot.snap-1.create",
+            "cluster.dws-demo.record"
         ]
     );
     assert_eq!(
@@ -46,6 +47,11 @@ fn one_clusters_changes_run_one_after_another() {
     assert_eq!(
         deps(&plan, "snapshot.snap-1.create"),
         ["cluster.dws-demo.scale_out"]
+    );
+    // The record of the apply is written once everything else on the cluster is done.
+    assert_eq!(
+        deps(&plan, "cluster.dws-demo.record"),
+        ["snapshot.snap-1.create"]
     );
     insta::assert_snapshot!(text(&plan, &TextOptions::default()));
 }

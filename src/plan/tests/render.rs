@@ -92,6 +92,7 @@ fn multi_line_values_are_diffed_line_by_line() {
                 old: Some(json!("line one\nline two\nline three")),
                 new: Some(json!("line one\nline 2\nline three")),
                 sensitive: false,
+                cause: Some(Cause::Drift),
             }],
             reason: "why".into(),
             depends_on: vec![],
@@ -108,8 +109,8 @@ fn chained_steps_carry_the_fingerprint_the_chain_leaves_behind() {
     d.tags.insert("env".into(), "prod".into());
     let l = live(vec![live_cluster("dws-demo", 3)], vec![]);
     let plan = diff(&desired(vec![d]), &l, "digest");
-    let [tags, scale] = &plan.steps[..] else {
-        panic!("expected tags then scale: {plan:?}")
+    let [tags, scale, record] = &plan.steps[..] else {
+        panic!("expected tags, scale, record: {plan:?}")
     };
     let target = Target::Cluster {
         name: "dws-demo".into(),
@@ -121,6 +122,9 @@ fn chained_steps_carry_the_fingerprint_the_chain_leaves_behind() {
         value: "prod".into(),
     });
     assert_eq!(scale.fingerprint, fingerprint(&target, &after_tags));
+    let mut after_scale = after_tags.clone();
+    after_scale.clusters[0].number_of_node = 6;
+    assert_eq!(record.fingerprint, fingerprint(&target, &after_scale));
 }
 
 #[test]
