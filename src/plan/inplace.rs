@@ -244,7 +244,9 @@ fn scale(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<Item> {
 /// This is the one place that names every field of a desired cluster (no `..`): a new field
 /// does not compile until it is decided here whether a cluster that exists changes it in
 /// place (and by which operation), blocks its change (and with which procedure), or uses it at
-/// creation only. README.md, "What the plan decides", says the same to users.
+/// creation only. README.md, "What the plan decides", says the same to users. A field that
+/// gets an in-place operation also gets a line in `plan::record::FIELDS`, so that its changes
+/// say whether the spec or the cloud moved (README, "Drift versus change").
 pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldChange>, bool) {
     let DesiredCluster {
         // Identity and lifecycle, acted on by `plan::cluster` and `plan::origin`: the name is

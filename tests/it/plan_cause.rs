@@ -213,3 +213,25 @@ async fn a_node_count_changed_in_the_console_or_in_the_spec_says_so() {
     let plan = world.plan(&six).await.expect("plan");
     assert_eq!(causes(&plan, "number_of_node"), [Some(Cause::Spec)]);
 }
+
+/// Huawei's create drops the body's tags (README, "Profiles: OTC and Huawei"): the record is
+/// added with the other tags by the one tag call after the create, and causes work the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_huawei_the_record_is_added_after_the_create() {
+    let world = super::huawei_apply::huawei_world(SCALE, 143).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = spec_of(dir.path(), 3, "dev");
+    applied(&world, &dev).await;
+    let requests = world.requests().await;
+    assert_eq!(
+        requests.get("POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create"),
+        Some(&1),
+        "{requests:?}"
+    );
+    set_env_tag(&world, "test").await;
+    let plan = world.plan(&dev).await.expect("plan");
+    assert_eq!(causes(&plan, "tags.env"), [Some(Cause::Drift)]);
+    let prod = spec_of(dir.path(), 3, "prod");
+    let plan = world.plan(&prod).await.expect("plan");
+    assert_eq!(causes(&plan, "tags.env"), [Some(Cause::Conflict)]);
+}
