@@ -90,7 +90,11 @@ pub(crate) const FIELDS: &[Recorded] = &[
     field(
         "security_group_id",
         |d| d.security_group_id.as_deref().map(Value::from),
-        |c, _| c.security_group_id.as_deref().map_or(Value::Null, Value::from),
+        |c, _| {
+            c.security_group_id
+                .as_deref()
+                .map_or(Value::Null, Value::from)
+        },
     ),
     // The EIP the cluster holds, as `plan::settings::public_ip` compares it: none for
     // `not_use`, the spec's for `bind_existing`; `auto_assign` names no EIP the plan could
