@@ -41,8 +41,13 @@ async fn count(world: &World, route: &str) -> u64 {
     world.requests().await.get(route).copied().unwrap_or(0)
 }
 
+/// The plan's actions, without the step that records the apply (`plan::record`).
 fn actions(plan: &Plan) -> Vec<&Action> {
-    plan.steps.iter().map(|s| &s.action).collect()
+    plan.steps
+        .iter()
+        .filter(|s| !s.id.0.ends_with(".record"))
+        .map(|s| &s.action)
+        .collect()
 }
 
 async fn applied(world: &World, loaded: &Loaded) {
