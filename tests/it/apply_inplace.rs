@@ -207,7 +207,11 @@ async fn renamed_from_renames_the_live_cluster_once_then_changes_nothing() {
     let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
     assert_eq!(
         ids,
-        vec!["cluster.dws-demo.rename", "cluster.dws-prod.security_group"]
+        vec![
+            "cluster.dws-demo.rename",
+            "cluster.dws-prod.security_group",
+            "cluster.dws-prod.record"
+        ]
     );
     let shown = text(&plan, &TextOptions::default());
     for line in [
@@ -274,7 +278,10 @@ async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
     // The re-run finds the cluster under its new name: no rename, the rest of the change.
     let again = world.plan(&renamed).await.expect("plan");
     let ids: Vec<&str> = again.steps.iter().map(|s| s.id.0.as_str()).collect();
-    assert_eq!(ids, vec!["cluster.dws-prod.security_group"]);
+    assert_eq!(
+        ids,
+        vec!["cluster.dws-prod.security_group", "cluster.dws-prod.record"]
+    );
     apply_to_empty(&world, &renamed).await;
     assert_eq!(count(&world, RENAME_ROUTE).await, 1);
 }

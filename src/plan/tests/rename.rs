@@ -28,7 +28,8 @@ fn the_old_cluster_is_renamed_and_its_later_steps_follow_the_new_name() {
         vec![
             "cluster.dws-old.rename",
             "cluster.dws-new.tags",
-            "cluster.dws-new.scale_out"
+            "cluster.dws-new.scale_out",
+            "cluster.dws-new.record",
         ]
     );
     let rename = &plan.steps[0];
