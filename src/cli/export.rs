@@ -1,5 +1,5 @@
-//! `dwsctl export`: write a spec for what exists, from the cloud (two read-only list calls,
-//! on a read-only client) or from a Terraform state file (no network). The spec is data (stdout, or `--out FILE`); what could not
+//! `dwsctl export`: write a spec for what exists, from the cloud (the two list calls and the
+//! automated-snapshot policy of each exported cluster, on a read-only client) or from a Terraform state file (no network). The spec is data (stdout, or `--out FILE`); what could not
 //! be exported is listed on stderr as well as in the file.
 
 use std::path::PathBuf;
@@ -39,7 +39,10 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> CmdResult {
         return finish(&export, args.out.as_ref());
     }
     let connection = connect(global, Access::ReadOnly).await?;
-    let live = connection.client.observe().await?;
+    let client = &connection.client;
+    let mut live = client.observe().await?;
+    let reads = export::cloud::reads(&live, &args.clusters)?;
+    client.observe_more(&mut live, &reads).await?;
     let export = export::cloud::export(&live, &args.clusters)?;
     finish(&export, args.out.as_ref())
 }

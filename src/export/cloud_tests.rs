@@ -169,3 +169,60 @@ fn values_the_spec_refuses_are_exported_with_a_warning() {
         Some("it's \"quoted\"")
     );
 }
+
+#[test]
+fn the_policy_read_for_a_cluster_becomes_its_automated_snapshots_block() {
+    use crate::api::policy::{BackupStrategy, SnapshotPolicy};
+    let strategy = |name: &str, cron: &str, kind: &str| BackupStrategy {
+        policy_id: format!("id-{name}"),
+        policy_name: name.into(),
+        backup_strategy: cron.into(),
+        backup_type: kind.into(),
+        ..BackupStrategy::default()
+    };
+    let mut world = live(vec![live_cluster("with-policy", 3)], vec![]);
+    let reads = reads(&world, &[]).expect("reads");
+    assert_eq!(reads.policies.iter().collect::<Vec<_>>(), ["with-policy"]);
+    world.extras.policies.insert(
+        "with-policy".into(),
+        SnapshotPolicy {
+            keep_day: Some(7),
+            auto_backup: Some(true),
+            backup_strategies: vec![
+                strategy("weekly-full", "0 0 2 ? * 1", "full"),
+                strategy("daily-inc", "0 0 3 * * ?", "increment"),
+                strategy("x", "every day", "differential"),
+            ],
+            ..SnapshotPolicy::default()
+        },
+    );
+    let export = export(&world, &[]).expect("export");
+    let block = export.clusters[0]
+        .automated_snapshots
+        .as_ref()
+        .expect("block");
+    assert_eq!(block.enabled, Some(true));
+    assert_eq!(block.keep_days, Some(7));
+    let names: Vec<&str> = block.policies.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["daily-inc", "weekly-full", "x"]);
+    assert_eq!(export.warnings.len(), 3, "{:?}", export.warnings);
+    let text = super::super::yaml::render(&export);
+    assert!(
+        text.contains(
+            "    automated_snapshots:\n      enabled: true\n      keep_days: 7\n      policies:\n        \
+             daily-inc:\n          schedule: \"0 0 3 * * ?\"\n          type: increment\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn reads_name_an_unknown_cluster_and_skip_those_not_exported() {
+    let mut deleting = live_cluster("going", 3);
+    deleting.status = "DELETING".into();
+    let world = live(vec![deleting, live_cluster("staying", 3)], vec![]);
+    let reads = reads(&world, &[]).expect("reads");
+    assert_eq!(reads.policies.iter().collect::<Vec<_>>(), ["staying"]);
+    assert!(reads.details.is_empty() && reads.coordinators.is_empty());
+    assert!(super::reads(&world, &["nope".to_owned()]).is_err());
+}

@@ -206,7 +206,6 @@ fn map(instances: &[Instance], only: &[String], export: &mut Export) -> Result<(
             export.skipped.push(format!("{}: {why}", inst.address));
         }
     }
-    hold_policies(&mut by_id, &mut export.skipped);
     for name in only {
         if !names.contains_key(name) {
             return Err(ExportError::UnknownCluster {
@@ -488,28 +487,6 @@ fn policy(inst: &Instance, by_id: &mut BTreeMap<String, ExportCluster>) -> Resul
     block.policies.push((name, schedule, kind));
     block.policies.sort();
     Ok(())
-}
-
-/// This dwsctl checks `automated_snapshots` but does not apply it yet (the planner blocks a
-/// cluster that has the block), so writing the block would make the exported spec's plan
-/// blocked instead of an adoption. Until it applies, the policies are listed instead, with
-/// what they say, so that nobody loses them.
-fn hold_policies(by_id: &mut BTreeMap<String, ExportCluster>, skipped: &mut Vec<String>) {
-    for cluster in by_id.values_mut() {
-        let Some(block) = cluster.automated_snapshots.take() else {
-            continue;
-        };
-        for (name, schedule, kind) in block.policies {
-            skipped.push(format!(
-                "automated-snapshot policy {} of {} (schedule {}, type {}): this dwsctl does \
-                 not apply `automated_snapshots` yet; keep it in Terraform or the console",
-                quoted(&name),
-                quoted(&cluster.name),
-                quoted(&schedule),
-                quoted(&kind)
-            ));
-        }
-    }
 }
 
 #[cfg(test)]

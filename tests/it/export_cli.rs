@@ -202,8 +202,9 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     out.assert_exit(0);
     assert_eq!(
         Value::Object(requests(&sim).await),
-        json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1}),
-        "export lists, and only lists"
+        json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1,
+               "GET /v2/{project_id}/clusters/{cluster_id}/snapshot-policies": 20}),
+        "export lists, reads each cluster's policy, and changes nothing"
     );
     let text = read(&spec);
     insta::assert_snapshot!("export_estate", text);
@@ -284,6 +285,20 @@ async fn seed_huaweicloud_sample(sim: &Sim) {
     assert_eq!(status, 200, "{answer}");
     sim.snapshot(&ids[1], "tf-reporting-monthly").await;
     sim.advance(3000.0).await;
+    // The policy the state's huaweicloud_dws_snapshot_policy.nightly added.
+    let (status, answer) = sim
+        .call(
+            "PUT",
+            &format!(
+                "/v2/{}/clusters/{}/snapshot-policies",
+                sim_support::PID,
+                ids[0]
+            ),
+            Some(json!({"backup_strategies": [{"policy_name": "nightly-full",
+                "backup_strategy": "0 0 2 ? * 1", "backup_type": "full"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,4 +403,79 @@ fn export_help_lists_the_cloud_options_and_the_state_option() {
     ] {
         assert!(help.contains(flag), "{flag} missing:\n{help}");
     }
+}
+
+const HOSTILE: &str = "\u{1b}[2J\u{1b}[H\n  adopt: false\n# forged\u{9b}1m\u{202e}";
+
+/// A listed cluster whose strings no DWS would send.
+fn hostile_cluster() -> Value {
+    json!({
+        "id": "6c3b9aa7-67f7-45b5-b7c0-d8ba5fa54677", "name": format!("evil{HOSTILE}"),
+        "status": "AVAILABLE", "port": 8000, "endpoints": [], "public_endpoints": [], "nodes": [],
+        "tags": [{"key": format!("k{HOSTILE}"), "value": format!("v{HOSTILE}")}],
+        "user_name": "dbadmin", "number_of_node": 3, "availability_zone": "eu-de-01",
+        "node_type": format!("dws{HOSTILE}"), "vpc_id": "vpc-1", "subnet_id": "subnet-1",
+        "security_group_id": "sg-1", "action_progress": {}, "sub_status": "NORMAL"
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_strings_from_the_cloud_stay_values_and_never_reach_the_terminal_raw() {
+    use crate::fake_http::{FakeHttp, Reply, Request};
+    let fake = FakeHttp::start(|request: &Request| {
+        if request.path.ends_with("/clusters") {
+            Reply::json(200, &json!({"clusters": [hostile_cluster()], "count": 1}))
+        } else if request.path.ends_with("/snapshot-policies") {
+            Reply::json(
+                200,
+                &json!({"keep_day": 3, "auto_backup": true, "backup_strategies": [
+                    {"policy_id": "p1", "policy_name": format!("pol{HOSTILE}"),
+                     "backup_strategy": format!("0 0 2 ? * 1{HOSTILE}"), "backup_type": "full"}]}),
+            )
+        } else {
+            let snapshot = json!({"id": "s1", "name": format!("snap{HOSTILE}"),
+                "description": format!("d{HOSTILE}"), "status": "AVAILABLE", "type": "MANUAL",
+                "cluster_id": "6c3b9aa7-67f7-45b5-b7c0-d8ba5fa54677"});
+            Reply::json(200, &json!({"snapshots": [snapshot], "count": 1}))
+        }
+    })
+    .await;
+    let out = cli_support::dwsctl(["export"])
+        .env("DWS_ENDPOINT", &fake.base)
+        .env("OS_AUTH_TOKEN", "hostile-test-token-02")
+        .env("OS_PROJECT_ID", "p1")
+        .run()
+        .await;
+    out.assert_exit(0);
+    for (label, text) in [("stdout", out.stdout()), ("stderr", out.stderr())] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| dwsctl::term::is_unsafe(c) && c != '\n'),
+            "{label} holds a raw control character: {text:?}"
+        );
+    }
+    let spec: serde_yaml::Value = serde_yaml::from_str(&out.stdout()).expect("still YAML");
+    let clusters = spec["clusters"].as_mapping().expect("clusters");
+    assert_eq!(clusters.len(), 1, "{spec:?}");
+    let cluster = &spec["clusters"][format!("evil{HOSTILE}").as_str()];
+    assert_eq!(cluster["adopt"].as_bool(), Some(true), "{}", out.stdout());
+    assert_eq!(
+        cluster["node_type"].as_str(),
+        Some(format!("dws{HOSTILE}").as_str())
+    );
+    let tag = &cluster["tags"][format!("k{HOSTILE}").as_str()];
+    assert_eq!(tag.as_str(), Some(format!("v{HOSTILE}").as_str()));
+    let snapshot = &cluster["snapshots"][format!("snap{HOSTILE}").as_str()];
+    assert_eq!(snapshot.as_str(), Some(format!("d{HOSTILE}").as_str()));
+    let policy = &cluster["automated_snapshots"]["policies"][format!("pol{HOSTILE}").as_str()];
+    assert_eq!(
+        policy["schedule"].as_str(),
+        Some(format!("0 0 2 ? * 1{HOSTILE}").as_str())
+    );
+    assert!(
+        out.stderr().contains("warning: cluster name"),
+        "the spec's rules refuse the name, and the export says so:\n{}",
+        out.stderr()
+    );
 }
