@@ -106,6 +106,19 @@ async fn seed(sim: &Sim, seeds: &[Seed]) -> Vec<String> {
     for (i, (s, id)) in seeds.iter().zip(&ids).enumerate() {
         let (_, body) = sim.get(&format!("clusters/{id}")).await;
         assert_eq!(body["cluster"]["status"], "AVAILABLE", "{}", s.name);
+        if i % 5 == 2 {
+            // A policy changed from the default: a week's retention and one more strategy.
+            let (status, answer) = sim
+                .call(
+                    "PUT",
+                    &format!("/v2/{}/clusters/{id}/snapshot-policies", sim_support::PID),
+                    Some(json!({"keep_day": 7, "backup_strategies": [{
+                        "policy_name": "saturday-full", "backup_strategy": "0 30 1 ? * 7",
+                        "backup_type": "full"}]})),
+                )
+                .await;
+            assert_eq!(status, 200, "{answer}");
+        }
         if i % 2 == 1 {
             continue;
         }
