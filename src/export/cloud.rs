@@ -58,9 +58,9 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let mut export = Export {
         origin: vec![
-            "Written by `dwsctl export` from the cloud's cluster and snapshot lists. Not \
-             reported by them, so left out (dwsctl leaves them as they are): number_of_cn, \
-             delete_policy."
+            "Written by `dwsctl export` from the cloud's cluster and snapshot lists and each \
+             cluster's automated-snapshot policy. Not reported by them, so left out (dwsctl \
+             leaves them as they are): number_of_cn, delete_policy."
                 .to_owned(),
         ],
         ..Export::default()
