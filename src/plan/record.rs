@@ -25,9 +25,10 @@ use crate::api::Live;
 use crate::plan::changes::{change, set, tags_change};
 use crate::plan::cluster::cluster_target;
 use crate::plan::diff::{Builder, Planned};
+use crate::plan::fingerprint::is_stopped;
 use crate::plan::index::Index;
 use crate::plan::model::{Action, Cause, FieldChange, Step, TagKv, Target};
-use crate::spec::{Desired, DesiredCluster, Presence};
+use crate::spec::{Desired, DesiredCluster, Power, Presence};
 
 /// The first character of a record: the hashing and layout below. A record with another
 /// one is no record (every cause `unknown`), so the layout can change by changing this.
@@ -111,6 +112,29 @@ pub(crate) const FIELDS: &[Recorded] = &[
                 })
         },
         |c, _| c.bound_eip().map_or(Value::Null, Value::from),
+    ),
+    // Stopped or being stopped counts as `stopped`, as the planner reads it.
+    field(
+        "power",
+        |d| {
+            d.power.map(|p| match p {
+                Power::Running => Value::from("running"),
+                Power::Stopped => Value::from("stopped"),
+            })
+        },
+        |c, _| Value::from(if is_stopped(c) { "stopped" } else { "running" }),
+    ),
+    // The CN count is read only for clusters whose spec declares it (`Live.extras`); for the
+    // others the spec side is `None` and the live side is never compared.
+    field(
+        "number_of_cn",
+        |d| d.number_of_cn.map(Value::from),
+        |c, live| {
+            live.extras
+                .coordinators
+                .get(&c.name)
+                .map_or(Value::Null, |list| Value::from(list.instances.len()))
+        },
     ),
 ];
 

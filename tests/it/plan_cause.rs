@@ -235,3 +235,27 @@ async fn on_huawei_the_record_is_added_after_the_create() {
     let plan = world.plan(&prod).await.expect("plan");
     assert_eq!(causes(&plan, "tags.env"), [Some(Cause::Conflict)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_stopped_in_the_console_shows_its_power_as_drift() {
+    let world = world(SCALE, 143).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    spec_of(dir.path(), 3, "dev");
+    let yaml = std::fs::read_to_string(dir.path().join("spec-3-dev.yaml")).expect("read spec");
+    let path = dir.path().join("power.yaml");
+    std::fs::write(&path, format!("{yaml}    power: running\n")).expect("write spec");
+    let running = spec::load(&[path]).expect("spec loads");
+    applied(&world, &running).await;
+
+    let id = cluster_id(&world).await;
+    world.client.stop_cluster(&id).await.expect("stop");
+    for _ in 0..600 {
+        let live = world.client.observe().await.expect("observe");
+        if live.cluster(NAME).is_some_and(|c| c.status == "STOPPED") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let plan = world.plan(&running).await.expect("plan");
+    assert_eq!(causes(&plan, "power"), [Some(Cause::Drift)]);
+}
