@@ -55,7 +55,10 @@ async fn cns_are_added_then_deleted_each_route_once_and_nothing_is_left() {
                 .map(|s| &s.action)
                 .collect::<Vec<_>>()
                 .as_slice(),
-            [Action::AddCoordinators { total: 5, from: 3 }]
+            [
+                Action::AddCoordinators { total: 5, from: 3 },
+                Action::UpdateTags { .. }
+            ]
         ),
         "{plan:?}"
     );
@@ -76,7 +79,9 @@ async fn cns_are_added_then_deleted_each_route_once_and_nothing_is_left() {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        [Action::DeleteCoordinators { ids, from: 5 }] => assert_eq!(ids.len(), 3),
+        [Action::DeleteCoordinators { ids, from: 5 }, Action::UpdateTags { .. }] => {
+            assert_eq!(ids.len(), 3)
+        }
         other => panic!("{other:?}"),
     }
     let shown = text(&plan, &TextOptions::default());
