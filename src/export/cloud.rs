@@ -2,9 +2,11 @@
 //! dwsctl's ownership tag is missing, and each cluster's manual snapshots.
 //!
 //! Only what a plan compares is written, with the live value, so that a plan of the result
-//! changes nothing but ownership. What the lists do not report (`number_of_cn`, the
-//! password) stays out or becomes a reference; what cannot be a spec entry (a cluster being
-//! deleted, a failed snapshot, two objects of one name) is listed in [`Export::skipped`].
+//! changes nothing but ownership. Beyond the lists, each exported cluster's CN list
+//! (`number_of_cn`) and automated-snapshot policy are read; a stopped cluster gets `power:
+//! stopped` (else the plan would block on it). What nothing reports (the password) becomes a
+//! reference; what cannot be a spec entry (a cluster being deleted, a failed snapshot, two
+//! objects of one name) is listed in [`Export::skipped`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +15,7 @@ use super::model::{password_env, Export, ExportCluster, ExportPolicy, ExportPubl
 use super::yaml::quoted;
 use super::ExportError;
 use crate::api::live::Reads;
+use crate::api::ops::CoordinatorList;
 use crate::api::policy::SnapshotPolicy;
 use crate::api::rules;
 use crate::api::state::{cluster_state, snapshot_kind, snapshot_state, ClusterState};
@@ -21,11 +24,12 @@ use crate::api::tags::{owned, PASSWORD_VERSION_TAG_KEY, RESERVED_TAG_KEYS, RESER
 use crate::api::wire::{Cluster, Snapshot};
 use crate::api::Live;
 
-/// The per-cluster reads an export of `live` needs: the automated-snapshot policy of every
-/// cluster it exports (or of those named in `only`, each of which must exist).
+/// The per-cluster reads an export of `live` needs: the CN list (`number_of_cn`) and the
+/// automated-snapshot policy of every cluster it exports (or of those named in `only`, each
+/// of which must exist).
 pub fn reads(live: &Live, only: &[String]) -> Result<Reads, ExportError> {
     check_names(live, only)?;
-    let policies = live
+    let names: BTreeSet<String> = live
         .clusters
         .iter()
         .filter(|c| only.is_empty() || only.contains(&c.name))
@@ -33,7 +37,8 @@ pub fn reads(live: &Live, only: &[String]) -> Result<Reads, ExportError> {
         .map(|c| c.name.clone())
         .collect();
     Ok(Reads {
-        policies,
+        coordinators: names.clone(),
+        policies: names,
         ..Reads::default()
     })
 }
@@ -59,8 +64,8 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
     let mut export = Export {
         origin: vec![
             "Written by `dwsctl export` from the cloud's cluster and snapshot lists and each \
-             cluster's automated-snapshot policy. Not reported by them, so left out (dwsctl \
-             leaves them as they are): number_of_cn, delete_policy."
+             cluster's CN list and automated-snapshot policy. Not reported by them, so left out \
+             (dwsctl leaves it as it is): delete_policy."
                 .to_owned(),
         ],
         ..Export::default()
@@ -84,6 +89,11 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
             continue;
         }
         let mut c = from_live(cluster, &mut export.warnings);
+        c.number_of_cn = live
+            .extras
+            .coordinators
+            .get(&cluster.name)
+            .map(|list| cn_count(cluster, list, &mut export.warnings));
         if let Some(policy) = live.extras.policies.get(&cluster.name) {
             c.automated_snapshots = Some(policy_of(&c.name, policy, &mut export.warnings));
         }
@@ -145,7 +155,8 @@ fn from_live(cluster: &Cluster, warnings: &mut Vec<String>) -> ExportCluster {
         tags.insert(tag.key.clone(), tag.value.clone());
     }
     let state = cluster_state(cluster);
-    if !state.is_idle() {
+    // A stopped cluster says so with `power: stopped`.
+    if !state.is_idle() && state != ClusterState::Stopped {
         notes.push(format!(
             "When exported it was {}.",
             quoted(&state.to_string())
@@ -181,6 +192,7 @@ fn from_live(cluster: &Cluster, warnings: &mut Vec<String>) -> ExportCluster {
         snapshots: Vec::new(),
         automated_snapshots: None,
         notes,
+        stopped: crate::plan::is_stopped(cluster),
     }
 }
 
@@ -222,6 +234,21 @@ fn policy_of(cluster: &str, policy: &SnapshotPolicy, warnings: &mut Vec<String>)
         keep_days: policy.keep_day,
         policies,
     }
+}
+
+/// `number_of_cn`: the CNs the list holds (a count the spec's rules refuse is exported with a
+/// warning).
+fn cn_count(cluster: &Cluster, list: &CoordinatorList, warnings: &mut Vec<String>) -> u32 {
+    let count = u32::try_from(list.instances.len()).unwrap_or(u32::MAX);
+    let nodes = Some(i64::from(cluster.number_of_node));
+    if let Err(violation) = rules::number_of_cn(i64::from(count), nodes) {
+        warnings.push(format!(
+            "cluster {}: {}",
+            quoted(&cluster.name),
+            violation.message()
+        ));
+    }
+    count
 }
 
 fn check_tag(cluster: &str, key: &str, value: &str, warnings: &mut Vec<String>) {

@@ -223,6 +223,77 @@ fn reads_name_an_unknown_cluster_and_skip_those_not_exported() {
     let world = live(vec![deleting, live_cluster("staying", 3)], vec![]);
     let reads = reads(&world, &[]).expect("reads");
     assert_eq!(reads.policies.iter().collect::<Vec<_>>(), ["staying"]);
-    assert!(reads.details.is_empty() && reads.coordinators.is_empty());
+    assert_eq!(reads.coordinators, reads.policies);
+    assert!(reads.details.is_empty());
     assert!(super::reads(&world, &["nope".to_owned()]).is_err());
+}
+
+fn cn_list(count: usize) -> crate::api::ops::CoordinatorList {
+    crate::api::ops::CoordinatorList {
+        min_num: 2,
+        max_num: 5,
+        instances: (1..=count)
+            .map(|i| crate::api::ops::CoordinatorNode {
+                id: format!("cn-{i}"),
+                name: format!("cn-{i}"),
+                private_ip: String::new(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_stopped_cluster_and_its_cn_count_plan_as_the_adoption_only() {
+    let mut sleeping = unowned("sleeping", 6);
+    sleeping.status = "STOPPED".into();
+    let mut world = live(vec![sleeping, unowned("awake", 3)], vec![]);
+    world
+        .extras
+        .coordinators
+        .insert("sleeping".into(), cn_list(4));
+    world.extras.coordinators.insert("awake".into(), cn_list(3));
+    let export = export(&world, &[]).expect("export");
+    let facts: Vec<(&str, bool, Option<u32>)> = export
+        .clusters
+        .iter()
+        .map(|c| (c.name.as_str(), c.stopped, c.number_of_cn))
+        .collect();
+    assert_eq!(
+        facts,
+        [("awake", false, Some(3)), ("sleeping", true, Some(4))]
+    );
+    let text = super::super::yaml::render(&export);
+    assert_eq!(text.matches("power:").count(), 1, "{text}");
+    assert!(
+        text.contains("    number_of_cn: 4\n    power: stopped\n"),
+        "{text}"
+    );
+    let loaded = load(&export);
+    let plan = crate::plan::diff(&loaded.desired, &world, &loaded.digest);
+    let steps: Vec<(&str, &Action)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.target.name(), &s.action))
+        .collect();
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    for (name, action) in steps {
+        assert!(
+            matches!(action, Action::UpdateTags { .. }),
+            "{name}: not the adoption: {action:?}"
+        );
+    }
+}
+
+#[test]
+fn a_cn_count_the_spec_refuses_is_exported_with_a_warning() {
+    let mut world = live(vec![live_cluster("tiny", 3)], vec![]);
+    world.extras.coordinators.insert("tiny".into(), cn_list(1));
+    let export = export(&world, &[]).expect("export");
+    assert_eq!(export.clusters[0].number_of_cn, Some(1));
+    assert_eq!(export.warnings.len(), 1, "{:?}", export.warnings);
+    assert!(
+        export.warnings[0] == "cluster \"tiny\": number_of_cn is 1, outside 2 to 3",
+        "{:?}",
+        export.warnings
+    );
 }

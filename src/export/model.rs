@@ -48,6 +48,9 @@ pub struct ExportCluster {
     pub automated_snapshots: Option<ExportPolicy>,
     /// Comment lines written above the cluster's fields (what the source does not say).
     pub notes: Vec<String>,
+    /// The cluster is stopped (or being stopped): exported as `power: stopped`. A running
+    /// cluster gets no `power`, the spec's default (dwsctl neither starts nor stops it).
+    pub stopped: bool,
 }
 
 /// `public_ip` of a cluster.

@@ -296,6 +296,17 @@ fn cluster(inst: &Instance, warnings: &mut Vec<String>) -> Result<(String, Expor
             unmapped.join(", ")
         ));
     }
+    // Neither provider has a power argument; both report the API's `status`, which Terraform
+    // refreshed last at the state's last plan or refresh. A stopped cluster must be `power:
+    // stopped` (without `power` the plan blocks on it); a stale value shows in the plan.
+    let status = text(a, "status").filter(|s| crate::plan::is_stopped_status(s));
+    if let Some(status) = status {
+        notes.push(format!(
+            "Its status in the state is {} (as of Terraform's last refresh): exported as \
+             `power: stopped`.",
+            quoted(status)
+        ));
+    }
     if let Some(zone) = text(a, "availability_zone").filter(|z| z.contains(',')) {
         warnings.push(format!(
             "{}: availability_zone {} lists several zones; a spec names one",
@@ -323,6 +334,7 @@ fn cluster(inst: &Instance, warnings: &mut Vec<String>) -> Result<(String, Expor
         snapshots: Vec::new(),
         automated_snapshots: None,
         notes,
+        stopped: status.is_some(),
     };
     Ok((id, c))
 }

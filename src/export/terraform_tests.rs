@@ -33,7 +33,8 @@ fn the_huaweicloud_sample_maps_clusters_snapshots_and_policies_by_live_name() {
     let analytics = &export.clusters[0];
     assert!(analytics.adopt);
     assert_eq!(analytics.number_of_node, Some(6));
-    assert_eq!(analytics.number_of_cn, Some(3));
+    assert_eq!(analytics.number_of_cn, Some(4));
+    assert!(!analytics.stopped);
     assert_eq!(
         analytics.subnet_id.as_deref(),
         Some("d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec")
@@ -56,6 +57,15 @@ fn the_huaweicloud_sample_maps_clusters_snapshots_and_policies_by_live_name() {
         "0 is the provider's 'not set'"
     );
     assert_eq!(reporting.port, Some(8100));
+    assert!(reporting.stopped, "its status is STOPPED");
+    assert!(
+        reporting
+            .notes
+            .iter()
+            .any(|n| n.contains("`power: stopped`")),
+        "{:?}",
+        reporting.notes
+    );
     assert_eq!(
         reporting
             .public_ip

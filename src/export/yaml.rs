@@ -148,6 +148,10 @@ fn write_cluster(out: &mut String, c: &ExportCluster) {
         "number_of_cn",
         c.number_of_cn.map(|n| n.to_string()),
     );
+    // Only `stopped` is written: no `power` (the default) leaves a running cluster as it is,
+    // where `running` would have dwsctl start it whenever someone stops it, a decision (and a
+    // bill) the export cannot make for the operator (`model::ExportCluster::stopped`).
+    field(out, 4, "power", c.stopped.then(|| "stopped".to_owned()));
     if !c.tags.is_empty() {
         out.push_str("    tags:\n");
         for (key, value) in &c.tags {

@@ -86,8 +86,13 @@ impl ClusterFacts {
 /// made while it was STOPPING still holds once it is STOPPED (the status values of
 /// `api::state`).
 pub fn is_stopped(cluster: &Cluster) -> bool {
+    is_stopped_status(&cluster.status)
+}
+
+/// [`is_stopped`] of a `status` value (a Terraform state's `status` attribute too).
+pub fn is_stopped_status(status: &str) -> bool {
     matches!(
-        cluster.status.trim().to_ascii_uppercase().as_str(),
+        status.trim().to_ascii_uppercase().as_str(),
         "STOPPED" | "STOPPING"
     )
 }

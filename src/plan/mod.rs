@@ -36,7 +36,7 @@ pub(crate) mod testkit;
 mod tests;
 
 pub use diff::diff;
-pub use fingerprint::{fingerprint, is_stopped, what_moved};
+pub use fingerprint::{fingerprint, is_stopped, is_stopped_status, what_moved};
 pub use hash::{canonical_json, parse_plan_hash, plan_hash, PLAN_HASH_PREFIX};
 pub use inplace::MIN_SCALE_OUT;
 pub use model::*;

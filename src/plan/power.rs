@@ -9,7 +9,11 @@
 //! - `stopped` on a running cluster: the stop is the last step, after the other changes and
 //!   the snapshots, which need the cluster running;
 //! - `stopped` on a stopped cluster with other changes: they are blocked (rule
-//!   `stopped_cluster`), not planned as start, change, stop again. The spec says the warehouse
+//!   `stopped_cluster`), not planned as start, change, stop again. Tag changes (an adoption
+//!   among them) are the exception and planned: tags are metadata of the resource, not an
+//!   operation of the cluster (tag_management/adding_tags_in_batches.rst and
+//!   delete_tags_in_batches.rst name no cluster status; the simulator tags a stopped
+//!   cluster), so an exported stopped cluster plans as its adoption only. The spec says the warehouse
 //!   stays down; bringing it up, even briefly, bills it and lets clients in, and a failure in
 //!   between would leave it running. Saying so and letting the operator set `power: running`
 //!   for one apply is the honest plan;
@@ -93,9 +97,13 @@ fn start(desired: &DesiredCluster, facts: &ClusterFacts) -> Option<(Planned, Clu
     Some((planned, next))
 }
 
-/// The changes of a stopped cluster the spec keeps stopped: one blocked step that lists them.
+/// The changes of a stopped cluster the spec keeps stopped: its tag step, then one blocked
+/// step that lists the other changes.
 fn kept_stopped(desired: &DesiredCluster, items: Vec<Item>) -> Vec<Item> {
-    let changes: Vec<FieldChange> = items
+    let (tags, others): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|item| {
+        matches!(item, Item::Step(planned, _) if matches!(planned.action, Action::UpdateTags { .. }))
+    });
+    let changes: Vec<FieldChange> = others
         .into_iter()
         .flat_map(|item| match item {
             Item::Step(planned, _) => planned.changes,
@@ -103,7 +111,7 @@ fn kept_stopped(desired: &DesiredCluster, items: Vec<Item>) -> Vec<Item> {
         })
         .collect();
     if changes.is_empty() {
-        return Vec::new();
+        return tags;
     }
     let name = &desired.name;
     let blocked = if desired.power == Some(Power::Stopped) {
@@ -124,7 +132,9 @@ fn kept_stopped(desired: &DesiredCluster, items: Vec<Item>) -> Vec<Item> {
             procedure::stopped(name),
         )
     };
-    vec![Item::Blocked(blocked, changes)]
+    tags.into_iter()
+        .chain([Item::Blocked(blocked, changes)])
+        .collect()
 }
 
 /// The change a stop would make, for a cluster whose other changes are blocked.

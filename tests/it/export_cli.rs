@@ -34,9 +34,9 @@ struct Seed {
     tags: Vec<(&'static str, &'static str)>,
 }
 
-/// 20 clusters that differ where a spec can: node type and count, zone, port, admin user,
-/// public access, tags; every fourth owned by dwsctl (one with a password version), one
-/// tagged as another tool's.
+/// 20 clusters that differ where a spec can: node type and count, CN count, zone, port,
+/// admin user, public access, tags; every fourth owned by dwsctl (one with a password
+/// version), one tagged as another tool's. [`STOPPED`] are stopped once seeded.
 fn estate() -> Vec<Seed> {
     (1..=20)
         .map(|i| {
@@ -59,6 +59,13 @@ fn estate() -> Vec<Seed> {
             if i % 5 == 0 {
                 extra["number_of_node"] = json!(6);
             }
+            // CN counts other than the cloud's default of 3: the fewest, and more.
+            if i % 7 == 2 {
+                extra["number_of_cn"] = json!(2);
+            }
+            if i == 10 || i == 20 {
+                extra["number_of_cn"] = json!(5);
+            }
             if i % 6 == 1 {
                 extra["node_type"] = json!("dws.d1.xlarge");
             }
@@ -76,6 +83,29 @@ fn estate() -> Vec<Seed> {
             }
         })
         .collect()
+}
+
+/// The clusters of [`estate`] stopped after seeding: two adopted (one with a non-default CN
+/// count), one owned.
+const STOPPED: [&str; 3] = ["estate-05", "estate-09", "estate-12"];
+
+/// Stops the clusters named in `names` (ids in `seeds` order) and waits until they are.
+async fn stop(sim: &Sim, seeds: &[Seed], ids: &[String], names: &[&str]) {
+    for (s, id) in seeds.iter().zip(ids) {
+        if !names.contains(&s.name.as_str()) {
+            continue;
+        }
+        let path = format!("/v1/{}/clusters/{id}/stop", sim_support::PID);
+        let (status, answer) = sim.call("POST", &path, None).await;
+        assert_eq!(status, 200, "{}: {answer}", s.name);
+    }
+    sim.advance(3000.0).await;
+    for (s, id) in seeds.iter().zip(ids) {
+        if names.contains(&s.name.as_str()) {
+            let (_, body) = sim.get(&format!("clusters/{id}")).await;
+            assert_eq!(body["cluster"]["status"], "STOPPED", "{}", s.name);
+        }
+    }
 }
 
 /// Sends the create request of `s` and returns the new cluster's id.
@@ -182,7 +212,8 @@ async fn adoptions(sim: &Sim, spec: &str) -> Vec<String> {
     names
 }
 
-/// Plan (adoption only), apply, plan again (exit 0); nothing but tag calls sent.
+/// Plan (adoption only), apply, plan again (exit 0); nothing but tag calls sent: no create,
+/// delete, resize, restore, start, stop, CN or policy change.
 async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
     reset_counters(sim).await;
     let adopted = adoptions(sim, spec).await;
@@ -191,10 +222,22 @@ async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
     out.assert_exit(0).assert_no_secrets();
     let out = dwsctl(sim, &["plan", "-f", spec, "--detailed-exitcode"]).await;
     out.assert_exit(0);
-    let sent = mutating(&requests(sim).await);
+    let counts = requests(sim).await;
+    let sent = mutating(&counts);
     assert!(
         sent.iter().all(|route| route.contains("/tags/")),
         "only tag calls may change anything: {sent:?}"
+    );
+    for route in ["/start", "/stop", "/cns/batch-create", "/cns/batch-delete"] {
+        assert!(
+            !sent.iter().any(|r| r.ends_with(route)),
+            "{route}: {sent:?}"
+        );
+    }
+    // Every export round-tripped here declares number_of_cn, so the plans read CN lists.
+    assert!(
+        counts.contains_key("GET /v1.0/{project_id}/clusters/{cluster_id}/cns"),
+        "the plans compared number_of_cn with the CN lists: {counts:?}"
     );
 }
 
@@ -206,7 +249,8 @@ fn read(path: &Path) -> String {
 async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     let sim = sim_support::start().await;
     let seeds = estate();
-    seed(&sim, &seeds).await;
+    let ids = seed(&sim, &seeds).await;
+    stop(&sim, &seeds, &ids, &STOPPED).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = dir.path().join("estate.yaml");
     let spec_arg = spec.display().to_string();
@@ -216,8 +260,9 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     assert_eq!(
         Value::Object(requests(&sim).await),
         json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1,
+               "GET /v1.0/{project_id}/clusters/{cluster_id}/cns": 20,
                "GET /v2/{project_id}/clusters/{cluster_id}/snapshot-policies": 20}),
-        "export lists, reads each cluster's policy, and changes nothing"
+        "export lists, reads each cluster's CNs and policy, and changes nothing"
     );
     let text = read(&spec);
     insta::assert_snapshot!("export_estate", text);
@@ -232,6 +277,20 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     let loaded =
         dwsctl::spec::load_with(std::slice::from_ref(&spec), &|_| None).expect("the export loads");
     assert_eq!(loaded.desired.clusters.len(), 20);
+    for (name, cluster) in &loaded.desired.clusters {
+        let power = STOPPED
+            .contains(&name.as_str())
+            .then_some(dwsctl::spec::Power::Stopped);
+        assert_eq!(
+            cluster.power, power,
+            "{name}: only stopped clusters get power"
+        );
+    }
+    let cns = |name: &str| loaded.desired.clusters[name].number_of_cn;
+    assert_eq!(
+        [cns("estate-01"), cns("estate-09"), cns("estate-10")],
+        [Some(3), Some(2), Some(5)]
+    );
 
     let unowned: Vec<String> = seeds
         .iter()
@@ -272,7 +331,7 @@ async fn seed_huaweicloud_sample(sim: &Sim) {
     let seeds = [
         Seed {
             name: "tf-analytics".into(),
-            extra: json!({"number_of_node": 6, "availability_zone": "eu-de-01", "number_of_cn": 3}),
+            extra: json!({"number_of_node": 6, "availability_zone": "eu-de-01", "number_of_cn": 4}),
             tags: vec![("team", "analytics"), ("cost-center", "4711")],
         },
         Seed {
@@ -312,6 +371,8 @@ async fn seed_huaweicloud_sample(sim: &Sim) {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
+    // The state's tf-reporting-eu has `status: STOPPED`.
+    stop(sim, &seeds, &ids, &["tf-reporting-eu"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -438,6 +499,12 @@ async fn hostile_strings_from_the_cloud_stay_values_and_never_reach_the_terminal
     let fake = FakeHttp::start(|request: &Request| {
         if request.path.ends_with("/clusters") {
             Reply::json(200, &json!({"clusters": [hostile_cluster()], "count": 1}))
+        } else if request.path.ends_with("/cns") {
+            let cn = json!({"id": format!("cn{HOSTILE}"), "name": format!("cn{HOSTILE}")});
+            Reply::json(
+                200,
+                &json!({"min_num": 2, "max_num": 3, "instances": [cn, cn]}),
+            )
         } else if request.path.ends_with("/snapshot-policies") {
             Reply::json(
                 200,
@@ -477,6 +544,7 @@ async fn hostile_strings_from_the_cloud_stay_values_and_never_reach_the_terminal
         cluster["node_type"].as_str(),
         Some(format!("dws{HOSTILE}").as_str())
     );
+    assert_eq!(cluster["number_of_cn"].as_u64(), Some(2));
     let tag = &cluster["tags"][format!("k{HOSTILE}").as_str()];
     assert_eq!(tag.as_str(), Some(format!("v{HOSTILE}").as_str()));
     let snapshot = &cluster["snapshots"][format!("snap{HOSTILE}").as_str()];

@@ -137,3 +137,21 @@ fn a_new_cluster_the_spec_wants_stopped_is_stopped_once_created() {
         ["cluster.dws-demo.create", "cluster.dws-demo.stop"]
     );
 }
+
+#[test]
+fn a_stopped_cluster_kept_stopped_is_still_adopted_and_only_its_other_changes_are_blocked() {
+    let mut l = stopped(3);
+    l.tags.clear();
+    let mut d = with_power(3, Power::Stopped);
+    d.ownership = crate::spec::Ownership::Adopt;
+    let plan = plan_for(d.clone(), l.clone());
+    assert_eq!(ids(&plan), ["cluster.dws-demo.tags"]);
+    d.number_of_node = Some(6);
+    let plan = plan_for(d, l);
+    let actions: Vec<&Action> = plan.steps.iter().map(|s| &s.action).collect();
+    assert!(
+        matches!(actions[..], [Action::UpdateTags { .. }, Action::Blocked(_)]),
+        "{actions:?}"
+    );
+    assert_eq!(plan.steps[1].changes[0].field, "number_of_node");
+}
