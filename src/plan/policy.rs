@@ -15,7 +15,10 @@
 //! Live strategies the spec does not list are deleted only when the block says its list is
 //! the whole set (`exclusive: true`) or turns automated snapshots off.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::api::policy::{BackupStrategy, PutSnapshotPolicy, SnapshotPolicy, StrategyRequest};
@@ -140,8 +143,8 @@ fn strategies(
     (put, delete)
 }
 
-fn shown(schedule: &str, kind: &str) -> serde_json::Value {
-    serde_json::json!({"schedule": schedule, "type": kind})
+fn shown(schedule: &str, kind: &str) -> Value {
+    json!({"schedule": schedule, "type": kind})
 }
 
 fn added(put: &[PolicyEntry], base: &SnapshotPolicy) -> usize {
@@ -212,6 +215,94 @@ pub fn digest(policy: &SnapshotPolicy) -> String {
     hasher.update(serde_json::to_vec(&facts).unwrap_or_default());
     let out = hasher.finalize();
     hex::encode(out.get(..8).unwrap_or(&out[..]))
+}
+
+/// What the spec manages of a policy, as `plan::record` hashes it: the keys the block sets
+/// (`enabled`, `keep_days`), its policies by name in lower case (names ignore case), and
+/// whether they are the whole set (`exclusive`, or `enabled: false`, which leaves none).
+pub(crate) fn recorded_spec(block: &AutomatedSnapshots) -> Value {
+    let policies = block
+        .policies
+        .iter()
+        .map(|(name, p)| (name.to_ascii_lowercase(), json!([p.schedule, p.r#type])))
+        .collect();
+    recorded(
+        block.enabled.map(Value::from),
+        block.keep_days.map(Value::from),
+        policies,
+        whole_set(block),
+    )
+}
+
+/// The live policy in [`recorded_spec`]'s shape, read as `block` manages it first: whether
+/// automated snapshots are on (as [`plan_policy`] reads it), the retention, the listed
+/// policies that exist (every one under a whole set). Then read as a spec that set a key
+/// more or less, had `exclusive` the other way, or listed every live policy would manage
+/// it: for the last apply's spec, which the record was written from (see
+/// `record::LiveValue::Scoped`).
+pub(crate) fn recorded_live(block: &AutomatedSnapshots, live: &SnapshotPolicy) -> Vec<Value> {
+    let on = live.auto_backup != Some(false) && !live.backup_strategies.is_empty();
+    let every: BTreeMap<String, Value> = live
+        .backup_strategies
+        .iter()
+        .map(|s| {
+            let name = s.policy_name.to_ascii_lowercase();
+            (name, json!([s.backup_strategy, s.backup_type]))
+        })
+        .collect();
+    let listed: BTreeMap<String, Value> = every
+        .iter()
+        .filter(|(name, _)| block.policies.keys().any(|k| k.eq_ignore_ascii_case(name)))
+        .map(|(name, v)| (name.clone(), v.clone()))
+        .collect();
+    let keep_day = live.keep_day.map_or(Value::Null, Value::from);
+    let (enabled, keep, whole) = (
+        block.enabled.is_some(),
+        block.keep_days.is_some(),
+        whole_set(block),
+    );
+    let mut shapes = Vec::new();
+    for enabled in [enabled, !enabled] {
+        for keep in [keep, !keep] {
+            for whole in [whole, !whole] {
+                for names in [&listed, &every] {
+                    let policies = if whole { &every } else { names };
+                    let shape = recorded(
+                        enabled.then(|| Value::from(on)),
+                        keep.then(|| keep_day.clone()),
+                        policies.clone(),
+                        whole,
+                    );
+                    if !shapes.contains(&shape) {
+                        shapes.push(shape);
+                    }
+                }
+            }
+        }
+    }
+    shapes
+}
+
+fn whole_set(block: &AutomatedSnapshots) -> bool {
+    block.exclusive || block.enabled == Some(false)
+}
+
+fn recorded(
+    enabled: Option<Value>,
+    keep_days: Option<Value>,
+    policies: BTreeMap<String, Value>,
+    whole_set: bool,
+) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(enabled) = enabled {
+        out.insert("enabled".to_owned(), enabled);
+    }
+    if let Some(days) = keep_days {
+        out.insert("keep_days".to_owned(), days);
+    }
+    out.insert("policies".to_owned(), json!(policies));
+    out.insert("whole_set".to_owned(), Value::from(whole_set));
+    Value::Object(out)
 }
 
 /// The calls a policy step still needs against `live`, read at run time: the ids of the

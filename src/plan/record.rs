@@ -14,7 +14,19 @@
 //!
 //! The planner writes the record (see `Builder::record_applied`) once a cluster's steps are
 //! done: in the body of a create, in the tags of a restore or of a tag step that ends the
-//! cluster's chain, else in one step of its own at the end of the chain.
+//! cluster's chain, else in one step of its own at the end of the chain. A new cluster's
+//! automated-snapshot policy step does not count as the end: the create's (or restore's) body
+//! carries the record, policy included. Should that policy step fail, the next plan shows
+//! the policy's difference as `drift` (the record says it was applied); the failed apply
+//! reported it.
+//!
+//! `automated_snapshots` is recorded as far as the spec manages it (the keys it sets, the
+//! policies it lists, every policy with `exclusive`), so a policy changed through the API is
+//! `drift` while policies the spec leaves alone are not compared. The live policy is read in
+//! the current spec's shape and in the shapes a spec that set a key, `exclusive`, or every
+//! live policy more or less would give it, so that such a spec change is still `spec`. One
+//! spec change is not told apart: dropping a listed policy (not every one) together with
+//! another change of the block shows that change as `conflict`.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -28,6 +40,7 @@ use crate::plan::diff::{Builder, Planned};
 use crate::plan::fingerprint::is_stopped;
 use crate::plan::index::Index;
 use crate::plan::model::{Action, Cause, FieldChange, Step, TagKv, Target};
+use crate::plan::policy;
 use crate::spec::{Desired, DesiredCluster, Power, Presence};
 
 /// The first character of a record: the hashing and layout below. A record with another
@@ -46,7 +59,28 @@ pub(crate) struct Recorded {
     /// The value the spec asks for; `None` when the spec leaves the field alone.
     pub spec: fn(&DesiredCluster) -> Option<Value>,
     /// The value the cloud has.
-    pub live: fn(&Cluster, &Live) -> Value,
+    pub live: LiveValue,
+}
+
+/// How the cloud's value of a recorded field is read.
+pub(crate) enum LiveValue {
+    /// The whole value: the spec sets all of it or none.
+    Whole(fn(&Cluster, &Live) -> Value),
+    /// Only what the spec manages of the value, so it depends on the spec: read in each shape
+    /// the spec may have had at the last apply (the current spec's first). The live value
+    /// matches the record if one of them hashes to it; a spec that changed what it manages
+    /// then still tells its own change from drift. Each shape is one more chance of an 18-bit
+    /// collision, so a field keeps few.
+    Scoped(fn(&DesiredCluster, &Cluster, &Live) -> Vec<Value>),
+}
+
+impl LiveValue {
+    fn read(&self, desired: &DesiredCluster, cluster: &Cluster, live: &Live) -> Vec<Value> {
+        match self {
+            LiveValue::Whole(read) => vec![read(cluster, live)],
+            LiveValue::Scoped(read) => read(desired, cluster, live),
+        }
+    }
 }
 
 const fn field(
@@ -58,7 +92,7 @@ const fn field(
         name,
         also: &[],
         spec,
-        live,
+        live: LiveValue::Whole(live),
     }
 }
 
@@ -81,12 +115,12 @@ pub(crate) const FIELDS: &[Recorded] = &[
         name: "password_version",
         also: &["password"],
         spec: |d| d.password_version.as_deref().map(Value::from),
-        live: |c, _| {
+        live: LiveValue::Whole(|c, _| {
             c.tags
                 .iter()
                 .find(|t| t.key == PASSWORD_VERSION_TAG_KEY)
                 .map_or(Value::Null, |t| Value::from(t.value.as_str()))
-        },
+        }),
     },
     field(
         "security_group_id",
@@ -136,6 +170,24 @@ pub(crate) const FIELDS: &[Recorded] = &[
                 .map_or(Value::Null, |list| Value::from(list.instances.len()))
         },
     ),
+    // What the block manages of the policy (`plan::policy::recorded_spec`): a policy changed
+    // through the API is drift. Read only for clusters whose spec has the block, under the
+    // spec's name (as the planner reads it) or the live one.
+    Recorded {
+        name: "automated_snapshots",
+        also: &[],
+        spec: |d| d.automated_snapshots.as_ref().map(policy::recorded_spec),
+        live: LiveValue::Scoped(|d, c, live| {
+            let policies = &live.extras.policies;
+            match (
+                &d.automated_snapshots,
+                policies.get(&d.name).or(policies.get(&c.name)),
+            ) {
+                (Some(block), Some(policy)) => policy::recorded_live(block, policy),
+                _ => Vec::new(),
+            }
+        }),
+    },
 ];
 
 /// The user's tags as a sorted JSON object (dwsctl's own left out, as the planner does).
@@ -231,7 +283,11 @@ fn cause(name: &str, desired: &DesiredCluster, cluster: &Cluster, live: &Live) -
         return Cause::Spec;
     }
     let spec_moved = slot(f.name, (f.spec)(desired).as_ref()) != recorded;
-    let live_moved = slot(f.name, Some(&(f.live)(cluster, live))) != recorded;
+    let live_moved = !f
+        .live
+        .read(desired, cluster, live)
+        .iter()
+        .any(|v| slot(f.name, Some(v)) == recorded);
     match (spec_moved, live_moved) {
         (true, false) => Cause::Spec,
         (false, true) => Cause::Drift,
@@ -328,11 +384,21 @@ impl Builder<'_> {
         {
             return;
         }
-        let Some(last) = self
-            .steps
-            .iter()
-            .rposition(|s| ours(s) && !matches!(s.action, Action::Wait { .. }))
-        else {
+        // A cluster this plan makes gets its policy right after (planned against the default
+        // a new cluster gets, with no precondition): the record in the create's or restore's
+        // body covers it, rather than a step of its own after it.
+        let made = self.steps.iter().any(|s| {
+            ours(s)
+                && matches!(
+                    s.action,
+                    Action::CreateCluster(_) | Action::RestoreCluster(_)
+                )
+        });
+        let Some(last) = self.steps.iter().rposition(|s| {
+            ours(s)
+                && !matches!(s.action, Action::Wait { .. })
+                && !(made && matches!(s.action, Action::SetSnapshotPolicy { .. }))
+        }) else {
             return;
         };
         let new = value(d);

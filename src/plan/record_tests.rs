@@ -267,3 +267,179 @@ fn a_blocked_cluster_gets_no_record_step() {
     let plan = plan_of(spec, applied(&before, |_| {}));
     assert!(plan.steps.iter().all(|s| !s.id.0.ends_with(".record")));
 }
+
+mod automated_snapshots {
+    use super::*;
+    use crate::api::policy::{BackupStrategy, SnapshotPolicy};
+    use crate::spec::{AutomatedSnapshots, SnapshotPolicy as Wanted};
+
+    const NIGHTLY: (&str, &str, &str) = ("nightly", "0 0 2 ? * *", "full");
+    const EXTRA: (&str, &str, &str) = ("extra", "0 0 4 ? * 1", "increment");
+
+    fn block(keep_days: Option<u32>, policies: &[(&str, &str, &str)]) -> AutomatedSnapshots {
+        AutomatedSnapshots {
+            enabled: None,
+            keep_days,
+            exclusive: false,
+            policies: policies
+                .iter()
+                .map(|(n, s, t)| {
+                    let p = Wanted {
+                        schedule: (*s).into(),
+                        r#type: (*t).into(),
+                    };
+                    ((*n).to_owned(), p)
+                })
+                .collect(),
+        }
+    }
+
+    fn with_block(block: AutomatedSnapshots) -> DesiredCluster {
+        let mut d = desired_cluster("c1", 3);
+        d.automated_snapshots = Some(block);
+        d
+    }
+
+    /// The live policy: `keep_day` and the strategies, on.
+    fn policy(keep_day: u32, strategies: &[(&str, &str, &str)]) -> SnapshotPolicy {
+        SnapshotPolicy {
+            keep_day: Some(keep_day),
+            backup_strategies: strategies
+                .iter()
+                .map(|(n, s, t)| BackupStrategy {
+                    policy_id: format!("id-{n}"),
+                    policy_name: (*n).into(),
+                    backup_strategy: (*s).into(),
+                    backup_type: (*t).into(),
+                    ..BackupStrategy::default()
+                })
+                .collect(),
+            auto_backup: Some(true),
+            ..SnapshotPolicy::default()
+        }
+    }
+
+    /// The plan of `spec` on a cluster last applied with `before`, whose policy is now `live`.
+    fn plan(spec: DesiredCluster, before: &DesiredCluster, policy: SnapshotPolicy) -> Plan {
+        let mut world = live(vec![applied(before, |_| {})], vec![]);
+        world.extras.policies.insert("c1".into(), policy);
+        diff(&desired(vec![spec]), &world, "digest")
+    }
+
+    #[test]
+    fn the_retention_changed_in_the_spec_in_the_api_or_both() {
+        let before = with_block(block(Some(7), &[NIGHTLY]));
+        let applied_policy = || policy(7, &[NIGHTLY]);
+        let field = "automated_snapshots.keep_days";
+        let spec_moved = with_block(block(Some(10), &[NIGHTLY]));
+        let p = plan(spec_moved.clone(), &before, applied_policy());
+        assert_eq!(causes(&p, field), [Some(Cause::Spec)]);
+        let p = plan(before.clone(), &before, policy(3, &[NIGHTLY]));
+        assert_eq!(causes(&p, field), [Some(Cause::Drift)]);
+        let p = plan(spec_moved, &before, policy(3, &[NIGHTLY]));
+        assert_eq!(causes(&p, field), [Some(Cause::Conflict)]);
+    }
+
+    #[test]
+    fn a_policy_changed_or_deleted_in_the_api_is_drift() {
+        let spec = with_block(block(Some(7), &[NIGHTLY]));
+        let p = plan(
+            spec.clone(),
+            &spec,
+            policy(7, &[("NIGHTLY", "0 0 5 ? * *", "full")]),
+        );
+        let field = "automated_snapshots.policies.nightly.schedule";
+        assert_eq!(causes(&p, field), [Some(Cause::Drift)]);
+        let p = plan(spec.clone(), &spec, policy(7, &[EXTRA]));
+        assert_eq!(
+            causes(&p, "automated_snapshots.policies.nightly"),
+            [Some(Cause::Drift)]
+        );
+        // Names ignore case: the same policy under another spelling is no difference.
+        let p = plan(
+            spec.clone(),
+            &spec,
+            policy(7, &[("Nightly", NIGHTLY.1, NIGHTLY.2)]),
+        );
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn a_policy_added_in_the_api_is_drift_only_when_the_list_is_the_whole_set() {
+        let mut whole = block(Some(7), &[NIGHTLY]);
+        whole.exclusive = true;
+        let spec = with_block(whole);
+        let p = plan(spec.clone(), &spec, policy(7, &[NIGHTLY, EXTRA]));
+        assert_eq!(
+            causes(&p, "automated_snapshots.policies.extra"),
+            [Some(Cause::Drift)]
+        );
+        // Without `exclusive` the extra policy is not the spec's business: not compared, so
+        // a retention change of the spec stays `spec`.
+        let before = with_block(block(Some(7), &[NIGHTLY]));
+        let spec = with_block(block(Some(10), &[NIGHTLY]));
+        let p = plan(spec, &before, policy(7, &[NIGHTLY, EXTRA]));
+        assert_eq!(
+            causes(&p, "automated_snapshots.keep_days"),
+            [Some(Cause::Spec)]
+        );
+        assert!(causes(&p, "automated_snapshots.policies.extra").is_empty());
+    }
+
+    #[test]
+    fn a_spec_that_changes_what_it_manages_is_spec() {
+        let before = with_block(block(Some(7), &[NIGHTLY]));
+        let applied_policy = || policy(7, &[NIGHTLY, EXTRA]);
+        // `exclusive` turned on: the policy that was always there goes, by the spec.
+        let mut whole = block(Some(7), &[NIGHTLY]);
+        whole.exclusive = true;
+        let p = plan(with_block(whole), &before, applied_policy());
+        assert_eq!(
+            causes(&p, "automated_snapshots.policies.extra"),
+            [Some(Cause::Spec)]
+        );
+        // A policy added to the list, a retention the spec starts to set.
+        let more = with_block(block(
+            Some(7),
+            &[NIGHTLY, ("weekly", "0 0 3 ? * 1", "full")],
+        ));
+        let p = plan(more, &before, applied_policy());
+        assert_eq!(
+            causes(&p, "automated_snapshots.policies.weekly"),
+            [Some(Cause::Spec)]
+        );
+        let unset = with_block(block(None, &[NIGHTLY]));
+        let p = plan(before.clone(), &unset, policy(3, &[NIGHTLY]));
+        assert_eq!(
+            causes(&p, "automated_snapshots.keep_days"),
+            [Some(Cause::Spec)]
+        );
+        // `enabled: false` after a list: every policy goes, by the spec.
+        let mut off = block(None, &[]);
+        off.enabled = Some(false);
+        let p = plan(with_block(off), &before, policy(7, &[NIGHTLY]));
+        assert_eq!(
+            causes(&p, "automated_snapshots.policies.nightly"),
+            [Some(Cause::Spec)]
+        );
+        // A block the last apply did not have: its changes are the spec's.
+        let p = plan(before.clone(), &desired_cluster("c1", 3), policy(3, &[]));
+        let all: Vec<_> = p.steps.iter().flat_map(|s| &s.changes).collect();
+        assert!(!all.is_empty());
+        assert!(all.iter().all(|c| c.cause == Some(Cause::Spec)), "{all:?}");
+    }
+
+    #[test]
+    fn a_new_cluster_records_its_policy_in_the_create_body_with_no_record_step() {
+        let spec = with_block(block(Some(7), &[NIGHTLY]));
+        let plan = diff(&desired(vec![spec.clone()]), &live(vec![], vec![]), "d");
+        let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+        assert_eq!(ids, ["cluster.c1.create", "cluster.c1.policy"]);
+        let Action::CreateCluster(p) = &plan.steps[0].action else {
+            panic!("a create: {plan:?}");
+        };
+        assert!(p.tags.contains(&record_kv(&value(&spec))));
+        // The record covers the policy: it differs from the same cluster's without it.
+        assert_ne!(value(&spec), value(&desired_cluster("c1", 3)));
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use dwsctl::api::policy::{PutSnapshotPolicy, StrategyRequest};
 use dwsctl::api::wire::Tag;
 use dwsctl::exec::RunStatus;
 use dwsctl::plan::{Action, Cause, Plan, APPLIED_TAG_KEY};
@@ -35,6 +36,24 @@ clusters:
     );
     std::fs::write(&path, yaml).expect("write spec");
     std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    spec::load(&[path]).expect("spec loads")
+}
+
+/// A one-cluster spec whose automated-snapshot policy keeps snapshots `keep_days` days and
+/// has the one policy `nightly`, the whole set.
+fn policy_spec(dir: &std::path::Path, keep_days: u32) -> Loaded {
+    spec_of(dir, 3, "dev");
+    let yaml = std::fs::read_to_string(dir.join("spec-3-dev.yaml")).expect("read spec");
+    let path = dir.join(format!("policy-{keep_days}.yaml"));
+    let block = format!(
+        "    automated_snapshots:
+      keep_days: {keep_days}
+      exclusive: true
+      policies:
+        nightly: {{schedule: \"0 0 2 ? * *\", type: full}}
+"
+    );
+    std::fs::write(&path, format!("{yaml}{block}")).expect("write spec");
     spec::load(&[path]).expect("spec loads")
 }
 
@@ -258,4 +277,86 @@ async fn a_cluster_stopped_in_the_console_shows_its_power_as_drift() {
     }
     let plan = world.plan(&running).await.expect("plan");
     assert_eq!(causes(&plan, "power"), [Some(Cause::Drift)]);
+}
+
+/// `automated_snapshots` is recorded: the create's body carries the record, policy included
+/// (no tag call after the policy step), and a policy changed through the API is drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_changed_through_the_api_is_drift_and_a_new_cluster_records_it_at_create() {
+    let world = world(SCALE, 144).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seven = policy_spec(dir.path(), 7);
+    let ten = policy_spec(dir.path(), 10);
+    let plan = world.plan(&seven).await.expect("plan");
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["cluster.drift-demo.create", "cluster.drift-demo.policy"]
+    );
+    applied(&world, &seven).await;
+    let requests = world.requests().await;
+    for route in [
+        "POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create",
+        "POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-delete",
+    ] {
+        assert_eq!(requests.get(route), None, "{route}: {requests:?}");
+    }
+    assert_eq!(
+        requests.get("PUT /v2/{project_id}/clusters/{cluster_id}/snapshot-policies"),
+        Some(&1),
+        "{requests:?}"
+    );
+
+    let retention = "automated_snapshots.keep_days";
+    let plan = world.plan(&ten).await.expect("plan");
+    assert_eq!(causes(&plan, retention), [Some(Cause::Spec)]);
+
+    // Through the API, as in the console: a shorter retention and one more policy.
+    let id = cluster_id(&world).await;
+    let put = PutSnapshotPolicy {
+        keep_day: Some(3),
+        backup_strategies: Some(vec![StrategyRequest {
+            policy_name: Some("extra".into()),
+            backup_strategy: Some("0 0 4 ? * 1".into()),
+            backup_type: Some("increment".into()),
+            backup_level: Some("cluster".into()),
+            ..StrategyRequest::default()
+        }]),
+        ..PutSnapshotPolicy::default()
+    };
+    world
+        .client
+        .put_snapshot_policy(&id, &put)
+        .await
+        .expect("put policy");
+    let plan = world.plan(&seven).await.expect("plan");
+    assert_eq!(causes(&plan, retention), [Some(Cause::Drift)]);
+    let extra = "automated_snapshots.policies.extra";
+    assert_eq!(causes(&plan, extra), [Some(Cause::Drift)]);
+    let shown = text(&plan, &TextOptions::default());
+    assert!(
+        shown.contains(&format!(
+            "Drift (changed outside dwsctl): cluster \"{NAME}\": "
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(retention) && shown.contains(extra),
+        "{shown}"
+    );
+    let plan = world.plan(&ten).await.expect("plan");
+    // One record slot for the block (as for `tags`): with the spec and the cloud both moved,
+    // each of its changes is a conflict.
+    assert_eq!(causes(&plan, retention), [Some(Cause::Conflict)]);
+    assert_eq!(causes(&plan, extra), [Some(Cause::Conflict)]);
+
+    // Applying records the new policy with one record step after the policy step.
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["cluster.drift-demo.policy", "cluster.drift-demo.record"]
+    );
+    applied(&world, &ten).await;
+    let plan = world.plan(&seven).await.expect("plan");
+    assert_eq!(causes(&plan, retention), [Some(Cause::Spec)]);
 }
