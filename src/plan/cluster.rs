@@ -224,11 +224,12 @@ impl<'a> Builder<'a> {
             .facts(&desired.name)
             .cloned()
             .unwrap_or_else(|| ClusterFacts::of(live));
+        // The CN list was read under the live name (the old one when the spec renames).
         let (items, running) = in_place_powered(
             desired,
             &facts,
             adoption,
-            self.live.coordinators(&desired.name),
+            self.live.coordinators(&live.name),
         );
         let failed = matches!(state, ClusterState::TaskFailed { .. });
         if failed {
@@ -270,10 +271,16 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let target = cluster_target(&desired.name);
+            // An existing cluster's policy was read under its live name: the spec's, or the
+            // old one when this plan renames it (`renamed`; both live is blocked before).
+            let read = self.live_policies.get(&desired.name).or_else(|| {
+                let old = desired.renamed_from.as_deref()?;
+                self.live_policies.get(old)
+            });
             let live = if new {
                 None
             } else {
-                match self.live_policies.get(&desired.name) {
+                match read {
                     Some(policy) => Some(policy),
                     None => {
                         let blocked = procedure::blocked(

@@ -29,11 +29,15 @@ impl Desired {
                 continue;
             }
             let name = || cluster.name.clone();
+            // Until a rename is applied the live cluster has its old name (`renamed_from`);
+            // only a listed name is read, so asking for both reads the one that is live.
             if cluster.number_of_cn.is_some() {
                 reads.coordinators.insert(name());
+                reads.coordinators.extend(cluster.renamed_from.clone());
             }
             if cluster.automated_snapshots.is_some() {
                 reads.policies.insert(name());
+                reads.policies.extend(cluster.renamed_from.clone());
             }
         }
         reads

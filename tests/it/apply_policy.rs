@@ -2,8 +2,9 @@
 //! loopback. Each change (a new cluster's policy, the retention, a strategy added and one
 //! removed, automated snapshots turned off) shows its field-level diff in `plan`, is applied
 //! with exactly the policy calls it needs (the simulator's request counters), and leaves
-//! nothing to do for the next plan. Also: a PUT whose answer is lost adds nothing twice, and
-//! a saved plan whose policy moved since is stale.
+//! nothing to do for the next plan. Also: a PUT whose answer is lost adds nothing twice, a
+//! saved plan whose policy moved since is stale, and a cluster renamed by the spec has its
+//! policy read under the old name and changed after the rename.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,11 +20,16 @@ const GET: &str = "GET /v2/{project_id}/clusters/{cluster_id}/snapshot-policies"
 const DELETE: &str = "DELETE /v1.0/{project_id}/clusters/{cluster_id}/snapshot-policies/{id}";
 
 fn spec(block: &str) -> String {
+    spec_named("pol-demo", "", block)
+}
+
+/// [`spec`] of a cluster named `name`, with `extra` lines (indented by 4) before the block.
+fn spec_named(name: &str, extra: &str, block: &str) -> String {
     format!(
         "version: 1
 clusters:
-  pol-demo:
-    node_type: dws.d1.xlarge
+  {name}:
+{extra}    node_type: dws.d1.xlarge
     number_of_node: 3
     vpc_id: {}
     subnet_id: {}
@@ -292,4 +298,59 @@ async fn a_put_whose_answer_is_lost_adds_nothing_twice_and_a_moved_policy_makes_
         out.text()
     );
     assert_eq!(policy_calls(&world).await, (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_cluster_has_its_policy_read_under_the_old_name_and_changed_after_the_rename() {
+    let world = world(SCALE, 15).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let base = write(d, "base.yaml", &spec("      keep_days: 3\n"));
+    dwsctl(d, &world, &["apply", "-f", &base, "--yes"])
+        .await
+        .assert_exit(0);
+    let renamed = write(
+        d,
+        "renamed.yaml",
+        &spec_named(
+            "pol-prod",
+            "    renamed_from: pol-demo\n",
+            "      keep_days: 7
+      policies:
+        nightly: {schedule: \"0 0 3 * * ?\", type: full}
+",
+        ),
+    );
+    let text = plan_shows(d, &world, &renamed).await;
+    // Columns are aligned per cluster: compare with single spaces.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for line in [
+        "~ name = \"pol-demo\" -> \"pol-prod\"",
+        "automated_snapshots.keep_days = 3 -> 7",
+        "+ automated_snapshots.policies.nightly",
+        "after: cluster.pol-demo.rename",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("policy_not_read"), "{text}");
+    reset_counters(&world).await;
+    let out = dwsctl(d, &world, &["apply", "-f", &renamed, "--yes"]).await;
+    out.assert_exit(0);
+    let sent = world.requests().await;
+    let rename = "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name";
+    assert_eq!(sent.get(rename).copied(), Some(1), "{sent:?}");
+    assert_eq!(policy_calls(&world).await, (1, 0), "{}", out.text());
+    let out = dwsctl(d, &world, &["plan", "-f", &renamed, "--detailed-exitcode"]).await;
+    out.assert_exit(0);
+    let live = world.client.observe().await.expect("observe");
+    let id = live.cluster("pol-prod").expect("renamed").id.clone();
+    let policy = world.client.get_snapshot_policy(&id).await.expect("policy");
+    assert_eq!(policy.keep_day, Some(7));
+    assert!(
+        policy
+            .backup_strategies
+            .iter()
+            .any(|s| s.policy_name == "nightly" && s.backup_strategy == "0 0 3 * * ?"),
+        "{policy:?}"
+    );
 }

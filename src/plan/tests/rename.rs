@@ -109,3 +109,66 @@ fn a_busy_old_cluster_is_waited_for_before_the_rename() {
     );
     assert_eq!(plan.steps[1].depends_on, vec![plan.steps[0].id.clone()]);
 }
+
+/// The spec renames `dws-old` and declares a retention and a CN count: both were read under
+/// the live (old) name.
+#[test]
+fn the_policy_and_cns_read_under_the_old_name_are_planned_after_the_rename() {
+    let mut d = renamed(3);
+    d.number_of_cn = Some(4);
+    d.automated_snapshots = Some(crate::spec::AutomatedSnapshots {
+        enabled: None,
+        keep_days: Some(7),
+        exclusive: false,
+        policies: Default::default(),
+    });
+    let spec = desired(vec![d]);
+    let reads = spec.reads();
+    for set in [&reads.policies, &reads.coordinators] {
+        assert_eq!(set.iter().collect::<Vec<_>>(), ["dws-new", "dws-old"]);
+    }
+    let mut world = live(vec![live_cluster("dws-old", 3)], vec![]);
+    world.extras.policies.insert(
+        "dws-old".into(),
+        crate::api::policy::SnapshotPolicy {
+            keep_day: Some(3),
+            ..Default::default()
+        },
+    );
+    world.extras.coordinators.insert(
+        "dws-old".into(),
+        crate::api::ops::CoordinatorList {
+            min_num: 2,
+            max_num: 5,
+            instances: (1..=3)
+                .map(|i| crate::api::ops::CoordinatorNode {
+                    id: format!("cn-{i}"),
+                    name: format!("cn-{i}"),
+                    private_ip: String::new(),
+                })
+                .collect(),
+        },
+    );
+    let plan = diff(&spec, &world, "digest");
+    assert_eq!(
+        ids(&plan),
+        vec![
+            "cluster.dws-old.rename",
+            "cluster.dws-new.add_cns",
+            "cluster.dws-new.policy",
+            "cluster.dws-new.record",
+        ]
+    );
+    let changes: Vec<(&str, String)> = plan.steps[2]
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), format!("{:?} -> {:?}", c.old, c.new)))
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "automated_snapshots.keep_days",
+            "Some(Number(3)) -> Some(Number(7))".to_owned()
+        )]
+    );
+}
