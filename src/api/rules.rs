@@ -29,6 +29,7 @@ pub enum Field {
     PolicyName,
     PolicySchedule,
     PolicyType,
+    ClusterDescription,
 }
 
 impl Field {
@@ -49,6 +50,7 @@ impl Field {
             Field::PolicyName => "policy_name",
             Field::PolicySchedule => "policy_schedule",
             Field::PolicyType => "policy_type",
+            Field::ClusterDescription => "cluster_description",
         }
     }
 }
@@ -217,7 +219,17 @@ pub fn snapshot_name(name: &str) -> Checked {
 /// A snapshot's description: at most 256 characters, none of `!<>'=&"`
 /// (creating_a_snapshot.rst).
 pub fn snapshot_description(text: &str) -> Checked {
-    let field = Field::SnapshotDescription;
+    description(Field::SnapshotDescription, text)
+}
+
+/// A cluster's description (cluster_management/modifying_cluster_description.rst): the page
+/// gives no limit, so the snapshot description's rule applies, the stricter choice (a text
+/// the snapshot page allows is one every version of the API takes).
+pub fn cluster_description(text: &str) -> Checked {
+    description(Field::ClusterDescription, text)
+}
+
+fn description(field: Field, text: &str) -> Checked {
     length(field, text, (0, MAX_DESCRIPTION))?;
     only(field, text, |c| !DESCRIPTION_FORBIDDEN.contains(c))
 }

@@ -148,6 +148,18 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         id: &str,
         policy_id: &str,
     ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `POST /v1/{project_id}/clusters/{id}/description`.
+    fn set_description(
+        &self,
+        id: &str,
+        text: &str,
+    ) -> impl Future<Output = Result<(), CloudError>> + Send;
+    /// `GET /v1.0/{project_id}/clusters/{id}`: the detail's `cluster_description_info` (`""`
+    /// for none); only the detail shows a description.
+    fn cluster_description(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<String, CloudError>> + Send;
     /// `PUT /v1/{project_id}/clusters/{id}/cluster-name`.
     fn rename_cluster(
         &self,

@@ -97,6 +97,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::DeleteCoordinators { .. } => "delete_coordinators",
         Action::SetSnapshotPolicy { .. } => "set_snapshot_policy",
         Action::RenameCluster { .. } => "rename_cluster",
+        Action::SetDescription { .. } => "set_description",
     }
 }
 

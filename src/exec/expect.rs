@@ -213,7 +213,7 @@ pub fn operation(step: &Step, live: &Live) -> Option<Operation> {
         | Action::UnbindEip { .. }
         | Action::BindEip { .. }
         | Action::SetSnapshotPolicy { .. } => return None,
-        Action::RenameCluster { .. } => return None,
+        Action::RenameCluster { .. } | Action::SetDescription { .. } => return None,
     })
 }
 

@@ -116,6 +116,9 @@ pub(super) struct State {
     peak_in_flight: usize,
     /// Automated-snapshot policies by cluster id (none: an empty policy).
     policies: HashMap<String, SnapshotPolicy>,
+    /// Descriptions by cluster id (none: empty); like the API's, only a read of its own
+    /// shows one, not the listing.
+    descriptions: HashMap<String, String>,
 }
 
 impl State {
@@ -704,6 +707,24 @@ impl Cloud for FakeCloud {
             }
             cluster.network.eip = None;
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_description(&self, id: &str, text: &str) -> Result<(), CloudError> {
+        let (id, text) = (id.to_owned(), text.to_owned());
+        self.mutate(format!("description:{id}"), move |s, now| {
+            s.idle_cluster(&id, now)?;
+            s.descriptions.insert(id, text);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn cluster_description(&self, id: &str) -> Result<String, CloudError> {
+        self.mutate(format!("get_description:{id}"), |s, _| {
+            s.cluster_mut(id)?;
+            Ok(s.descriptions.get(id).cloned().unwrap_or_default())
         })
         .await
     }

@@ -166,6 +166,17 @@ impl Cloud for Client {
             .map_err(classify)
     }
 
+    async fn set_description(&self, id: &str, text: &str) -> Result<(), CloudError> {
+        Client::set_description(self, id, text)
+            .await
+            .map_err(classify)
+    }
+
+    async fn cluster_description(&self, id: &str) -> Result<String, CloudError> {
+        let detail = Client::get_cluster(self, id).await.map_err(classify)?;
+        Ok(detail.cluster_description_info.unwrap_or_default())
+    }
+
     async fn rename_cluster(&self, id: &str, name: &str) -> Result<(), CloudError> {
         // The job id is not needed: the listing shows the new name when it is done.
         Client::rename_cluster(self, id, name)

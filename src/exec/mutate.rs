@@ -80,6 +80,9 @@ pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
         Action::RenameCluster { new_name } => {
             super::settings::rename_cluster(ctx, step, new_name).await
         }
+        Action::SetDescription { description } => {
+            super::settings::set_description(ctx, step, description).await
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! The in-place changes of issue 12: security group, EIP unbind and bind, rename. Each
+//! The in-place changes of issue 12: security group, EIP unbind and bind, rename and
+//! description (read back from the detail, [`set_description`]). Each
 //! is one call whose 200 answer means it took effect
 //! (`cluster_management/modifying_the_security_group_of_a_cluster.rst`,
 //! `connection_management/binding_an_eip_to_a_cluster.rst`, `unbinding_an_eip_from_a_cluster.rst`);
@@ -98,6 +99,37 @@ pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> 
         ctx.cloud.rename_cluster(&id, name)
     })
     .await
+}
+
+/// `POST …/description` (`cluster_management/modifying_cluster_description.rst`). The
+/// call sets the whole text, so a lost answer is resolved by sending it again
+/// (`send_idempotent`; a busy cluster is waited out by [`Ctx::call`]). The listings do not
+/// show a description, so the step then reads the detail back until it shows the text, for
+/// at most the grace a read may lag.
+pub async fn set_description<C: Cloud>(ctx: &Ctx<C>, step: &Step, text: &str) -> StepResult<()> {
+    let what = "set description";
+    let id = listed_id(ctx, step)?;
+    let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
+    super::send::send_idempotent(ctx, step, what, limit, false, || {
+        ctx.cloud.set_description(&id, text)
+    })
+    .await?;
+    let deadline = Instant::now() + ctx.options.real(ctx.options.unknown_grace);
+    loop {
+        let shown = match ctx.cloud.cluster_description(&id).await {
+            Ok(shown) if shown == text => return Ok(()),
+            Ok(_) => "another description".to_owned(),
+            Err(err) => format!("no answer ({err})"),
+        };
+        if Instant::now() >= deadline {
+            return Err(StepEnd::Failed(format!(
+                "{what}: the call was answered as done, but the cluster's detail gives {shown} \
+                 after {} s; run plan again",
+                ctx.options.unknown_grace.as_secs()
+            )));
+        }
+        ctx.await_next_listing(Need::Clusters).await?;
+    }
 }
 
 /// The id of the step's cluster, from the latest listing.

@@ -114,6 +114,11 @@ impl<'a> Builder<'a> {
         true
     }
 
+    /// A live cluster's facts, with its detail's when the spec had it read (the description).
+    fn live_facts(&self, live: &Cluster) -> ClusterFacts {
+        ClusterFacts::of(live).with_detail(self.live.detail(&live.name))
+    }
+
     /// Renames the live cluster `old` (ours or adopted) to the spec's name, then plans its
     /// other changes after the rename, under the new name.
     fn renamed(&mut self, desired: &'a DesiredCluster, old: &str, live: &Cluster) {
@@ -125,7 +130,7 @@ impl<'a> Builder<'a> {
         let Some(adoption) = self.ownership(&as_old, live) else {
             return;
         };
-        self.set_facts(old, ClusterFacts::of(live));
+        self.set_facts(old, self.live_facts(live));
         let state = cluster_state(live);
         if !self.gate(&as_old, live, &state) {
             return;
@@ -185,7 +190,7 @@ impl<'a> Builder<'a> {
         let Some(adoption) = self.ownership(desired, live) else {
             return;
         };
-        self.set_facts(&desired.name, ClusterFacts::of(live));
+        self.set_facts(&desired.name, self.live_facts(live));
         let state = cluster_state(live);
         if !self.gate(desired, live, &state) {
             return;
@@ -223,7 +228,7 @@ impl<'a> Builder<'a> {
         let facts = self
             .facts(&desired.name)
             .cloned()
-            .unwrap_or_else(|| ClusterFacts::of(live));
+            .unwrap_or_else(|| self.live_facts(live));
         // The CN list was read under the live name (the old one when the spec renames).
         let (items, running) = in_place_powered(
             desired,

@@ -324,6 +324,7 @@ fn verb(action: &Action) -> &'static str {
         Action::DeleteCoordinators { .. } => "delete_cns",
         Action::SetSnapshotPolicy { .. } => "policy",
         Action::RenameCluster { .. } => "rename",
+        Action::SetDescription { .. } => "description",
     }
 }
 

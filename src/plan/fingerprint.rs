@@ -40,6 +40,13 @@ pub(crate) struct ClusterFacts {
     /// fingerprints of running clusters are what they were before `power` existed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+    /// The description (`cluster_description_info`, `""` for none) when the plan knows it:
+    /// from the detail read for a spec that sets one ([`ClusterFacts::with_detail`]), or the
+    /// spec's once a step sets it; `None` otherwise (a cluster this plan creates has none).
+    /// Not digested: the listings `apply` re-reads do not carry it, and the call that sets
+    /// it is absolute, so no step depends on the old text.
+    #[serde(skip)]
+    pub description: Option<String>,
 }
 
 impl ClusterFacts {
@@ -65,6 +72,18 @@ impl ClusterFacts {
                 if assigned { AUTO_ASSIGN } else { id }.to_owned()
             }),
             stopped: is_stopped(cluster),
+            description: None,
+        }
+    }
+
+    /// These facts with what the cluster's detail adds (the description), when it was read.
+    pub(crate) fn with_detail(self, detail: Option<&Cluster>) -> Self {
+        match detail {
+            Some(d) => Self {
+                description: Some(d.cluster_description_info.clone().unwrap_or_default()),
+                ..self
+            },
+            None => self,
         }
     }
 

@@ -16,6 +16,8 @@ pub(crate) struct Index<'a> {
     snapshots_by_cluster: HashMap<&'a str, Vec<&'a Snapshot>>,
     /// The CN lists read for the plan, by cluster name (`Live.extras`).
     coordinators: &'a BTreeMap<String, CoordinatorList>,
+    /// The cluster details read for the spec ([`crate::api::live::Extras`]), by name.
+    details: &'a BTreeMap<String, Cluster>,
 }
 
 impl<'a> Index<'a> {
@@ -26,6 +28,7 @@ impl<'a> Index<'a> {
             snapshots_by_name: HashMap::with_capacity(live.snapshots.len()),
             snapshots_by_cluster: HashMap::new(),
             coordinators: &live.extras.coordinators,
+            details: &live.extras.details,
         };
         for c in &live.clusters {
             index.clusters_by_name.entry(&c.name).or_default().push(c);
@@ -38,6 +41,11 @@ impl<'a> Index<'a> {
             }
         }
         index
+    }
+
+    /// The detail of the cluster of this name, when the spec asked for it.
+    pub fn detail(&self, name: &str) -> Option<&'a Cluster> {
+        self.details.get(name)
     }
 
     /// Every live cluster of this name, in listing order.

@@ -1,5 +1,5 @@
 //! Rules for an existing cluster: which differences have an in-place operation (tags, reset
-//! password, security group, EIP, scale out, scale in) and which do not (blocked with a
+//! password, security group, EIP, description, scale out, scale in) and which do not (blocked with a
 //! manual procedure).
 
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ pub(crate) enum Item {
 
 /// The in-place changes that take a cluster from `facts` to `desired`, in the order they run:
 /// tags first (so that an adopted cluster is marked as ours before anything else), then the
-/// password, then the node count. `adopting` says why an untagged cluster is taken over.
+/// password, the settings (security group, EIP, description), then the node count. `adopting` says why an untagged cluster is taken over.
 pub(crate) fn in_place(
     desired: &DesiredCluster,
     facts: &ClusterFacts,
@@ -37,7 +37,12 @@ pub(crate) fn in_place(
         items.push(Item::Step(Box::new(planned), next));
     }
     // Each rule sees the facts the steps before it leave behind.
-    let rules: [Rule; 3] = [password, settings::security_group, settings::public_ip];
+    let rules: [Rule; 4] = [
+        password,
+        settings::security_group,
+        settings::public_ip,
+        settings::description,
+    ];
     for rule in rules {
         for item in rule(desired, &facts) {
             if let Item::Step(_, next) = &item {
@@ -279,6 +284,8 @@ pub(crate) fn immutable(desired: &DesiredCluster, live: &Cluster) -> (Vec<FieldC
         power: _,
         // Identity: `plan::cluster` renames the live cluster of that name (RenameCluster).
         renamed_from: _,
+        // In place (`plan::settings::description`).
+        description: _,
         // Blocked (`immutable_field`); a restore keeps them too, so the procedure is a
         // migration (`procedure::replace_by_migration`).
         node_type,

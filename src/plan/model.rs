@@ -22,7 +22,9 @@ use crate::secret::SecretRef;
 /// Also version 4: `set_snapshot_policy` steps (a cluster's automated-snapshot policy).
 /// Also new in version 4: every change the plan makes says its `cause` (`spec`, `drift`,
 /// `conflict` or `unknown`, see [`Cause`]), and clusters carry the record tag `dwsctl-applied`.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5: the in-place action `set_description` (`description`, issue 12), which a
+/// version 4 reader does not know.
+pub const FORMAT_VERSION: u32 = 5;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
 // the spec reads them.
@@ -258,6 +260,9 @@ pub enum Action {
     /// the target is the cluster under its current (old) name; the steps after it name it
     /// `new_name`.
     RenameCluster { new_name: String },
+    /// `POST /v1/{project_id}/clusters/{id}/description`
+    /// (`cluster_management/modifying_cluster_description.rst`; synchronous, absolute).
+    SetDescription { description: String },
 }
 
 impl Action {
@@ -278,7 +283,7 @@ impl Action {
             | Action::AddCoordinators { .. }
             | Action::DeleteCoordinators { .. }
             | Action::RenameCluster { .. } => Kind::Update,
-            Action::SetSnapshotPolicy { .. } => Kind::Update,
+            Action::SetSnapshotPolicy { .. } | Action::SetDescription { .. } => Kind::Update,
             Action::DeleteSnapshot | Action::DeleteCluster { .. } => Kind::Delete,
             Action::Wait { .. } => Kind::Wait,
             Action::Blocked(_) => Kind::Blocked,
@@ -324,6 +329,8 @@ impl Action {
             Action::SetSnapshotPolicy { .. } => Impact::Safe,
             // Only the name changes: the cluster keeps its id and data and goes on serving.
             Action::RenameCluster { .. } => Impact::Safe,
+            // Metadata only.
+            Action::SetDescription { .. } => Impact::Safe,
         }
     }
 }

@@ -204,7 +204,10 @@ impl<'a> Builder<'a> {
             },
             Vec::new(),
         );
-        self.set_facts(&d.name, facts);
+        self.set_facts(&d.name, facts.clone());
+        // The create takes no description (creating_a_cluster.rst): set once it exists.
+        let items = crate::plan::settings::description(d, &facts);
+        self.apply_items(&d.name, items);
         true
     }
 
@@ -293,12 +296,16 @@ impl<'a> Builder<'a> {
             let Some(nodes) = live_nodes.or_else(|| self.taken.get(snapshot).copied()) else {
                 // A stop's fingerprint needs the size too: the next plan stops it.
                 let stop = d.power == Some(crate::spec::Power::Stopped);
-                if d.number_of_node.is_some() || d.password_version.is_some() || stop {
+                let described = d.description.as_deref().is_some_and(|t| !t.is_empty());
+                if d.number_of_node.is_some() || d.password_version.is_some() || stop || described {
                     if let Some(step) = self.steps.iter_mut().find(|s| s.id == id) {
                         step.reason.push_str(
                             "; its size is known once it exists, so the next plan reconciles \
                              number_of_node and the password",
                         );
+                        if described {
+                            step.reason.push_str(", sets its description");
+                        }
                         if stop {
                             step.reason.push_str(", and stops it (`power: stopped`)");
                         }

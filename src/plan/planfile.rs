@@ -165,14 +165,14 @@ mod tests {
         assert!(err.to_string().contains("format_version 99"), "{err}");
     }
 
-    /// Version 3 plans carry no impact classes and no causes: made again.
+    /// Version 4 plans may lack the actions of version 5: made again.
     #[test]
     fn the_previous_format_is_refused_naming_both_versions() {
-        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 3, "steps": []}"#)
+        let err = parse_plan(Path::new("p.json"), r#"{"format_version": 4, "steps": []}"#)
             .expect_err("must refuse");
         assert!(
             err.to_string()
-                .contains("format_version 3; this dwsctl reads format_version 4"),
+                .contains("format_version 4; this dwsctl reads format_version 5"),
             "{err}"
         );
     }

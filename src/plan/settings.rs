@@ -1,7 +1,7 @@
 //! Settings of an existing cluster that synchronous calls change in place (issue 12): the
-//! security group and the public IP (EIP bind / unbind). Each rule returns the steps that
-//! take the cluster from `facts` to the spec, in the order they run, with the facts they
-//! leave behind.
+//! security group, the public IP (EIP bind / unbind) and the description. Each rule returns
+//! the steps that take the cluster from `facts` to the spec, in the order they run, with the
+//! facts they leave behind.
 
 use crate::plan::changes::{change, set, unset};
 use crate::plan::diff::Planned;
@@ -130,4 +130,35 @@ pub(crate) fn public_ip(desired: &DesiredCluster, facts: &ClusterFacts) -> Vec<I
         _ => {}
     }
     items
+}
+
+/// `description`: one `POST …/description` with the spec's text
+/// (`cluster_management/modifying_cluster_description.rst`) when the cluster's differs.
+/// Only the detail shows a cluster's description (`cluster_description_info`), read for the
+/// clusters whose spec sets one (`Desired::reads`); `facts.description` is `None` for a
+/// cluster this plan creates or restores (neither call takes a description, and the new
+/// cluster has none), so a non-empty one is set right after.
+pub(crate) fn description(desired: &DesiredCluster, facts: &ClusterFacts) -> Vec<Item> {
+    let Some(want) = desired.description.as_deref() else {
+        return Vec::new();
+    };
+    if facts.description.as_deref().unwrap_or("") == want {
+        return Vec::new();
+    }
+    let planned = Planned {
+        target: target(desired),
+        action: Action::SetDescription {
+            description: want.to_owned(),
+        },
+        changes: vec![match facts.description.as_deref() {
+            Some(old) => change("description", old, want),
+            None => set("description", want),
+        }],
+        reason: "the cluster's description differs from the spec: modify it in place".to_owned(),
+    };
+    let next = ClusterFacts {
+        description: Some(want.to_owned()),
+        ..facts.clone()
+    };
+    vec![Item::Step(Box::new(planned), next)]
 }

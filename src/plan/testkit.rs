@@ -98,6 +98,7 @@ pub fn desired_cluster(name: &str, nodes: u32) -> DesiredCluster {
         automated_snapshots: None,
         power: None,
         renamed_from: None,
+        description: None,
     }
 }
 

@@ -164,6 +164,7 @@ fn describe(action: &Action) -> String {
         }
         Action::SetSnapshotPolicy { .. } => "set automated-snapshot policy".to_owned(),
         Action::RenameCluster { new_name } => format!("rename to {new_name:?} (cluster-name)"),
+        Action::SetDescription { .. } => "modify description (description)".to_owned(),
     }
 }
 

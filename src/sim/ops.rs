@@ -30,7 +30,6 @@ use crate::api::ops::{
     AddCoordinatorsRequest, CoordinatorList, CoordinatorNode, DeleteCoordinatorsRequest,
     DescriptionRequest, RenameRequest, SecurityGroupsRequest,
 };
-use crate::api::rules::{DESCRIPTION_FORBIDDEN, MAX_DESCRIPTION};
 use crate::api::wire::PublicIp;
 
 /// The fewest CNs a cluster has (`querying_cn_nodes_of_a_cluster.rst`'s `min_num`, and the
@@ -202,20 +201,7 @@ fn set_description(
         return Err(ApiErr::bad_param("namespace must be DWS."));
     }
     let text = &body.description_info;
-    if text.chars().count() > MAX_DESCRIPTION {
-        return Err(bad(
-            "DWS.5056",
-            "Invalid string length.",
-            format!("The cluster description must be at most {MAX_DESCRIPTION} characters long."),
-        ));
-    }
-    if let Some(c) = text.chars().find(|c| DESCRIPTION_FORBIDDEN.contains(*c)) {
-        return Err(bad(
-            "DWS.5065",
-            "Invalid format.",
-            format!("The cluster description must not contain {c:?}; none of {DESCRIPTION_FORBIDDEN} are allowed."),
-        ));
-    }
+    validate::cluster_description(text)?;
     let mut inner = shared.world();
     find_idle(&mut inner, id)?.description = text.clone();
     shared.commit(&inner)

@@ -55,7 +55,8 @@ pub fn id(kind: &str, value: &str) -> Result<(), ApiErr> {
 pub fn api_error(v: &RuleViolation, named: &str) -> ApiErr {
     match v.field {
         Field::ClusterName | Field::SnapshotName => name_error(v),
-        Field::SnapshotDescription => description_error(&v.kind),
+        Field::SnapshotDescription => description_error("snapshot", &v.kind),
+        Field::ClusterDescription => description_error("cluster", &v.kind),
         Field::UserName => user_name_error(&v.kind, named),
         Field::Password => password_error(&v.kind),
         Field::Port | Field::NumberOfNode | Field::NumberOfCn => range_error(v),
@@ -100,20 +101,20 @@ fn name_error(v: &RuleViolation) -> ApiErr {
     err(code, doc, detail)
 }
 
-fn description_error(kind: &Kind) -> ApiErr {
+fn description_error(what: &str, kind: &Kind) -> ApiErr {
     match kind {
         Kind::Chars { found } => err(
             "DWS.5065",
             "Invalid format.",
             format!(
-                "The snapshot description must not contain {:?}; none of {DESCRIPTION_FORBIDDEN} are allowed.",
+                "The {what} description must not contain {:?}; none of {DESCRIPTION_FORBIDDEN} are allowed.",
                 found.chars().next().unwrap_or('!')
             ),
         ),
         _ => err(
             "DWS.5056",
             "Invalid string length.",
-            format!("The snapshot description must be at most {MAX_DESCRIPTION} characters long."),
+            format!("The {what} description must be at most {MAX_DESCRIPTION} characters long."),
         ),
     }
 }
@@ -216,6 +217,11 @@ pub fn snapshot_name(name: &str) -> Result<(), ApiErr> {
 /// Snapshot descriptions: at most 256 characters, none of `!<>'=&"`.
 pub fn description(text: &str) -> Result<(), ApiErr> {
     rules::snapshot_description(text).map_err(|v| api_error(&v, ""))
+}
+
+/// Cluster descriptions: the snapshot description's rule ([`rules::cluster_description`]).
+pub fn cluster_description(text: &str) -> Result<(), ApiErr> {
+    rules::cluster_description(text).map_err(|v| api_error(&v, ""))
 }
 
 /// Admin user names: 1–63 characters of lowercase letters, digits and `_`, starting with a

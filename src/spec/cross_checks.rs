@@ -73,6 +73,9 @@ fn common(c: &RawCommon, problems: &mut Vec<Problem>) {
     if let Some(ip) = &c.public_ip {
         push(public_ip(ip));
     }
+    if let Some(v) = &c.description {
+        push(value_checks::cluster_description(v));
+    }
     if let Some(tags) = &c.tags {
         for t in tags {
             push(value_checks::tag_key(&t.name, t.span));

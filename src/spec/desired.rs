@@ -39,6 +39,11 @@ impl Desired {
                 reads.policies.insert(name());
                 reads.policies.extend(cluster.renamed_from.clone());
             }
+            if cluster.description.is_some() {
+                // The live cluster may still carry its old name (`renamed_from`).
+                reads.details.insert(name());
+                reads.details.extend(cluster.renamed_from.clone());
+            }
         }
         reads
     }
@@ -144,6 +149,9 @@ pub struct DesiredCluster {
     /// The name a live cluster has that this cluster renames (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The description to set (detail-only: read per cluster, [`Desired::reads`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// `power` of a cluster.

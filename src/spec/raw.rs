@@ -120,6 +120,10 @@ pub struct RawCommon {
     /// `running` or `stopped`: dwsctl starts or stops the cluster to match. Absent: dwsctl
     /// neither starts nor stops it (and plans nothing for a stopped cluster).
     pub power: Option<Spanned<RawPower>>,
+    /// The cluster's description (≤ 256 characters, none of `!<>'=&"`). Changes in place
+    /// (the description call); a new cluster gets it right after its create or restore.
+    /// Absent: dwsctl leaves the description alone.
+    pub description: Option<Spanned<String>>,
 }
 
 /// `automated_snapshots`.
@@ -344,6 +348,7 @@ pub mod keys {
         "delete_policy",
         "automated_snapshots",
         "power",
+        "description",
     ];
     pub const CLUSTER_ONLY: &[&str] = &[
         "state",

@@ -173,6 +173,7 @@ impl Reader<'_> {
             automated_snapshots: get("automated_snapshots")
                 .and_then(|n| self.automated_snapshots(n)),
             power: get("power").and_then(|n| self.power(n)),
+            description: get("description").and_then(|n| self.string(n, "description")),
         }
     }
 

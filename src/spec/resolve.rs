@@ -117,6 +117,7 @@ fn cluster(c: &Named<RawCluster>, files: &[PathBuf]) -> DesiredCluster {
             RawPower::Stopped => Power::Stopped,
         }),
         renamed_from: text(&v.renamed_from),
+        description: text(&k.description),
     }
 }
 

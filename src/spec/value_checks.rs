@@ -167,13 +167,22 @@ pub fn availability_zone(v: &Spanned<String>) -> Option<Problem> {
 }
 
 pub fn description(v: &Spanned<String>) -> Option<Problem> {
-    let violation = api::snapshot_description(&v.value).err()?;
+    described("snapshot", api::snapshot_description(&v.value).err()?, v)
+}
+
+/// A cluster's description: the snapshot description's rule, the stricter choice where the
+/// cluster's page gives none ([`api::cluster_description`], shared with the simulator).
+pub fn cluster_description(v: &Spanned<String>) -> Option<Problem> {
+    described("cluster", api::cluster_description(&v.value).err()?, v)
+}
+
+fn described(what: &str, violation: RuleViolation, v: &Spanned<String>) -> Option<Problem> {
     let rule = violation.rule();
     Some(match violation.kind {
         Kind::Chars { found } => Problem::new(
             rule,
             v.span,
-            format!("snapshot description contains `{found}`"),
+            format!("{what} description contains `{found}`"),
         )
         .label("none of ! < > ' = & \" allowed")
         .help("remove the characters ! < > ' = & \" from the description"),
@@ -181,7 +190,7 @@ pub fn description(v: &Spanned<String>) -> Option<Problem> {
             rule,
             v.span,
             format!(
-                "snapshot description has {} characters",
+                "{what} description has {} characters",
                 v.value.chars().count()
             ),
         )

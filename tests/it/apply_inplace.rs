@@ -20,7 +20,7 @@ const UNBIND_ROUTE: &str = "DELETE /v2/{project_id}/clusters/{cluster_id}/eips/{
 
 /// A one-cluster spec of `dws-demo` with `extra` lines (indented for the cluster) after the
 /// common fields.
-fn spec(dir: &std::path::Path, security_group: &str, extra: &str) -> Loaded {
+pub(super) fn spec(dir: &std::path::Path, security_group: &str, extra: &str) -> Loaded {
     named(dir, "dws-demo", security_group, extra)
 }
 
@@ -47,12 +47,12 @@ fn eip(id: &str) -> String {
     format!("    public_ip: {{public_bind_type: bind_existing, eip_id: {id}}}\n")
 }
 
-async fn count(world: &World, route: &str) -> u64 {
+pub(super) async fn count(world: &World, route: &str) -> u64 {
     world.requests().await.get(route).copied().unwrap_or(0)
 }
 
 /// Applies `loaded` and checks that the run completed and left nothing to do.
-async fn apply_to_empty(world: &World, loaded: &Loaded) {
+pub(super) async fn apply_to_empty(world: &World, loaded: &Loaded) {
     let report = world.apply(loaded).await.expect("apply");
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     let again = world.plan(loaded).await.expect("plan");

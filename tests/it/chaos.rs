@@ -1,8 +1,9 @@
 //! The chaos campaign (issue 10): a 15-cluster change (creates, a restore chain, scaling both
-//! ways, a password rotation, a delete, a security group and an EIP changed in place, a stop,
-//! a start followed by a scale-out, a rename) applied to an estate that the cloud keeps busy
-//! with automated snapshots every few simulated minutes, under seeded transport faults and,
-//! on some seeds, a task that fails. Even seeds play OTC, odd ones Huawei Cloud.
+//! ways, a password rotation, a delete, a security group, an EIP and a description changed in
+//! place, a stop, a start followed by a scale-out, a rename) applied to an estate that the
+//! cloud keeps busy with automated snapshots every few simulated minutes, under seeded
+//! transport faults and, on some seeds, a task that fails. Even seeds play OTC, odd ones
+//! Huawei Cloud.
 //!
 //! Asserted for every seed: no duplicate cluster or snapshot; no operation applied twice (the
 //! node counts end exactly where the spec puts them, and no create-like call was sent more
@@ -91,6 +92,7 @@ const AFTER: &str = "clusters:
     number_of_node: 3
     security_group_id: 2b1c5f5e-6e7a-4b8c-9d0e-1f2a3b4c5d6e
     public_ip: {public_bind_type: bind_existing, eip_id: a1b2c3d4-0001-4e5f-8a9b-000000000002}
+    description: Changed in place under chaos
   sleepy: {number_of_node: 3, power: stopped}
   waking: {number_of_node: 6, power: running}
   now-named: {number_of_node: 3, renamed_from: was-named}
@@ -128,6 +130,7 @@ const MUTATING_ROUTES: &[&str] = &[
     "POST /v1/{project_id}/clusters/{cluster_id}/start",
     "POST /v1/{project_id}/clusters/{cluster_id}/stop",
     "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name",
+    "POST /v1/{project_id}/clusters/{cluster_id}/description",
 ];
 const CREATE_ROUTES: &[&str] = &[
     "POST /v1.0/{project_id}/clusters",

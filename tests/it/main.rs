@@ -5,6 +5,7 @@ mod apply;
 mod apply_cli;
 mod apply_concurrent;
 mod apply_coordinators;
+mod apply_description;
 mod apply_faults;
 mod apply_inplace;
 mod apply_interrupt;

@@ -1,6 +1,7 @@
 //! Scheduler behaviour against the in-memory fake cloud, in virtual time.
 
 mod dag;
+mod description;
 mod expiry;
 mod gate;
 mod interrupt;

@@ -1,5 +1,6 @@
 //! Planner tests: a tiny world, one change, a snapshot of the rendered plan.
 
+mod description;
 mod inflight;
 mod order;
 mod ownership;

@@ -365,6 +365,9 @@ impl Model {
                     eip_address: None,
                 });
             }
+            Action::SetDescription { description } => {
+                self.idle(&name)?.cluster_description_info = Some(description.clone());
+            }
             Action::RenameCluster { new_name } => {
                 if self.live.cluster(new_name).is_some() {
                     return Err(format!("409: {new_name} exists"));
@@ -607,6 +610,7 @@ fn the_model_sees_every_action_kind() {
                 Action::AddCoordinators { .. } | Action::DeleteCoordinators { .. } => "cns",
                 Action::SetSnapshotPolicy { .. } => "policy",
                 Action::RenameCluster { .. } => "rename",
+                Action::SetDescription { .. } => "description",
             };
             *seen.entry(kind).or_default() += 1;
         }

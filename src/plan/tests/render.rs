@@ -26,7 +26,7 @@ fn json_plan_is_versioned_and_carries_fingerprints_and_references_only() {
     let (d, l) = busy_world();
     let plan = diff(&d, &l, "digest");
     let text = render_json(&plan);
-    assert!(text.contains("\"format_version\": 4"));
+    assert!(text.contains("\"format_version\": 5"));
     assert!(text.contains("DWS_PW_CANARY_NAME"), "references are kept");
     insta::assert_snapshot!(text);
 }

@@ -1,0 +1,147 @@
+//! `description` end to end on the simulator (issue 12): set right after a create, changed
+//! in place (`~ description "old" -> "new"`, one `POST …/description`), the next plan empty;
+//! a busy cluster gets it after its task, once; the detail is read only for a spec that sets
+//! a description; a description from the cloud never reaches the terminal raw.
+
+use dwsctl::render::{text, TextOptions};
+use dwsctl::sim::DEFAULT_SECURITY_GROUP_ID;
+
+use super::apply_inplace::{apply_to_empty, count, spec};
+use super::apply_support::{world, World};
+
+const SCALE: f64 = 1500.0;
+const DESCRIPTION_ROUTE: &str = "POST /v1/{project_id}/clusters/{cluster_id}/description";
+const DETAIL_ROUTE: &str = "GET /v1.0/{project_id}/clusters/{cluster_id}";
+
+fn described(dir: &std::path::Path, text: &str) -> dwsctl::spec::Loaded {
+    spec(
+        dir,
+        DEFAULT_SECURITY_GROUP_ID,
+        &format!("    description: {text:?}\n"),
+    )
+}
+
+async fn cluster_id(world: &World) -> String {
+    let live = world.client.observe().await.expect("observe");
+    live.cluster("dws-demo").expect("listed").id.clone()
+}
+
+/// The description the cluster's detail shows.
+async fn shown(world: &World) -> Option<String> {
+    let id = cluster_id(world).await;
+    let detail = world.client.get_cluster(&id).await.expect("detail");
+    detail.cluster_description_info
+}
+
+/// The plan's step ids, without the step that records the apply (`plan::record`).
+fn ids(plan: &dwsctl::plan::Plan) -> Vec<&str> {
+    plan.steps
+        .iter()
+        .map(|s| s.id.0.as_str())
+        .filter(|id| !id.ends_with(".record"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_is_set_after_the_create_then_changed_in_place_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 16).await;
+    let first = described(dir.path(), "Sales warehouse");
+    let plan = world.plan(&first).await.expect("plan");
+    assert_eq!(
+        ids(&plan),
+        vec!["cluster.dws-demo.create", "cluster.dws-demo.description"]
+    );
+    apply_to_empty(&world, &first).await;
+    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, 1);
+    assert_eq!(shown(&world).await.as_deref(), Some("Sales warehouse"));
+
+    let changed = described(dir.path(), "Sales and finance");
+    let plan = world.plan(&changed).await.expect("plan");
+    assert_eq!(ids(&plan), vec!["cluster.dws-demo.description"]);
+    let shown_plan = text(&plan, &TextOptions::default());
+    for line in [
+        "~ modify description (description)  [cluster.dws-demo.description]",
+        "~ description = \"Sales warehouse\" -> \"Sales and finance\"",
+        "impact: safe",
+    ] {
+        assert!(
+            shown_plan.contains(line),
+            "{line:?} missing from:\n{shown_plan}"
+        );
+    }
+    apply_to_empty(&world, &changed).await;
+    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, 2);
+    assert_eq!(shown(&world).await.as_deref(), Some("Sales and finance"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_spec_with_a_description_reads_the_detail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 17).await;
+    let plain = spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "");
+    apply_to_empty(&world, &plain).await;
+    let before = count(&world, DETAIL_ROUTE).await;
+    assert!(world.plan(&plain).await.expect("plan").is_empty());
+    assert_eq!(count(&world, DETAIL_ROUTE).await, before);
+    // Setting one reads the detail of that cluster: one GET per plan.
+    let with = described(dir.path(), "Sales");
+    world.plan(&with).await.expect("plan");
+    assert_eq!(count(&world, DETAIL_ROUTE).await, before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_cluster_gets_its_description_after_its_task_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 18).await;
+    apply_to_empty(&world, &described(dir.path(), "Before")).await;
+    let sent = count(&world, DESCRIPTION_ROUTE).await;
+    // A manual snapshot outside the spec keeps the cluster busy (task SNAPSHOTTING).
+    world
+        .client
+        .create_snapshot(&dwsctl::api::wire::CreateSnapshot {
+            name: "outside-1".into(),
+            cluster_id: cluster_id(&world).await,
+            description: None,
+        })
+        .await
+        .expect("snapshot starts");
+    let changed = described(dir.path(), "After");
+    let plan = world.plan(&changed).await.expect("plan");
+    assert_eq!(
+        ids(&plan),
+        vec!["cluster.dws-demo.wait", "cluster.dws-demo.description"]
+    );
+    assert_eq!(plan.steps[1].depends_on, vec![plan.steps[0].id.clone()]);
+    apply_to_empty(&world, &changed).await;
+    // Ordered after the snapshot: no busy refusal, no second send.
+    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, sent + 1);
+    assert_eq!(shown(&world).await.as_deref(), Some("After"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_with_control_characters_from_the_cloud_is_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 19).await;
+    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    // Set outside dwsctl: none of the API's forbidden characters, but terminal controls.
+    let hostile = "x\u{1b}]0;owned\u{7}\u{1b}[2J\ry\nz\u{9b}1m";
+    let id = cluster_id(&world).await;
+    world
+        .client
+        .set_description(&id, hostile)
+        .await
+        .expect("the API takes it");
+    let plan = world
+        .plan(&described(dir.path(), "Clean"))
+        .await
+        .expect("plan");
+    let shown_plan = text(&plan, &TextOptions::default());
+    assert!(shown_plan.contains("modify description"), "{shown_plan}");
+    assert!(
+        !shown_plan
+            .chars()
+            .any(|c| matches!(c, '\u{1b}' | '\u{7}' | '\r' | '\u{9b}')),
+        "{shown_plan:?}"
+    );
+}
