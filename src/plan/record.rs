@@ -384,9 +384,9 @@ impl Builder<'_> {
         {
             return;
         }
-        // A cluster this plan makes gets its policy right after (planned against the default
-        // a new cluster gets, with no precondition): the record in the create's or restore's
-        // body covers it, rather than a step of its own after it.
+        // A cluster this plan makes gets its policy and description right after (planned
+        // against the defaults a new cluster gets, with no precondition): the record in the
+        // create's or restore's body covers them, rather than a step of its own after them.
         let made = self.steps.iter().any(|s| {
             ours(s)
                 && matches!(
@@ -397,7 +397,11 @@ impl Builder<'_> {
         let Some(last) = self.steps.iter().rposition(|s| {
             ours(s)
                 && !matches!(s.action, Action::Wait { .. })
-                && !(made && matches!(s.action, Action::SetSnapshotPolicy { .. }))
+                && !(made
+                    && matches!(
+                        s.action,
+                        Action::SetSnapshotPolicy { .. } | Action::SetDescription { .. }
+                    ))
         }) else {
             return;
         };
