@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::ExportSnapshot;
-use super::model::{password_env, Export, ExportCluster, ExportPolicy, ExportPublicIp};
+use super::model::{is_one_off, one_off_reason, password_env};
+use super::model::{Export, ExportCluster, ExportPolicy, ExportPublicIp};
 use super::yaml::quoted;
 use super::ExportError;
 use crate::api::live::Reads;
@@ -95,7 +96,7 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
             .get(&cluster.name)
             .map(|list| cn_count(cluster, list, &mut export.warnings));
         if let Some(policy) = live.extras.policies.get(&cluster.name) {
-            c.automated_snapshots = Some(policy_of(&c.name, policy, &mut export.warnings));
+            c.automated_snapshots = Some(policy_of(&c.name, policy, &mut export));
         }
         c.snapshots = snapshots_of(live, cluster, &mut export);
         export.clusters.push(c);
@@ -198,10 +199,21 @@ fn from_live(cluster: &Cluster, warnings: &mut Vec<String>) -> ExportCluster {
 
 /// `automated_snapshots` as the policy GET reports it: the switch, the retention and every
 /// strategy (not marked as the whole set: a reviewer who wants the spec to delete strategies it
-/// does not list says so). Values the spec's rules refuse are exported with a warning.
-fn policy_of(cluster: &str, policy: &SnapshotPolicy, warnings: &mut Vec<String>) -> ExportPolicy {
+/// does not list says so). Values the spec's rules refuse are exported with a warning; a
+/// one-time strategy is listed instead ([`one_off_reason`]).
+fn policy_of(cluster: &str, policy: &SnapshotPolicy, export: &mut Export) -> ExportPolicy {
+    let warnings = &mut export.warnings;
     let mut policies = Vec::new();
     for s in &policy.backup_strategies {
+        if is_one_off(&s.backup_strategy) {
+            export.skipped.push(format!(
+                "cluster {}, automated-snapshot policy {}: {}",
+                quoted(cluster),
+                quoted(&s.policy_name),
+                one_off_reason(&s.backup_strategy)
+            ));
+            continue;
+        }
         let checks = [
             rules::policy_name(&s.policy_name),
             rules::policy_schedule(&s.backup_strategy),

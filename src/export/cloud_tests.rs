@@ -192,6 +192,7 @@ fn the_policy_read_for_a_cluster_becomes_its_automated_snapshots_block() {
                 strategy("weekly-full", "0 0 2 ? * 1", "full"),
                 strategy("daily-inc", "0 0 3 * * ?", "increment"),
                 strategy("x", "every day", "differential"),
+                strategy("once-full", "2026-05-19T09:24:00", "full"),
             ],
             ..SnapshotPolicy::default()
         },
@@ -206,6 +207,16 @@ fn the_policy_read_for_a_cluster_becomes_its_automated_snapshots_block() {
     let names: Vec<&str> = block.policies.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(names, ["daily-inc", "weekly-full", "x"]);
     assert_eq!(export.warnings.len(), 3, "{:?}", export.warnings);
+    // A one-time strategy is listed with why and what to do, not exported as a schedule.
+    assert_eq!(export.skipped.len(), 1, "{:?}", export.skipped);
+    assert!(
+        export.skipped[0].starts_with(
+            "cluster \"with-policy\", automated-snapshot policy \"once-full\": strategy \
+             \"2026-05-19T09:24:00\" is a one-time snapshot"
+        ),
+        "{:?}",
+        export.skipped
+    );
     let text = super::super::yaml::render(&export);
     assert!(
         text.contains(

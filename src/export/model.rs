@@ -95,6 +95,42 @@ pub fn password_env(cluster: &str) -> String {
     format!("DWS_PASSWORD_{tail}")
 }
 
+/// Whether an automated-snapshot policy's strategy is a date and time
+/// (`2026-05-19T09:24:00`, optionally `Z`-suffixed): a one-time snapshot, which the
+/// huaweicloud provider documents (docs/resources/dws_snapshot_policy.md, "at specified
+/// time") and passes to the API as it is, instead of a cron schedule.
+pub fn is_one_off(strategy: &str) -> bool {
+    let bytes = strategy.as_bytes();
+    let (stamp, rest) = bytes.split_at(bytes.len().min(19));
+    stamp.len() == 19
+        && (rest.is_empty() || rest == b"Z")
+        && stamp.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b'T' || *b == b' ',
+            13 | 16 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// Why a one-time policy is listed instead of exported, and what to do about it.
+///
+/// The spec cannot hold it: `policies` are recurring schedules in the API's cron form, the
+/// only form snapshot_management/adding_a_snapshot_policy.rst documents ("must comply with
+/// the cron expression format"); a cron of that date and time would fire every year, so it
+/// is not converted. Left out of a block that is not `exclusive`, the live policy is left
+/// alone.
+pub fn one_off_reason(strategy: &str) -> String {
+    format!(
+        "strategy {} is a one-time snapshot at that date and time; a spec's policies are \
+         recurring cron schedules (the API documents no other form), and a cron for that date \
+         would fire every year, so it is not converted. dwsctl leaves the live policy alone. \
+         For a snapshot at a set time, add one to the cluster's `snapshots` and apply then; \
+         once the one-time policy has run, delete it in the console (or set `exclusive: true` \
+         on the cluster's automated_snapshots, which deletes every live policy it does not list)",
+        super::yaml::quoted(strategy)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +142,26 @@ mod tests {
             password_env("a\"}\n: x\u{1b}[2J"),
             "DWS_PASSWORD_A_____X__2J"
         );
+    }
+
+    #[test]
+    fn a_date_and_time_is_a_one_off_and_a_cron_schedule_is_not() {
+        for one_off in [
+            "2026-05-19T09:24:00",
+            "2026-05-19T09:24:00Z",
+            "2026-05-19 09:24:00",
+        ] {
+            assert!(is_one_off(one_off), "{one_off}");
+        }
+        for other in [
+            "0 0 2 ? * 1",
+            "2026-05-19",
+            "2026-05-19T09:24",
+            "2026-05-19T09:24:00+01:00",
+            "2026-05-19X09:24:00",
+            "",
+        ] {
+            assert!(!is_one_off(other), "{other}");
+        }
     }
 }

@@ -19,7 +19,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::model::ExportSnapshot;
-use super::model::{password_env, Export, ExportCluster, ExportPolicy, ExportPublicIp};
+use super::model::{is_one_off, one_off_reason, password_env};
+use super::model::{Export, ExportCluster, ExportPolicy, ExportPublicIp};
 use super::yaml::quoted;
 use super::ExportError;
 use crate::api::rules;
@@ -470,6 +471,9 @@ fn policy(inst: &Instance, by_id: &mut BTreeMap<String, ExportCluster>) -> Resul
             quoted(cluster_id)
         ));
     };
+    if is_one_off(&schedule) {
+        return Err(one_off_reason(&schedule));
+    }
     if let Err(violation) = rules::policy_schedule(&schedule) {
         return Err(format!(
             "strategy {} is not a schedule a spec can hold: {}",

@@ -78,7 +78,9 @@ fn the_huaweicloud_sample_maps_clusters_snapshots_and_policies_by_live_name() {
     let skipped = export.skipped.join("\n");
     for needle in [
         "huaweicloud_dws_snapshot.by_count[1]: its cluster_id \"tf-cluster-deleted-0009\"",
-        "huaweicloud_dws_snapshot_policy.once: strategy \"2026-05-19T09:24:00\"",
+        "huaweicloud_dws_snapshot_policy.once: strategy \"2026-05-19T09:24:00\" is a one-time \
+         snapshot at that date and time",
+        "add one to the cluster's `snapshots`",
         "1 \"huaweicloud_dws_alarm_subscription\" resource(s)",
         "1 \"huaweicloud_vpc\" resource(s)",
     ] {
