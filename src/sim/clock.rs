@@ -3,6 +3,11 @@
 //! Every operation is stored as (virtual start, virtual duration) and its progress is computed
 //! from this clock on each read, so a faster scale or an explicit advance moves all of them at
 //! once, and a state file reloaded later shows the progress made meanwhile.
+//!
+//! A test may pause the clock (`POST /_sim/clock/pause`): virtual time then stands still
+//! until it resumes or is advanced, so that what a test sets up (a cluster busy with an
+//! automated snapshot) is still so when the code under test looks, however late a loaded
+//! machine schedules it.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,6 +17,7 @@ pub struct Clock {
     anchor_wall: Instant,
     anchor_virtual: f64,
     scale: f64,
+    paused: bool,
 }
 
 impl Clock {
@@ -21,12 +27,27 @@ impl Clock {
             anchor_wall: Instant::now(),
             anchor_virtual: virtual_now,
             scale,
+            paused: false,
         }
     }
 
     /// The current virtual time in seconds.
     pub fn now(&self) -> f64 {
+        if self.paused {
+            return self.anchor_virtual;
+        }
         self.anchor_virtual + self.anchor_wall.elapsed().as_secs_f64() * self.scale
+    }
+
+    /// Stops (`true`) or restarts (`false`) virtual time; it goes on from where it stood.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.anchor_virtual = self.now();
+        self.anchor_wall = Instant::now();
+        self.paused = paused;
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
     }
 
     /// Simulated seconds per real second.
@@ -107,6 +128,26 @@ mod tests {
         clock.advance(-1000.0);
         clock.advance(f64::NAN);
         assert!(clock.now() >= after);
+    }
+
+    #[test]
+    fn a_paused_clock_stands_still_but_advances_and_resumes_from_where_it_stood() {
+        let mut clock = Clock::new(100.0, 1000.0);
+        clock.set_paused(true);
+        let stood = clock.now();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(clock.now(), stood);
+        clock.advance(60.0);
+        assert_eq!(clock.now(), stood + 60.0);
+        clock.set_paused(false);
+        assert!(!clock.paused());
+        let resumed = clock.now();
+        assert!(
+            resumed >= stood + 60.0 && resumed < stood + 70.0,
+            "{resumed}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.now() >= stood + 80.0);
     }
 
     #[test]

@@ -36,8 +36,11 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/clock", get(clock))
         .route("/_sim/clock/advance", post(advance))
         .route("/_sim/clock/skew", post(skew))
+        .route("/_sim/clock/pause", post(pause))
+        .route("/_sim/clock/resume", post(resume))
         .route("/_sim/ids", post(preset_ids))
         .route("/_sim/background", get(background).post(set_background))
+        .route("/_sim/background/fire", post(fire_background))
         .route(
             "/_sim/clusters/{cluster_id}/maintain-window",
             axum::routing::put(set_maintain_window),
@@ -93,6 +96,26 @@ async fn set_background(
     inner.world.background = super::background::Background::every(every, now);
     shared.commit(&inner)?;
     reply::ok(&background_body(&inner.world))
+}
+
+/// One fire of the schedule now, whatever the schedule: every idle cluster whose policy
+/// takes automated snapshots starts one. Answers the names of the snapshots started. Unlike
+/// a schedule set to fire soon, it fires exactly once however long the test takes to call
+/// the simulator next.
+async fn fire_background(State(shared): State<Arc<Shared>>) -> ApiResult {
+    let mut inner = shared.world();
+    let now = inner.clock.now();
+    let before = inner.world.snapshots.len();
+    let super::server::Inner { world, clock, .. } = &mut *inner;
+    super::background::fire(world, now, clock);
+    world.background.fired += 1;
+    let started: Vec<&str> = world.snapshots[before..]
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let body = json!({ "started": started });
+    shared.commit(&inner)?;
+    reply::ok(&body)
 }
 
 /// Sets what a cluster shows (`{"status", "sub_status", "task_status", "failed_reasons"}`,
@@ -343,6 +366,7 @@ fn clock_body(shared: &Shared) -> serde_json::Value {
     json!({
         "now": inner.clock.now(),
         "time_scale": inner.clock.scale(),
+        "paused": inner.clock.paused(),
         "skew_seconds": shared.skew_secs.load(Ordering::SeqCst),
     })
 }
@@ -364,6 +388,25 @@ async fn skew(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SkewReque
 
 async fn clock(State(shared): State<Arc<Shared>>) -> ApiResult {
     reply::ok(&clock_body(&shared))
+}
+
+/// Stops virtual time (after settling the world at the instant it stops); `advance` still
+/// moves it. Requests keep being served: a test can look at a state that cannot move on.
+async fn pause(State(shared): State<Arc<Shared>>) -> ApiResult {
+    set_paused(&shared, true)?;
+    reply::ok(&clock_body(&shared))
+}
+
+/// Lets virtual time run again at the configured scale, from where it stood.
+async fn resume(State(shared): State<Arc<Shared>>) -> ApiResult {
+    set_paused(&shared, false)?;
+    reply::ok(&clock_body(&shared))
+}
+
+fn set_paused(shared: &Shared, paused: bool) -> Result<(), ApiErr> {
+    let mut inner = shared.world();
+    inner.clock.set_paused(paused);
+    shared.commit(&inner)
 }
 
 #[derive(Debug, Deserialize)]

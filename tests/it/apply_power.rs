@@ -9,7 +9,6 @@ use dwsctl::exec::{self, NoEvents, Outcome, RunStatus};
 use dwsctl::plan::{self, Action, Plan};
 use dwsctl::render::{text, TextOptions};
 use dwsctl::spec::{self, Loaded};
-use serde_json::json;
 
 use super::apply_support::{world, World, ADMIN_PASSWORD};
 
@@ -173,27 +172,9 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
     let plan = plan::diff(&stopped.desired, &idle, &stopped.digest);
     assert_eq!(actions(&plan), [&Action::StopCluster]);
 
-    let every = |s: f64| json!({"automated_snapshots": {"every_seconds": s}});
-    world.post("/_sim/background", &every(1.0)).await;
-    world
-        .post("/_sim/clock/advance", &json!({"seconds": 2.0}))
+    let report = world
+        .execute_meeting_an_automated_snapshot(&plan, idle, "demo")
         .await;
-    world.post("/_sim/background", &every(0.0)).await;
-    let busy = world.client.observe().await.expect("observe");
-    let demo = busy.cluster("demo").expect("demo");
-    assert_eq!(
-        demo.task_status.as_deref(),
-        Some("SNAPSHOTTING"),
-        "{demo:?}"
-    );
-
-    let options = exec::Options {
-        live: Some(idle),
-        ..world.options()
-    };
-    let report = exec::execute(&plan, world.client.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("execute");
     // The stop, then the record of the apply (issue 14).
     assert_eq!(report.counts().done, 2, "{report:?}");
     assert_eq!(count(&world, STOP).await, 1);

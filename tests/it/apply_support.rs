@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use dwsctl::api::client::Client;
 use dwsctl::api::config::{self, Flags};
-use dwsctl::exec::{self, NoEvents, Options, Report};
+use dwsctl::api::Live;
+use dwsctl::exec::{self, Event, Events, NoEvents, Options, Report};
 use dwsctl::plan::{self, Plan};
 use dwsctl::sim::{self, Config, SimHandle};
 use dwsctl::spec::{self, Loaded};
-use serde_json::Value;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 /// The administrator password the examples read; strong enough for the simulator's rules.
 pub const ADMIN_PASSWORD: &str = "Demo-Passw0rd!2024";
@@ -186,6 +188,77 @@ impl World {
             .filter(|(_, n)| *n > 1)
             .map(|(name, n)| format!("{name} x{n}"))
             .collect()
+    }
+}
+
+/// Hands every event of a run to the test.
+struct Forward(mpsc::UnboundedSender<Event>);
+
+impl Events for Forward {
+    fn emit(&self, event: &Event) {
+        let _ = self.0.send(event.clone());
+    }
+}
+
+impl World {
+    /// Runs `plan`, made from the listing `idle`, on a cloud that started an automated
+    /// snapshot of `cluster` after the plan was made, and returns the report.
+    ///
+    /// The simulator's clock stands still from before the snapshot starts until the run
+    /// reports the cluster busy with it; then time runs again and the snapshot ends. So the
+    /// run always meets the snapshot, and exactly one is taken, however late a loaded machine
+    /// schedules the test or the run (a schedule firing every second, switched off by the
+    /// next call, fired again whenever that call came late).
+    pub async fn execute_meeting_an_automated_snapshot(
+        &self,
+        plan: &Plan,
+        idle: Live,
+        cluster: &str,
+    ) -> Report {
+        self.post("/_sim/clock/pause", &json!({})).await;
+        let fired = self.post("/_sim/background/fire", &json!({})).await;
+        assert_eq!(
+            fired["started"].as_array().map(Vec::len),
+            Some(1),
+            "{fired}"
+        );
+        let busy = self.client.observe().await.expect("observe");
+        let listed = busy.cluster(cluster).expect("the cluster is listed");
+        assert_eq!(
+            listed.task_status.as_deref(),
+            Some("SNAPSHOTTING"),
+            "{listed:?}"
+        );
+
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let run = {
+            let (plan, client) = (plan.clone(), self.client.clone());
+            let options = Options {
+                live: Some(idle),
+                ..self.options()
+            };
+            tokio::spawn(async move {
+                exec::execute(&plan, client, options, Arc::new(Forward(tx))).await
+            })
+        };
+        // A guard against a run that never looks, not a timing: the clock stands still.
+        let met = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(event) = rx.recv().await {
+                if matches!(&event, Event::Progress { status, .. } if status.contains("SNAPSHOTTING"))
+                {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        self.post("/_sim/clock/resume", &json!({})).await;
+        let report = run.await.expect("the run's task").expect("execute");
+        assert!(
+            matches!(met, Ok(true)),
+            "the run never reported the cluster busy with the snapshot: {report:?}"
+        );
+        report
     }
 }
 

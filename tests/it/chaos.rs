@@ -16,7 +16,6 @@
 //! `DWSCTL_CHAOS_SEEDS=FROM..TO` replays some.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use dwsctl::api::state::{snapshot_kind, SnapshotKind};
@@ -525,33 +524,9 @@ async fn apply_waits_out_an_automated_snapshot_and_then_proceeds() {
             "{plan:?}"
         );
 
-        // The cloud starts its own backup: one fire, then the schedule off again.
-        let every = |s: f64| json!({"automated_snapshots": {"every_seconds": s}});
-        world.post("/_sim/background", &every(1.0)).await;
-        world
-            .post("/_sim/clock/advance", &json!({"seconds": 2.0}))
+        let report = world
+            .execute_meeting_an_automated_snapshot(&plan, idle, "grow")
             .await;
-        world.post("/_sim/background", &every(0.0)).await;
-        let busy = world.client.observe().await.expect("observe");
-        let grow = busy.cluster("grow").expect("grow");
-        assert_eq!(
-            grow.task_status.as_deref(),
-            Some("SNAPSHOTTING"),
-            "{grow:?}"
-        );
-
-        let options = dwsctl::exec::Options {
-            live: Some(idle),
-            ..world.options()
-        };
-        let report = dwsctl::exec::execute(
-            &plan,
-            world.client.clone(),
-            options,
-            Arc::new(dwsctl::exec::NoEvents),
-        )
-        .await
-        .expect("execute");
         // The scale, then the record of the apply.
         assert_eq!(report.counts().done, 2, "{profile:?}: {report:?}");
         let live = world.client.observe().await.expect("observe");

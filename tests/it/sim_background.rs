@@ -154,3 +154,50 @@ async fn the_schedule_is_checked() {
         .await;
     assert_error(&got, 400, "DWS.0001", "every_seconds");
 }
+
+/// `POST /_sim/background/fire` starts one automated snapshot on each idle cluster, once; a
+/// paused clock keeps it running however long the test takes, even on a fast simulator.
+#[tokio::test]
+async fn one_fire_on_a_paused_clock_starts_one_snapshot_that_runs_until_time_moves() {
+    let sim = crate::sim_support::start_with(dwsctl::sim::Config {
+        time_scale: 1000.0,
+        ..dwsctl::sim::Config::default()
+    })
+    .await;
+    let id = sim.create_available("held-one").await;
+    let (status, clock) = sim.hook("POST", "clock/pause", None).await;
+    assert_eq!(
+        (status, clock["paused"].clone()),
+        (200, json!(true)),
+        "{clock}"
+    );
+    let (status, fired) = sim.hook("POST", "background/fire", None).await;
+    assert_eq!(status, 200, "{fired}");
+    assert_eq!(
+        fired["started"].as_array().map(Vec::len),
+        Some(1),
+        "{fired}"
+    );
+    // Busy now: a second fire starts nothing.
+    let (_, again) = sim.hook("POST", "background/fire", None).await;
+    assert_eq!(again["started"], json!([]), "{again}");
+    // 300 ms is 300 simulated seconds at this scale, longer than any snapshot of this size.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, body) = sim.get(&format!("clusters/{id}")).await;
+    assert_eq!(body["cluster"]["task_status"], "SNAPSHOTTING");
+    assert_eq!(auto_snapshots(&sim, &id).await[0]["status"], "CREATING");
+
+    let (status, clock) = sim.hook("POST", "clock/resume", None).await;
+    assert_eq!(
+        (status, clock["paused"].clone()),
+        (200, json!(false)),
+        "{clock}"
+    );
+    sim.advance(3600.0).await;
+    let autos = auto_snapshots(&sim, &id).await;
+    assert_eq!(autos.len(), 1, "{autos:?}");
+    assert_eq!(autos[0]["status"], "AVAILABLE");
+    // The schedule itself stayed off.
+    let (_, body) = sim.hook("GET", "background", None).await;
+    assert_eq!(body["automated_snapshots"]["next_fire"], Value::Null);
+}
