@@ -197,12 +197,44 @@ where
         .await
     {
         // The call was answered as done: a listing that still disagrees after the grace
-        // period is a cloud that did not do it, not an operation still running.
-        Err(StepEnd::StillRunning(_)) if !ctx.interrupted() => Err(StepEnd::Failed(format!(
-            "{what}: the call was answered as done, but the listings do not show it after {} s; \
-             run plan again",
-            grace.as_secs()
-        ))),
+        // period is a cloud that did not do it, not an operation still running. The grace
+        // may have run out on listings that failed (which show nothing), so the verdict is
+        // taken on the next one that succeeds.
+        Err(StepEnd::StillRunning(_)) if !ctx.interrupted() => {
+            let shown = shown_on_next_listing(ctx, what, goal, limit).await?;
+            if shown {
+                return Ok(());
+            }
+            Err(StepEnd::Failed(format!(
+                "{what}: the call was answered as done, but the listings do not show it after \
+                 {} s; run plan again",
+                grace.as_secs()
+            )))
+        }
         other => other,
+    }
+}
+
+/// Whether the next listing that succeeds (before `limit`) shows `goal`.
+async fn shown_on_next_listing<C: Cloud>(
+    ctx: &Ctx<C>,
+    what: &str,
+    goal: &(dyn Fn(&Live) -> Check + Sync),
+    limit: Instant,
+) -> StepResult<bool> {
+    match tokio::time::timeout_at(limit, ctx.await_next_listing(Need::Clusters)).await {
+        Ok(listed) => {
+            // Interrupted while waiting: the call was sent, so the step is not "not started".
+            listed.map_err(|_| {
+                StepEnd::StillRunning(format!(
+                    "{what} was answered; interrupted before a listing showed it"
+                ))
+            })?;
+            Ok(goal(&ctx.latest().live) == Check::Done)
+        }
+        Err(_) => Err(StepEnd::Failed(format!(
+            "{what}: the call was answered as done, but no cluster listing succeeded since; \
+             run plan again"
+        ))),
     }
 }

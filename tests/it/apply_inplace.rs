@@ -185,6 +185,65 @@ async fn a_busy_cluster_is_waited_for_then_changed_once() {
     assert_eq!(count(&world, BIND_ROUTE).await, 1);
 }
 
+/// The cluster list fails for a while after an unbind was answered as done (a 503 spell; on
+/// a loaded machine, list calls that time out), past the grace period (120 simulated s, 80
+/// ms here) the step gives the listings to show it: the step judges on the first listing
+/// that succeeds, which shows the EIP gone, instead of reporting that "the listings do not
+/// show it" on listings that showed nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unbind_is_judged_on_a_listing_that_succeeded_not_on_failed_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 14).await;
+    let first = DEFAULT_EIP_IDS[0];
+    apply_to_empty(
+        &world,
+        &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)),
+    )
+    .await;
+    let none = spec(
+        dir.path(),
+        DEFAULT_SECURITY_GROUP_ID,
+        "    public_ip: {public_bind_type: not_use}\n",
+    );
+    let live = world.client.observe().await.expect("observe");
+    let plan = dwsctl::plan::diff(&none.desired, &live, &none.digest);
+    assert_eq!(
+        updates(&plan),
+        vec![&Action::UnbindEip {
+            eip_id: first.into()
+        }]
+    );
+    // The next 60 cluster lists answer 503 after 10 ms each: with the client's retries,
+    // several hundred ms without a listing.
+    let list = "GET /v1.0/{project_id}/clusters";
+    world
+        .post(
+            "/_sim/faults",
+            &serde_json::json!({"rules": [
+                {"route": list, "times": 60, "fault": {"kind": "latency", "ms": 10}},
+                {"route": list, "times": 60, "fault": {"kind": "status", "status": 503}},
+            ]}),
+        )
+        .await;
+    let options = dwsctl::exec::Options {
+        live: Some(live),
+        ..world.options()
+    };
+    let report = dwsctl::exec::execute(
+        &plan,
+        world.client.clone(),
+        options,
+        std::sync::Arc::new(dwsctl::exec::NoEvents),
+    )
+    .await
+    .expect("execute");
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(count(&world, UNBIND_ROUTE).await, 1);
+    let faults = world.get("/_sim/faults").await;
+    assert_eq!(faults["rules"][1]["fired"], 60, "the spell ended: {faults}");
+    assert!(world.plan(&none).await.expect("plan").is_empty());
+}
+
 const RENAME_ROUTE: &str = "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name";
 const CREATE_ROUTE: &str = "POST /v1.0/{project_id}/clusters";
 
