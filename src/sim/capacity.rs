@@ -2,7 +2,7 @@
 //! one place so that the operations and the checks without side effects ([`super::checks`])
 //! cannot disagree: a passing check means the operation would pass. [`admit`] (a new
 //! cluster), [`grow_count_rule`] and [`grow_rules`] (a scale-out) and [`shrink_rule`] (a
-//! scale-in) are what the handlers and the checks call; the capacity rules are:
+//! scale-in, itself [`shrink_count_rule`] and [`shrink_disk_rule`]) are what the handlers and the checks call; the capacity rules are:
 //!
 //! - the node type must be offered in the availability zone (400 DWS.5200 "The flavor has
 //!   been sold out. Switch to another AZ or region.", `appendix/error_code.rst`);
@@ -186,29 +186,42 @@ pub fn grow_demand(c: &ClusterRec, count: u32) -> Demand<'_> {
 }
 
 /// The rules a scale-in of `c` by `count` must pass (shared with the scale-in check): at
-/// least 3 nodes stay, and the data fits on their disks.
+/// least 3 nodes stay ([`shrink_count_rule`]), and the data fits on their disks
+/// ([`shrink_disk_rule`]).
 pub fn shrink_rule(c: &ClusterRec, count: u32) -> Result<(), ApiErr> {
-    let current = c.number_of_node;
-    let invalid = |detail: String| {
-        ApiErr::dws(
-            StatusCode::BAD_REQUEST,
-            "DWS.5047",
-            format!("Invalid instance quantity. {detail}"),
-        )
-    };
+    shrink_count_rule(c.number_of_node, count)?;
+    shrink_disk_rule(c, count)
+}
+
+fn invalid_quantity(detail: String) -> ApiErr {
+    ApiErr::dws(
+        StatusCode::BAD_REQUEST,
+        "DWS.5047",
+        format!("Invalid instance quantity. {detail}"),
+    )
+}
+
+/// A scale-in removes at least 1 node and leaves at least 3.
+pub fn shrink_count_rule(current: u32, count: u32) -> Result<(), ApiErr> {
     if count == 0 || current.saturating_sub(count) < 3 {
-        return Err(invalid(format!(
+        return Err(invalid_quantity(format!(
             "The cluster has {current} nodes and must keep at least 3; it can shrink by 1 to {}.",
             current.saturating_sub(3)
         )));
     }
+    Ok(())
+}
+
+/// The data the cluster holds fits on the disks of the nodes that stay (the scale-in check's
+/// `disk` item: "whether the disk capacity meets the requirements after scale-in").
+pub fn shrink_disk_rule(c: &ClusterRec, count: u32) -> Result<(), ApiErr> {
+    let stay = c.number_of_node.saturating_sub(count);
     let per_node = super::catalog::flavor(&c.node_type).map_or(100, |f| f.disk_gb);
-    let room = per_node * u64::from(current - count);
+    let room = per_node * u64::from(stay);
     if c.data_gb() > room as f64 {
-        return Err(invalid(format!(
-            "The cluster holds {:.0} GB; the {} nodes that would stay hold {room} GB.",
-            c.data_gb(),
-            current - count
+        return Err(invalid_quantity(format!(
+            "The cluster holds {:.0} GB; the {stay} nodes that would stay hold {room} GB.",
+            c.data_gb()
         )));
     }
     Ok(())

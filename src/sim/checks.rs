@@ -4,10 +4,10 @@
 //! (`node_change/performing_a_scale-in_check.rst`).
 //!
 //! Each runs the very functions that make its operation fail ([`capacity::admit`],
-//! [`capacity::grow_rules`] through [`capacity::rules`], [`capacity::shrink_rule`]), so a
-//! passing check means the operation would be accepted by an idle cluster. A check changes
-//! nothing and does not look at whether the cluster is busy (that can change before the
-//! operation runs); it refuses only malformed requests and unknown clusters.
+//! [`capacity::grow_rules`] through [`capacity::rules`], [`capacity::shrink_rule`] and its
+//! parts), so a passing check means the operation would be accepted by an idle cluster. A
+//! check changes nothing and does not look at whether the cluster is busy (that can change
+//! before the operation runs); it refuses only malformed requests and unknown clusters.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,11 +141,13 @@ pub fn query_error() -> ApiErr {
 }
 
 /// `GET /v1/{project_id}/clusters/{cluster_id}/shrink-check?check_item=…&shrink_count=…`:
-/// `is_passed` is whether the scale-in would be accepted ([`capacity::shrink_rule`]: at least
-/// 3 nodes stay and the data fits on them), whatever the item: the simulator has no GUC
-/// parameters or tables that could stop a scale-in. The
-/// page's range for `shrink_count` (3 to nodes − 3) is the scale-in's own rule, so an
-/// out-of-range count is not passed rather than refused.
+/// `is_passed` per item, each by the rule of the scale-in it stands for: `disk` ("whether the
+/// disk capacity meets the requirements after scale-in") by the whole [`capacity::shrink_rule`]
+/// (the data must fit on the nodes that stay); `guc` and `schema` by the node count alone
+/// ([`capacity::shrink_count_rule`]), since the simulator has no GUC parameters or tables that
+/// could stop a scale-in. The page's range for `shrink_count` (3 to nodes − 3) is the
+/// scale-in's own count rule, and its `is_passed` says to "adjust the number of nodes to be
+/// removed" when it fails, so an out-of-range count is not passed rather than refused.
 pub async fn shrink_check(
     State(shared): State<Arc<Shared>>,
     params: Params,
@@ -164,6 +166,10 @@ pub async fn shrink_check(
         .ok_or_else(|| ApiErr::bad_param("shrink_count must be a whole number."))?;
     let mut inner = shared.world();
     let cluster = clusters::find(&mut inner, params.get("cluster_id"))?;
-    let passed = capacity::shrink_rule(cluster, count).is_ok();
+    let passed = if item == Some("disk") {
+        capacity::shrink_rule(cluster, count).is_ok()
+    } else {
+        capacity::shrink_count_rule(cluster.number_of_node, count).is_ok()
+    };
     reply::ok(&json!({ "is_passed": passed }))
 }

@@ -46,6 +46,10 @@ pub fn router() -> Router<Arc<Shared>> {
             axum::routing::put(set_maintain_window),
         )
         .route(
+            "/_sim/clusters/{cluster_id}/data",
+            axum::routing::put(set_cluster_data),
+        )
+        .route(
             "/_sim/clusters/{cluster_id}/condition",
             post(set_cluster_condition).delete(clear_cluster_condition),
         )
@@ -133,6 +137,38 @@ async fn set_cluster_condition(
         .cluster_mut(&id)
         .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
     cluster.condition = (!condition.is_empty()).then_some(condition);
+    shared.commit(&inner)?;
+    reply::empty(StatusCode::OK)
+}
+
+/// `PUT /_sim/clusters/{id}/data` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataRequest {
+    gb: f64,
+}
+
+/// Sets how much data a cluster holds (a warehouse fills up over time), at most what its
+/// disks hold. Everything that depends on the data follows: the durations of its snapshots,
+/// restores and redistributions, and the scale-in's disk rule (and so the scale-in check).
+async fn set_cluster_data(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    DwsJson(req): DwsJson<DataRequest>,
+) -> ApiResult {
+    let mut inner = shared.world();
+    let cluster = inner
+        .world
+        .cluster_mut(&id)
+        .ok_or_else(|| ApiErr::bad_param(format!("no cluster {id:?}")))?;
+    let per_node = catalog::flavor(&cluster.node_type).map_or(100, |f| f.disk_gb);
+    let capacity = per_node * u64::from(cluster.number_of_node);
+    if !(req.gb.is_finite() && req.gb >= 0.0 && req.gb <= capacity as f64) {
+        return Err(ApiErr::bad_param(format!(
+            "gb must be 0 to {capacity}, what the cluster's disks hold"
+        )));
+    }
+    cluster.data_gb = Some(req.gb);
     shared.commit(&inner)?;
     reply::empty(StatusCode::OK)
 }

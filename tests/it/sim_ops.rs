@@ -445,6 +445,37 @@ async fn shrink_check_passes_exactly_when_the_scale_in_is_accepted() {
     client.shrink(&id, 3).await.expect("accepted");
 }
 
+/// The `disk` item fails when the data would not fit on the nodes that stay, and so does the
+/// scale-in itself; `guc` and `schema` (no GUCs or tables in the simulator) still pass.
+#[tokio::test]
+async fn shrink_check_disk_fails_when_the_data_would_not_fit_and_so_does_the_scale_in() {
+    let (sim, client) = setup().await;
+    let id = cluster(&sim, "full-demo", 6).await;
+    // dws.m3.xlarge: 160 GB a node, so 3 nodes hold 480 GB and 6 hold 960.
+    let data = |gb: f64| json!({ "gb": gb });
+    let path = format!("clusters/{id}/data");
+    for refused in [-1.0, 961.0] {
+        let got = sim
+            .call("PUT", &format!("/_sim/{path}"), Some(data(refused)))
+            .await;
+        crate::sim_support::assert_error(&got, 400, "DWS.0001", "0 to 960");
+    }
+    let (status, body) = sim
+        .call("PUT", &format!("/_sim/{path}"), Some(data(600.0)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let passed = |item| client.shrink_check(&id, item, 3);
+    assert!(passed(ShrinkCheckItem::Guc).await.expect("check"));
+    assert!(passed(ShrinkCheckItem::Schema).await.expect("check"));
+    assert!(!passed(ShrinkCheckItem::Disk).await.expect("check"));
+    assert!(client
+        .shrink_check(&id, ShrinkCheckItem::Disk, 2)
+        .await
+        .expect("check"));
+    assert_refused(client.shrink(&id, 3).await, 400, "DWS.5047", "600 GB");
+    client.shrink(&id, 2).await.expect("4 nodes hold 640 GB");
+}
+
 fn small_subnet(addresses: u32) -> Config {
     Config {
         networks: sim::Networks {
