@@ -60,14 +60,16 @@ fn assert_calls(counts: &Map<String, Value>, expected: Value) {
     assert_eq!(Value::Object(counts.clone()), expected);
 }
 
-/// `NAME` with 3 nodes, owned by dwsctl and AVAILABLE, created through the API.
-async fn owned_cluster(sim: &Sim) {
+/// `NAME` with `nodes` nodes, owned by dwsctl and AVAILABLE, created through the API; its id.
+async fn owned_cluster(sim: &Sim, nodes: u32) -> String {
     let mut body = sim_support::cluster_body(NAME);
+    body["cluster"]["number_of_node"] = json!(nodes);
     body["cluster"]["availability_zone"] = json!("eu-de-01");
     body["cluster"]["tags"] = json!([{"key": "managed-by", "value": "dwsctl"}]);
     let (status, answer) = sim.post("clusters", body).await;
     assert_eq!(status, 200, "{answer}");
     sim.advance(3600.0).await;
+    answer["cluster"]["id"].as_str().expect("id").to_owned()
 }
 
 const LISTS: [&str; 2] = [
@@ -135,7 +137,7 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
         ..Config::default()
     })
     .await;
-    owned_cluster(&sim).await;
+    owned_cluster(&sim, 3).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 6);
     let spec = spec.to_str().expect("utf-8");
@@ -169,6 +171,127 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
     assert!(
         !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
         "apply scaled out: {sent:?}"
+    );
+}
+
+/// The cluster holds more data than the nodes that would stay can: the scale-in check's `disk`
+/// item does not pass (the rule that refuses the scale-in itself), the plan is blocked with
+/// it, and apply sends no scale-in.
+#[tokio::test]
+async fn a_scale_in_whose_data_would_not_fit_is_blocked_by_the_scale_in_check() {
+    let sim = sim_support::start().await;
+    let id = owned_cluster(&sim, 6).await;
+    // dws.m3.xlarge holds 160 GB a node: 600 GB fit on 6 nodes, not on 3.
+    let (status, body) = sim
+        .hook(
+            "PUT",
+            &format!("clusters/{id}/data"),
+            Some(json!({"gb": 600})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = spec(dir.path(), 3);
+    let spec = spec.to_str().expect("utf-8");
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &["plan", "-f", spec, "--detailed-exitcode"],
+    )
+    .await;
+    out.assert_exit(3);
+    let stdout = flat(&out.stdout());
+    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
+    assert!(
+        stdout.contains("the cloud's scale-in check of 3 nodes does not pass for check_item disk"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(out.transcript());
+    // guc and schema pass, disk does not: three checks, nothing else beyond the lists.
+    assert_calls(
+        &requests(&sim).await,
+        with_lists(json!({
+            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
+            "GET /v1/{project_id}/clusters/{cluster_id}/shrink-check": 3,
+        })),
+    );
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(3);
+    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
+    let sent = requests(&sim).await;
+    assert!(
+        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink"),
+        "apply scaled in: {sent:?}"
+    );
+    assert!(
+        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
+        "apply resized: {sent:?}"
+    );
+}
+
+/// A restore into a subnet without room for the snapshot's nodes: the cloud's precheck of
+/// the restored cluster refuses it by the rule that would refuse the restore, the plan is
+/// blocked with that reason, and apply restores nothing.
+#[tokio::test]
+async fn a_restore_the_subnet_has_no_room_for_is_blocked_by_the_precheck() {
+    let sim = sim_support::start_with(Config {
+        networks: sim::Networks {
+            subnet_addresses: 5,
+            ..sim::Networks::default()
+        },
+        ..Config::default()
+    })
+    .await;
+    // Managed elsewhere: 3 of the subnet's 5 addresses, and the snapshot to restore.
+    let source = sim.create_available("dws-source").await;
+    sim.snapshot(&source, "snap-source").await;
+    sim.advance(3600.0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "version: 1\nclusters:\n  {NAME}:\n    restore_from: {{snapshot: snap-source, external: \
+         true}}\n    availability_zone: eu-de-01\n    vpc_id: {vpc}\n    subnet_id: {subnet}\n    \
+         security_group_id: {sg}\n",
+        vpc = sim::DEFAULT_VPC_ID,
+        subnet = sim::DEFAULT_SUBNET_ID,
+        sg = sim::DEFAULT_SECURITY_GROUP_ID,
+    );
+    let spec = dir.path().join("dws.yaml");
+    std::fs::write(&spec, text).expect("write the spec");
+    let spec = spec.to_str().expect("utf-8");
+    reset_counters(&sim).await;
+    let out = dwsctl(
+        &sim,
+        dir.path(),
+        &["plan", "-f", spec, "--detailed-exitcode"],
+    )
+    .await;
+    out.assert_exit(3);
+    let stdout = flat(&out.stdout());
+    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
+    assert!(stdout.contains("restore"), "{stdout}");
+    assert!(
+        stdout.contains("the subnet has 2 free addresses, 3 needed"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(out.transcript());
+    assert_calls(
+        &requests(&sim).await,
+        with_lists(json!({
+            "GET /v2/{project_id}/node-types": 1,
+            "GET /v1.0/{project_id}/quotas": 1,
+            "POST /v2/{project_id}/cluster-precheck": 1,
+        })),
+    );
+    reset_counters(&sim).await;
+    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(3);
+    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
+    let sent = requests(&sim).await;
+    assert!(
+        !sent.contains_key("POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions"),
+        "apply restored: {sent:?}"
     );
 }
 
@@ -214,7 +337,7 @@ async fn a_node_type_sold_out_in_the_zone_blocks_the_create_without_a_precheck()
 #[tokio::test]
 async fn a_plan_without_changes_makes_exactly_the_two_list_calls() {
     let sim = sim_support::start().await;
-    owned_cluster(&sim).await;
+    owned_cluster(&sim, 3).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
     reset_counters(&sim).await;
