@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use dwsctl::exec::{self, NoEvents, Outcome, RunStatus};
-use dwsctl::plan::{self, Action, Plan};
+use dwsctl::exec::{self, NoEvents, Outcome};
+use dwsctl::plan::{self, Action};
 use dwsctl::render::{text, TextOptions};
-use dwsctl::spec::{self, Loaded};
+use dwsctl::spec::Loaded;
 
-use super::apply_support::{world, World, ADMIN_PASSWORD};
+use super::apply_support::{load_spec, one_cluster, without_record as actions, world, World};
 
 const START: &str = "POST /v1/{project_id}/clusters/{cluster_id}/start";
 const STOP: &str = "POST /v1/{project_id}/clusters/{cluster_id}/stop";
@@ -18,40 +18,7 @@ const RESIZE: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/resize";
 
 /// One cluster, `demo`, with `extra` lines added to its block.
 fn load(dir: &std::path::Path, name: &str, extra: &str) -> Loaded {
-    std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
-    let path = dir.join(name);
-    let body = format!(
-        "version: 1
-clusters:
-  demo:
-    node_type: dws.d1.xlarge
-    vpc_id: 219ab8a0-1272-4049-a383-8ad0b770fa11
-    subnet_id: d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec
-    security_group_id: 12e3c23a-8710-4b75-95e4-5c8d7f68ef3c
-    user_name: dbadmin
-    password: {{from_env: DWS_ADMIN_PASSWORD}}
-{extra}"
-    );
-    std::fs::write(&path, body).expect("write spec");
-    spec::load(&[path]).expect("spec loads")
-}
-
-async fn count(world: &World, route: &str) -> u64 {
-    world.requests().await.get(route).copied().unwrap_or(0)
-}
-
-/// The plan's actions, without the step that records the apply (`plan::record`).
-fn actions(plan: &Plan) -> Vec<&Action> {
-    plan.steps
-        .iter()
-        .filter(|s| !s.id.0.ends_with(".record"))
-        .map(|s| &s.action)
-        .collect()
-}
-
-async fn applied(world: &World, loaded: &Loaded) {
-    let report = world.apply(loaded).await.expect("apply");
-    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    load_spec(dir, name, &one_cluster("demo", extra))
 }
 
 async fn status(world: &World) -> String {
@@ -63,11 +30,9 @@ async fn status(world: &World) -> String {
 async fn stop_and_start_each_send_their_route_once_and_leave_nothing_to_do() {
     let world = world(2000.0, 41).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    applied(
-        &world,
-        &load(dir.path(), "a.yaml", "    number_of_node: 3\n"),
-    )
-    .await;
+    world
+        .applied(&load(dir.path(), "a.yaml", "    number_of_node: 3\n"))
+        .await;
 
     let stopped = load(
         dir.path(),
@@ -82,10 +47,9 @@ async fn stop_and_start_each_send_their_route_once_and_leave_nothing_to_do() {
         shown.contains(r#"~ power = "running" -> "stopped""#),
         "{shown}"
     );
-    applied(&world, &stopped).await;
-    assert_eq!(count(&world, STOP).await, 1);
+    world.applied(&stopped).await;
+    assert_eq!(world.count(STOP).await, 1);
     assert_eq!(status(&world).await, "STOPPED");
-    assert!(world.plan(&stopped).await.expect("plan").is_empty());
 
     let running = load(
         dir.path(),
@@ -99,10 +63,9 @@ async fn stop_and_start_each_send_their_route_once_and_leave_nothing_to_do() {
         shown.contains(r#"~ power = "stopped" -> "running""#),
         "{shown}"
     );
-    applied(&world, &running).await;
-    assert_eq!(count(&world, START).await, 1);
+    world.applied(&running).await;
+    assert_eq!(world.count(START).await, 1);
     assert_eq!(status(&world).await, "AVAILABLE");
-    assert!(world.plan(&running).await.expect("plan").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +77,7 @@ async fn a_stopped_cluster_with_a_scale_out_is_started_then_scaled() {
         "a.yaml",
         "    number_of_node: 3\n    power: stopped\n",
     );
-    applied(&world, &stopped).await;
+    world.applied(&stopped).await;
     assert_eq!(status(&world).await, "STOPPED");
     // Without `power`, a stopped cluster is blocked, and the way out names the field.
     let bare = load(dir.path(), "b.yaml", "    number_of_node: 6\n");
@@ -141,14 +104,13 @@ async fn a_stopped_cluster_with_a_scale_out_is_started_then_scaled() {
         "{plan:?}"
     );
     assert_eq!(plan.steps[1].depends_on, [plan.steps[0].id.clone()]);
-    applied(&world, &grow).await;
+    world.applied(&grow).await;
     assert_eq!(
-        (count(&world, START).await, count(&world, RESIZE).await),
+        (world.count(START).await, world.count(RESIZE).await),
         (1, 1)
     );
     let live = world.client.observe().await.expect("observe");
     assert_eq!(live.cluster("demo").map(|c| c.number_of_node), Some(6));
-    assert!(world.plan(&grow).await.expect("plan").is_empty());
 }
 
 /// A plan made while the cluster was idle meets it taking an automated snapshot: the stop
@@ -158,11 +120,9 @@ async fn a_stopped_cluster_with_a_scale_out_is_started_then_scaled() {
 async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
     let world = world(2000.0, 43).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    applied(
-        &world,
-        &load(dir.path(), "a.yaml", "    number_of_node: 3\n"),
-    )
-    .await;
+    world
+        .applied(&load(dir.path(), "a.yaml", "    number_of_node: 3\n"))
+        .await;
     let stopped = load(
         dir.path(),
         "b.yaml",
@@ -177,7 +137,7 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
         .await;
     // The stop, then the record of the apply (issue 14).
     assert_eq!(report.counts().done, 2, "{report:?}");
-    assert_eq!(count(&world, STOP).await, 1);
+    assert_eq!(world.count(STOP).await, 1);
     assert_eq!(status(&world).await, "STOPPED");
 }
 
@@ -187,15 +147,13 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
 async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
     let world = world(100.0, 44).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    applied(
-        &world,
-        &load(
+    world
+        .applied(&load(
             dir.path(),
             "a.yaml",
             "    number_of_node: 3\n    power: stopped\n",
-        ),
-    )
-    .await;
+        ))
+        .await;
     let running = load(
         dir.path(),
         "b.yaml",
@@ -238,8 +196,7 @@ async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
         matches!(actions(&next).as_slice(), [Action::Wait { status, .. }] if status == "STARTING"),
         "{next:?}"
     );
-    applied(&world, &running).await;
-    assert_eq!(count(&world, START).await, 1);
+    world.applied(&running).await;
+    assert_eq!(world.count(START).await, 1);
     assert_eq!(status(&world).await, "AVAILABLE");
-    assert!(world.plan(&running).await.expect("plan").is_empty());
 }

@@ -2,15 +2,15 @@
 //! library-level plan → execute loop that `dwsctl apply` runs.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use dwsctl::api::client::Client;
 use dwsctl::api::config::{self, Flags};
 use dwsctl::api::Live;
-use dwsctl::exec::{self, Event, Events, NoEvents, Options, Report};
-use dwsctl::plan::{self, Plan};
+use dwsctl::exec::{self, Event, Events, NoEvents, Options, Report, RunStatus};
+use dwsctl::plan::{self, Action, Plan};
 use dwsctl::sim::{self, Config, SimHandle};
 use dwsctl::spec::{self, Loaded};
 use serde_json::{json, Value};
@@ -80,6 +80,37 @@ pub fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(name)
+}
+
+/// Writes `text` to `dir/name` and loads it as the spec, with the password variable that
+/// the test specs read (`{from_env: DWS_ADMIN_PASSWORD}`) set for the executor.
+pub fn load_spec(dir: &Path, name: &str, text: &str) -> Loaded {
+    std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write the spec");
+    spec::load(&[path]).expect("the spec loads")
+}
+
+/// A spec of one cluster `name` of dws.d1.xlarge in the simulator's default network with the
+/// administrator from [`ADMIN_PASSWORD`], and `extra` (lines indented for the cluster).
+pub fn one_cluster(name: &str, extra: &str) -> String {
+    format!(
+        "version: 1\nclusters:\n  {name}:\n    node_type: dws.d1.xlarge\n    vpc_id: {vpc}\n    \
+         subnet_id: {subnet}\n    security_group_id: {sg}\n    user_name: dbadmin\n    \
+         password: {{from_env: DWS_ADMIN_PASSWORD}}\n{extra}",
+        vpc = sim::DEFAULT_VPC_ID,
+        subnet = sim::DEFAULT_SUBNET_ID,
+        sg = sim::DEFAULT_SECURITY_GROUP_ID,
+    )
+}
+
+/// The plan's actions, without the step that records the apply (`plan::record`).
+pub fn without_record(plan: &Plan) -> Vec<&Action> {
+    plan.steps
+        .iter()
+        .filter(|s| !s.id.0.ends_with(".record"))
+        .map(|s| &s.action)
+        .collect()
 }
 
 /// The quickstart spec, with the password variable set for the executor to read.
@@ -155,6 +186,19 @@ impl World {
             .await
             .expect("DELETE faults");
         assert!(resp.status().is_success());
+    }
+
+    /// Applies `loaded`, checks that the run completed and that the next plan is empty.
+    pub async fn applied(&self, loaded: &Loaded) {
+        let report = self.apply(loaded).await.expect("apply");
+        assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+        let next = self.plan(loaded).await.expect("plan");
+        assert!(next.is_empty(), "{next:?}");
+    }
+
+    /// Calls made so far on `route` (`METHOD template`).
+    pub async fn count(&self, route: &str) -> u64 {
+        self.requests().await.get(route).copied().unwrap_or(0)
     }
 
     /// Simulated seconds since the simulator started.

@@ -22,12 +22,12 @@ use dwsctl::api::state::{snapshot_kind, SnapshotKind};
 use dwsctl::exec::{Outcome, Report};
 use dwsctl::plan::{Action, Plan};
 use dwsctl::sim::Profile;
-use dwsctl::spec::{self, Loaded};
+use dwsctl::spec::Loaded;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::apply_support::{client_for, client_with_timeout, run_seeds, World, ADMIN_PASSWORD};
+use super::apply_support::{client_for, client_with_timeout, load_spec, run_seeds, World};
 use super::huawei_apply::world_on;
 
 /// Slower than the quickstart campaign's 3000: a cluster's idle time between two automated
@@ -208,11 +208,8 @@ pub fn chaos(seed: u64) -> Chaos {
 }
 
 fn load(dir: &std::path::Path, name: &str, clusters: &str) -> Loaded {
-    std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
     std::env::set_var("DWSCTL_CHAOS_ROTATED", ROTATED_PASSWORD);
-    let path = dir.join(name);
-    std::fs::write(&path, format!("{DEFAULTS}{clusters}")).expect("write spec");
-    spec::load(&[path]).expect("chaos spec loads")
+    load_spec(dir, name, &format!("{DEFAULTS}{clusters}"))
 }
 
 /// What the re-runs still find to do: steps that are neither waits on the cloud's own

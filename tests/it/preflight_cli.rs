@@ -39,17 +39,6 @@ async fn dwsctl(sim: &Sim, dir: &Path, args: &[&str]) -> Run {
         .await
 }
 
-async fn requests(sim: &Sim) -> Map<String, Value> {
-    let (status, body) = sim.hook("GET", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-    body["requests"].as_object().cloned().unwrap_or_default()
-}
-
-async fn reset_counters(sim: &Sim) {
-    let (status, body) = sim.hook("DELETE", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-}
-
 /// The text with every run of whitespace made one space: a reason wraps where the width says.
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -94,7 +83,7 @@ async fn a_create_over_the_node_quota_is_blocked_at_plan_time_and_apply_sends_no
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
     let spec = spec.to_str().expect("utf-8");
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -108,18 +97,18 @@ async fn a_create_over_the_node_quota_is_blocked_at_plan_time_and_apply_sends_no
     insta::assert_snapshot!(out.transcript());
     // The two lists, one read of each listing, and the one precheck: nothing else.
     assert_calls(
-        &requests(&sim).await,
+        &sim.requests().await,
         with_lists(json!({
             "GET /v2/{project_id}/node-types": 1,
             "GET /v1.0/{project_id}/quotas": 1,
             "POST /v2/{project_id}/cluster-precheck": 1,
         })),
     );
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
     out.assert_exit(3);
     assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = requests(&sim).await;
+    let sent = sim.requests().await;
     assert!(
         !sent.contains_key("POST /v1.0/{project_id}/clusters"),
         "apply created the cluster: {sent:?}"
@@ -141,7 +130,7 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 6);
     let spec = spec.to_str().expect("utf-8");
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -156,7 +145,7 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
     );
     insta::assert_snapshot!(out.transcript());
     assert_calls(
-        &requests(&sim).await,
+        &sim.requests().await,
         with_lists(json!({
             // The detail read of a cluster whose step waits for its maintenance window.
             "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
@@ -164,10 +153,10 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
             "POST /v2/{project_id}/clusters/{cluster_id}/grow-check": 1,
         })),
     );
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
     out.assert_exit(3);
-    let sent = requests(&sim).await;
+    let sent = sim.requests().await;
     assert!(
         !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
         "apply scaled out: {sent:?}"
@@ -193,7 +182,7 @@ async fn a_scale_in_whose_data_would_not_fit_is_blocked_by_the_scale_in_check() 
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
     let spec = spec.to_str().expect("utf-8");
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -210,17 +199,17 @@ async fn a_scale_in_whose_data_would_not_fit_is_blocked_by_the_scale_in_check() 
     insta::assert_snapshot!(out.transcript());
     // guc and schema pass, disk does not: three checks, nothing else beyond the lists.
     assert_calls(
-        &requests(&sim).await,
+        &sim.requests().await,
         with_lists(json!({
             "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
             "GET /v1/{project_id}/clusters/{cluster_id}/shrink-check": 3,
         })),
     );
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
     out.assert_exit(3);
     assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = requests(&sim).await;
+    let sent = sim.requests().await;
     assert!(
         !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink"),
         "apply scaled in: {sent:?}"
@@ -260,7 +249,7 @@ async fn a_restore_the_subnet_has_no_room_for_is_blocked_by_the_precheck() {
     let spec = dir.path().join("dws.yaml");
     std::fs::write(&spec, text).expect("write the spec");
     let spec = spec.to_str().expect("utf-8");
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -277,18 +266,18 @@ async fn a_restore_the_subnet_has_no_room_for_is_blocked_by_the_precheck() {
     );
     insta::assert_snapshot!(out.transcript());
     assert_calls(
-        &requests(&sim).await,
+        &sim.requests().await,
         with_lists(json!({
             "GET /v2/{project_id}/node-types": 1,
             "GET /v1.0/{project_id}/quotas": 1,
             "POST /v2/{project_id}/cluster-precheck": 1,
         })),
     );
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
     out.assert_exit(3);
     assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = requests(&sim).await;
+    let sent = sim.requests().await;
     assert!(
         !sent.contains_key("POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions"),
         "apply restored: {sent:?}"
@@ -307,7 +296,7 @@ async fn a_node_type_sold_out_in_the_zone_blocks_the_create_without_a_precheck()
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -326,7 +315,7 @@ async fn a_node_type_sold_out_in_the_zone_blocks_the_create_without_a_precheck()
         "{stdout}"
     );
     assert_calls(
-        &requests(&sim).await,
+        &sim.requests().await,
         with_lists(json!({
             "GET /v2/{project_id}/node-types": 1,
             "GET /v1.0/{project_id}/quotas": 1,
@@ -340,7 +329,7 @@ async fn a_plan_without_changes_makes_exactly_the_two_list_calls() {
     owned_cluster(&sim, 3).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         dir.path(),
@@ -353,7 +342,7 @@ async fn a_plan_without_changes_makes_exactly_the_two_list_calls() {
     )
     .await;
     out.assert_exit(0);
-    assert_calls(&requests(&sim).await, with_lists(json!({})));
+    assert_calls(&sim.requests().await, with_lists(json!({})));
 }
 
 /// A check that cannot run (here the precheck answers 503 on every try) ends `plan` with exit

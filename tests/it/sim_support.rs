@@ -157,6 +157,19 @@ impl Sim {
     pub async fn hook(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call(method, &format!("/_sim/{path}"), body).await
     }
+
+    /// The request counters since the last reset, as `{"METHOD template": count}`.
+    pub async fn requests(&self) -> serde_json::Map<String, Value> {
+        let (status, body) = self.hook("GET", "requests", None).await;
+        assert_eq!(status, 200, "{body}");
+        body["requests"].as_object().cloned().unwrap_or_default()
+    }
+
+    /// Sets every request counter back to zero.
+    pub async fn reset_requests(&self) {
+        let (status, body) = self.hook("DELETE", "requests", None).await;
+        assert_eq!(status, 200, "{body}");
+    }
 }
 
 /// Asserts an error answer: status, code (in both key forms) and a message fragment.
