@@ -24,6 +24,7 @@ pub mod durations;
 pub mod faults;
 pub mod hooks;
 pub mod iam;
+pub mod jobs;
 pub mod ops;
 pub mod persist;
 pub mod policy;

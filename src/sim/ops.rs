@@ -8,7 +8,8 @@
 //! "modified" / "bound" (the rename answers a `job_id`, but no task status is documented
 //! for it, so its job is over before anyone looks). Start, stop and the CN changes run as
 //! tasks (`STARTING` / `STOPPING`, `ADD_CN_ING` / `DEL_CN_ING`), fail under the `task_fails`
-//! fault, and last what [`durations`] says.
+//! fault, and last what [`durations`] says. Every `job_id` handed out can be queried
+//! ([`jobs`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
 use super::state::TaskKind;
-use super::{capacity, durations, validate};
+use super::{capacity, durations, jobs, validate};
 use crate::api::ops::{
     AddCoordinatorsRequest, CoordinatorList, CoordinatorNode, DeleteCoordinatorsRequest,
     DescriptionRequest, RenameRequest, SecurityGroupsRequest,
@@ -48,14 +49,10 @@ fn bad(code: &str, doc: &str, detail: impl AsRef<str>) -> ApiErr {
     )
 }
 
-/// A job id as the reference shows them: 32 hex digits.
-fn job_id(inner: &mut Inner) -> String {
-    inner.world.new_uuid().replace('-', "")
-}
-
-/// `{"error_code": null, "error_msg": null, "job_id": …}`, the start and stop answers.
-fn job(inner: &mut Inner) -> Response {
-    let id = job_id(inner);
+/// `{"error_code": null, "error_msg": null, "job_id": …}`, the start and stop answers, with
+/// the job of the task just started on cluster `cluster_id`.
+fn job(inner: &mut Inner, cluster_id: &str, name: &str) -> Response {
+    let id = jobs::for_task(inner, cluster_id, name);
     (
         StatusCode::OK,
         axum::Json(json!({"error_code": null, "error_msg": null, "job_id": id})),
@@ -230,7 +227,7 @@ pub async fn rename(
         }
         find(&mut inner, id)?.name = name;
     }
-    let job = job_id(&mut inner);
+    let job = jobs::done_now(&mut inner, "ClusterRenameJob");
     shared.commit(&inner)?;
     reply::ok(&json!({ "job_id": job }))
 }
@@ -256,7 +253,7 @@ pub async fn start(
         Length::Secs(secs),
         task_fails(actions),
     )?;
-    let answer = job(&mut inner);
+    let answer = job(&mut inner, id, "ClusterStartJob");
     shared.commit(&inner)?;
     Ok(answer)
 }
@@ -280,7 +277,7 @@ pub async fn stop(
         Length::Secs(secs),
         task_fails(actions),
     )?;
-    let answer = job(&mut inner);
+    let answer = job(&mut inner, id, "ClusterStopJob");
     shared.commit(&inner)?;
     Ok(answer)
 }
@@ -397,7 +394,12 @@ fn change_cns(
     let secs = durations::coordinators(inner.world.uniform(), changed);
     let kind = TaskKind::Coordinators { ids, adding };
     start_task(inner, id, kind, Length::Secs(secs), fails)?;
-    let job = job_id(inner);
+    let name = if adding {
+        "ClusterCnAddJob"
+    } else {
+        "ClusterCnDeleteJob"
+    };
+    let job = jobs::for_task(inner, id, name);
     shared.commit(inner)?;
     reply::ok(&json!({ "job_id": job }))
 }

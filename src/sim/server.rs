@@ -33,7 +33,7 @@ use super::faults::{Actions, Faults};
 use super::reply::{self, ApiErr};
 use super::state::State as World;
 use super::{
-    checks, clusters, hooks, iam, ops, persist, snapshots, Config, SimError, MAX_BODY_BYTES,
+    checks, clusters, hooks, iam, jobs, ops, persist, snapshots, Config, SimError, MAX_BODY_BYTES,
 };
 
 /// The world and its clock, behind one lock so that every request sees one instant.
@@ -288,6 +288,7 @@ fn ops_routes() -> Router<Arc<Shared>> {
         .route(CNS, get(ops::list_cns))
         .route(&format!("{CNS}/batch-create"), post(ops::add_cns))
         .route(&format!("{CNS}/batch-delete"), post(ops::delete_cns))
+        .route("/v1.0/{project_id}/job/{job_id}", get(jobs::query))
         .route("/v2/{project_id}/cluster-precheck", post(checks::precheck))
         .route(&format!("{V2}/grow-check"), post(checks::grow_check))
         .route(&format!("{V1}/shrink-check"), get(checks::shrink_check))

@@ -280,6 +280,9 @@ pub struct State {
     /// cluster not here has the default policy, [`super::policy`]).
     #[serde(default)]
     pub policies: BTreeMap<String, PolicyRec>,
+    /// The jobs handed out, oldest first ([`super::jobs`]).
+    #[serde(default)]
+    pub jobs: Vec<super::jobs::JobRec>,
 }
 
 /// How many deleted cluster ids the state remembers.
@@ -297,6 +300,7 @@ impl State {
             next_snapshot_ids: VecDeque::new(),
             deleted_cluster_ids: VecDeque::new(),
             background: Background::default(),
+            jobs: Vec::new(),
             policies: BTreeMap::new(),
         }
     }

@@ -49,6 +49,7 @@ mod sim_background;
 mod sim_cli;
 mod sim_faults;
 mod sim_flow;
+mod sim_jobs;
 mod sim_ops;
 mod sim_persist;
 mod sim_policy;
