@@ -3,7 +3,8 @@
 //!
 //! What is hashed is the plan as decoded, the [`Plan`] value `apply` executes, written as
 //! canonical JSON. So the hash is the same on every machine and every run for the same plan,
-//! layout (whitespace, key order, fields this dwsctl does not read) does not change it, and
+//! layout (whitespace, key order, fields this dwsctl does not read, such as the `summary` a
+//! plan is written with) does not change it, and
 //! every change of meaning does: a count, a name, a reason, a fingerprint, a dependency.
 //!
 //! Canonical JSON here is the JSON of RFC 8785 (JCS) for the values a plan holds: no

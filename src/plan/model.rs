@@ -24,6 +24,9 @@ use crate::secret::SecretRef;
 /// `conflict` or `unknown`, see [`Cause`]), and clusters carry the record tag `dwsctl-applied`.
 /// Version 5: the in-place action `set_description` (`description`, issue 12), which a
 /// version 4 reader does not know.
+/// Also version 5: the plan is written with its `summary` (the step counts by kind, and the
+/// steps deferred until a maintenance window with when those windows open), derived from the
+/// steps and ignored on reading (`planfile::to_json`).
 pub const FORMAT_VERSION: u32 = 5;
 
 // The reserved tags are the plan's vocabulary too; they are defined in the lowest layer, where
@@ -443,21 +446,30 @@ pub struct Blocked {
     pub procedure: String,
 }
 
-/// How many steps of each kind a plan has: the summary line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How many steps of each kind a plan has, and how many wait for a maintenance window: the
+/// summary line of every format.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,
     pub delete: usize,
     pub blocked: usize,
     pub wait: usize,
+    /// Steps deferred until their cluster's maintenance window opens (`Step::maintenance`).
+    /// Only disruptive steps are, and each is an update, so they are counted in `update` too.
+    #[serde(default)]
+    pub deferred: usize,
+    /// When the windows of the deferred steps next open (RFC 3339, UTC), earliest first, each
+    /// once; a window that cannot be read has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deferred_until: Vec<String>,
 }
 
-impl Plan {
-    /// Counts the steps by kind.
-    pub fn summary(&self) -> Summary {
+impl Summary {
+    /// Counts `steps` by kind.
+    pub fn of<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Summary {
         let mut summary = Summary::default();
-        for step in &self.steps {
+        for step in steps {
             match step.action.kind() {
                 Kind::Create => summary.create += 1,
                 Kind::Update => summary.update += 1,
@@ -465,8 +477,37 @@ impl Plan {
                 Kind::Blocked => summary.blocked += 1,
                 Kind::Wait => summary.wait += 1,
             }
+            if let Some(m) = step.maintenance.as_ref().filter(|m| m.deferred) {
+                summary.deferred += 1;
+                if let Some(until) = &m.deferred_until {
+                    summary.deferred_until.push(until.clone());
+                }
+            }
         }
+        // One format (`window::rfc3339`, UTC): the text order is the time order.
+        summary.deferred_until.sort();
+        summary.deferred_until.dedup();
         summary
+    }
+
+    /// `2 deferred until <time>` (one window), `3 deferred, the first until <time>`, or
+    /// `1 deferred` (its window cannot be read); `None` when no step is deferred. The text and
+    /// markdown summaries say it the same way.
+    pub fn deferral(&self) -> Option<String> {
+        let n = self.deferred;
+        match self.deferred_until.as_slice() {
+            _ if n == 0 => None,
+            [] => Some(format!("{n} deferred")),
+            [until] => Some(format!("{n} deferred until {until}")),
+            [first, ..] => Some(format!("{n} deferred, the first until {first}")),
+        }
+    }
+}
+
+impl Plan {
+    /// Counts the steps by kind.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.steps)
     }
 
     /// Whether the plan has nothing to do and nothing to report.

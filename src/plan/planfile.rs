@@ -1,13 +1,13 @@
 //! Saved plan files (`plan --out`, `apply PLAN`): the versioned JSON plan, read back with
 //! clear errors, and the check that a plan was made for the same spec inputs.
 //!
-//! The JSON is exactly the [`Plan`] value, so that `plan --json`, `plan --out` and
+//! The JSON is the [`Plan`] value with its summary, so that `plan --json`, `plan --out` and
 //! `apply PLAN` share one format ([`to_json`]; `render::json` is the same function). Secrets
 //! appear only as references.
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::model::{Plan, FORMAT_VERSION};
+use crate::plan::model::{Plan, Summary, FORMAT_VERSION};
 
 /// Why a plan file cannot be used.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -111,7 +111,19 @@ pub fn save_plan_file(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
 
 /// The plan as pretty-printed JSON with a trailing newline.
 pub fn to_json(plan: &Plan) -> String {
-    match serde_json::to_string_pretty(plan) {
+    /// The plan as written: its own fields, then its `summary`, derived from the steps and
+    /// ignored on reading (so the plan hash, of the plan as read, does not cover it).
+    #[derive(serde::Serialize)]
+    struct Written<'a> {
+        #[serde(flatten)]
+        plan: &'a Plan,
+        summary: Summary,
+    }
+    let written = Written {
+        plan,
+        summary: plan.summary(),
+    };
+    match serde_json::to_string_pretty(&written) {
         Ok(mut text) => {
             text.push('\n');
             text

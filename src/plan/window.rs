@@ -417,4 +417,69 @@ mod tests {
             )
         );
     }
+
+    /// Two clusters scaled while their windows are closed, one of them also changing a safe
+    /// field: the summary counts both deferred steps with the updates, and when each window
+    /// opens; every format says it with `Summary::deferral`.
+    #[test]
+    fn the_summary_counts_the_deferred_steps_and_when_their_windows_open() {
+        use crate::plan::testkit::*;
+        let mut a = desired_cluster("dws-a", 6);
+        a.tags.insert("team".into(), "a".into());
+        let world = desired(vec![a, desired_cluster("dws-b", 6)]);
+        let live = live(
+            vec![live_cluster("dws-a", 3), live_cluster("dws-b", 3)],
+            vec![],
+        );
+        let plan = crate::plan::diff(&world, &live, "digest");
+        let at = datetime!(2026-12-01 12:00:00 UTC);
+        let one = BTreeMap::from([("dws-a".to_owned(), raw("Wed", "22:00", "02:00"))]);
+        let mut marked = plan.clone();
+        mark(&mut marked, &one, at);
+        let s = marked.summary();
+        assert_eq!((s.update, s.deferred), (plan.summary().update, 1));
+        assert_eq!(s.deferred_until, ["2026-12-02T22:00:00Z"]);
+        assert_eq!(
+            s.deferral().as_deref(),
+            Some("1 deferred until 2026-12-02T22:00:00Z")
+        );
+        let mut both = one.clone();
+        both.insert("dws-b".to_owned(), raw("Fri", "10:00", "12:00"));
+        let mut marked = plan.clone();
+        mark(&mut marked, &both, at);
+        assert_eq!(
+            marked.summary().deferral().as_deref(),
+            Some("2 deferred, the first until 2026-12-02T22:00:00Z")
+        );
+        both.insert("dws-b".to_owned(), raw("Wed", "22:00", "02:00"));
+        let mut marked = plan.clone();
+        mark(&mut marked, &both, at);
+        assert_eq!(
+            marked.summary().deferral().as_deref(),
+            Some("2 deferred until 2026-12-02T22:00:00Z")
+        );
+        // A window that cannot be read defers with no time; an open one defers nothing.
+        let unreadable = MaintainWindow {
+            day: Some("Someday".into()),
+            ..raw("Wed", "22:00", "02:00")
+        };
+        let mut marked = plan.clone();
+        mark(
+            &mut marked,
+            &BTreeMap::from([("dws-a".to_owned(), unreadable)]),
+            at,
+        );
+        assert_eq!(marked.summary().deferral().as_deref(), Some("1 deferred"));
+        let mut open = plan.clone();
+        mark(&mut open, &both, datetime!(2026-12-02 23:00:00 UTC));
+        assert_eq!(
+            (open.summary().deferred, open.summary().deferral()),
+            (0, None)
+        );
+        let text = crate::render::text(&marked, &Default::default());
+        assert!(
+            text.contains(&format!("{} to update (1 deferred), 0 to delete", s.update)),
+            "{text}"
+        );
+    }
 }

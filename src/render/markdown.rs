@@ -1,7 +1,9 @@
 //! The plan as GitHub-flavoured markdown, for review on a pull request or in a job summary
-//! (`plan --format markdown`; `GITHUB_STEP_SUMMARY`): a heading with the totals, a table of
-//! step counts per cluster, the plan hash, and one collapsible `<details>` section per cluster
-//! holding that cluster's steps as the text plan shows them. Blocked steps come first: the
+//! (`plan --format markdown`; `GITHUB_STEP_SUMMARY`): a heading with the totals (the deferred
+//! steps too, as the text summary says them), a table of step counts per cluster, the text
+//! summary's lines naming what drifted (per cause), the plan hash, and one collapsible
+//! `<details>` section per cluster holding that cluster's steps as the text plan shows them
+//! (a deferred step with its `window: deferred until …` line). Blocked steps come first: the
 //! clusters that have one head the table and the sections, their sections are open, and
 //! within a section the blocked steps lead.
 //!
@@ -16,10 +18,10 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Kind, Plan, Step, Summary};
+use crate::plan::{Kind, Plan, Step, Summary, Target};
 use crate::term::escape;
 
-use super::text::{blocks, TextOptions};
+use super::text::{blocks, fields_by_cause, TextOptions, CAUSE_LINES};
 
 /// What to put in the markdown besides the plan.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,7 +36,7 @@ pub struct MarkdownOptions {
 /// Renders a plan as markdown.
 pub fn markdown(plan: &Plan, options: &MarkdownOptions) -> String {
     let mut out = String::new();
-    let total = tally(plan.steps.iter());
+    let total = plan.summary();
     let _ = writeln!(out, "### dwsctl plan: {}\n", totals(&total));
     let clusters = clusters(plan);
     if clusters.is_empty() {
@@ -48,6 +50,7 @@ pub fn markdown(plan: &Plan, options: &MarkdownOptions) -> String {
              step's procedure.\n\n",
         );
     }
+    write_causes(&mut out, plan);
     // The hash is dwsctl's own `sha256:<hex>`: nothing in it to escape.
     let _ = writeln!(out, "plan-hash: `{}`\n", options.plan_hash);
     if !options.details {
@@ -88,7 +91,7 @@ fn clusters(plan: &Plan) -> Vec<ClusterSteps<'_>> {
                 .collect();
             // A stable sort: plan order within each group.
             steps.sort_by_key(|s| s.action.kind() != Kind::Blocked);
-            let counts = tally(steps.iter().copied());
+            let counts = Summary::of(steps.iter().copied());
             ClusterSteps {
                 name,
                 steps,
@@ -100,32 +103,23 @@ fn clusters(plan: &Plan) -> Vec<ClusterSteps<'_>> {
     clusters
 }
 
-fn tally<'a>(steps: impl Iterator<Item = &'a Step>) -> Summary {
-    let mut counts = Summary::default();
-    for step in steps {
-        match step.action.kind() {
-            Kind::Create => counts.create += 1,
-            Kind::Update => counts.update += 1,
-            Kind::Delete => counts.delete += 1,
-            Kind::Blocked => counts.blocked += 1,
-            Kind::Wait => counts.wait += 1,
-        }
-    }
-    counts
-}
-
-/// `2 to create, 1 blocked`: the non-zero counts, or `no changes`.
+/// `2 to create, 1 to update (1 deferred until <time>), 1 blocked`: the non-zero counts, the
+/// deferred steps with the updates as the text summary says them, or `no changes`.
 fn totals(counts: &Summary) -> String {
+    let deferral = counts
+        .deferral()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
     let parts: Vec<String> = [
-        (counts.blocked, "blocked"),
-        (counts.create, "to create"),
-        (counts.update, "to update"),
-        (counts.delete, "to delete"),
-        (counts.wait, "to wait for"),
+        (counts.blocked, "blocked", String::new()),
+        (counts.create, "to create", String::new()),
+        (counts.update, "to update", deferral),
+        (counts.delete, "to delete", String::new()),
+        (counts.wait, "to wait for", String::new()),
     ]
     .into_iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, what, more)| format!("{n} {what}{more}"))
     .collect();
     if parts.is_empty() {
         "no changes".to_owned()
@@ -153,6 +147,41 @@ fn write_row(out: &mut String, label: &str, c: &Summary) {
         "| {label} | {} | {} | {} | {} | {} |",
         c.blocked, c.create, c.update, c.delete, c.wait
     );
+}
+
+/// The text summary's cause lines (what drifted, what conflicts, what has no record), one
+/// paragraph each, names and fields as literal code.
+fn write_causes(out: &mut String, plan: &Plan) {
+    for (cause, label) in CAUSE_LINES {
+        let by_target = fields_by_cause(plan, cause);
+        if by_target.is_empty() {
+            continue;
+        }
+        let parts: Vec<String> = by_target
+            .iter()
+            .map(|(target, fields)| {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("<code>{}</code>", literal(f)))
+                    .collect();
+                format!("{}: {}", object(target), fields.join(", "))
+            })
+            .collect();
+        // `Drift (changed outside dwsctl)`: the name in bold, the gloss as it is.
+        let (name, gloss) = label.split_once(" (").unwrap_or((label, ""));
+        let _ = writeln!(out, "**{name}** ({gloss}: {}.\n", parts.join("; "));
+    }
+}
+
+fn object(target: &Target) -> String {
+    match target {
+        Target::Cluster { name } => format!("cluster <code>{}</code>", literal(name)),
+        Target::Snapshot { name, cluster } => format!(
+            "snapshot <code>{}</code> of cluster <code>{}</code>",
+            literal(name),
+            literal(cluster)
+        ),
+    }
 }
 
 fn write_section(out: &mut String, cluster: &ClusterSteps<'_>) {
@@ -257,6 +286,68 @@ mod tests {
         let evil = md.find("<code>evil").expect("evil listed");
         assert!(plain < evil, "the blocked cluster leads:\n{md}");
         assert!(md.contains("<details open><summary>cluster <code>plain</code>"));
+        insta::assert_snapshot!(md);
+    }
+
+    /// A scale deferred until the window opens and a tag changed in the console: the heading
+    /// and the cluster's title count the deferred step as the text summary does, the step
+    /// shows its window line, and the drifted and conflicting fields are named.
+    #[test]
+    fn deferred_steps_and_drifted_fields_are_summed_up() {
+        use crate::plan::{window, Cause};
+        let mut spec = desired_cluster("dws-demo", 6);
+        spec.tags.insert("env".into(), "prod".into());
+        let mut plan = diff(
+            &desired(vec![spec, desired_cluster("dws-new", 3)]),
+            &live(vec![live_cluster("dws-demo", 3)], vec![]),
+            "d",
+        );
+        let demo = plan
+            .steps
+            .iter_mut()
+            .filter(|s| s.target.cluster() == "dws-demo");
+        for c in demo.flat_map(|s| s.changes.iter_mut()) {
+            match c.field.as_str() {
+                "tags.env" => c.cause = Some(Cause::Drift),
+                "number_of_node" => c.cause = Some(Cause::Conflict),
+                _ => {}
+            }
+        }
+        let windows = std::collections::BTreeMap::from([(
+            "dws-demo".to_owned(),
+            crate::api::wire::MaintainWindow {
+                day: Some("Wed".into()),
+                start_time: Some("22:00".into()),
+                end_time: Some("02:00".into()),
+            },
+        )]);
+        window::mark(
+            &mut plan,
+            &windows,
+            time::macros::datetime!(2026-12-01 12:00 UTC),
+        );
+        let md = markdown(
+            &plan,
+            &MarkdownOptions {
+                plan_hash: "sha256:ab".into(),
+                details: true,
+            },
+        );
+        let deferral = "(1 deferred until 2026-12-02T22:00:00Z)";
+        assert!(md.starts_with(&format!(
+            "### dwsctl plan: 1 to create, 3 to update {deferral}"
+        )));
+        assert!(md.contains(&format!(
+            "<code>dws-demo</code>: 3 to update {deferral}</summary>"
+        )));
+        assert!(md.contains("window: deferred until 2026-12-02T22:00:00Z"));
+        assert!(md.contains(
+            "**Drift** (changed outside dwsctl): cluster <code>dws-demo</code>: <code>tags.env</code>."
+        ));
+        assert!(md.contains(
+            "**Conflict** (changed in the spec and outside dwsctl): cluster \
+             <code>dws-demo</code>: <code>number&#95;of&#95;node</code>."
+        ));
         insta::assert_snapshot!(md);
     }
 

@@ -30,30 +30,36 @@ pub fn text(plan: &Plan, options: &TextOptions) -> String {
     let steps: Vec<&Step> = plan.steps.iter().collect();
     let mut out = blocks(&steps, options);
     let s = plan.summary();
+    // Deferred steps are updates (only disruptive steps wait for a window): said with them.
+    let deferral = s.deferral().map(|d| format!(" ({d})")).unwrap_or_default();
     let _ = write!(
         out,
-        "Plan: {} to create, {} to update, {} to delete, {} blocked.",
+        "Plan: {} to create, {} to update{deferral}, {} to delete, {} blocked.",
         s.create, s.update, s.delete, s.blocked
     );
     if s.wait > 0 {
         let _ = write!(out, " {} to wait for.", s.wait);
     }
     out.push('\n');
-    for (cause, label) in [
-        (Cause::Drift, "Drift (changed outside dwsctl)"),
-        (
-            Cause::Conflict,
-            "Conflict (changed in the spec and outside dwsctl)",
-        ),
-        (
-            Cause::Unknown,
-            "Unknown cause (no record of the last apply)",
-        ),
-    ] {
+    for (cause, label) in CAUSE_LINES {
         write_causes(&mut out, plan, cause, label);
     }
     out
 }
+
+/// The causes a summary names the fields of (a nightly drift check says what drifted), with
+/// their labels; `spec` is what a plan is for and needs no line.
+pub(super) const CAUSE_LINES: [(Cause, &str); 3] = [
+    (Cause::Drift, "Drift (changed outside dwsctl)"),
+    (
+        Cause::Conflict,
+        "Conflict (changed in the spec and outside dwsctl)",
+    ),
+    (
+        Cause::Unknown,
+        "Unknown cause (no record of the last apply)",
+    ),
+];
 
 /// One block per target, in the order the targets first appear in `steps`, each with its
 /// steps in their order: the body of [`text`], and what `--format markdown` shows per cluster.
@@ -76,9 +82,8 @@ pub fn blocks(steps: &[&Step], options: &TextOptions) -> String {
     out
 }
 
-/// One line naming the fields whose changes have `cause`, by object, for a nightly drift
-/// check to say what drifted; nothing when none has.
-fn write_causes(out: &mut String, plan: &Plan, cause: Cause, label: &str) {
+/// The fields whose changes have `cause`, by object, in plan order, each once.
+pub(super) fn fields_by_cause(plan: &Plan, cause: Cause) -> Vec<(&Target, Vec<&str>)> {
     let mut by_target: Vec<(&Target, Vec<&str>)> = Vec::new();
     for step in &plan.steps {
         for change in step.changes.iter().filter(|c| c.cause == Some(cause)) {
@@ -89,6 +94,13 @@ fn write_causes(out: &mut String, plan: &Plan, cause: Cause, label: &str) {
             }
         }
     }
+    by_target
+}
+
+/// One line naming the fields whose changes have `cause`, by object, for a nightly drift
+/// check to say what drifted; nothing when none has.
+fn write_causes(out: &mut String, plan: &Plan, cause: Cause, label: &str) {
+    let by_target = fields_by_cause(plan, cause);
     if by_target.is_empty() {
         return;
     }

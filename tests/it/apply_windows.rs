@@ -177,6 +177,28 @@ async fn a_resize_outside_the_window_is_deferred_inside_it_runs_and_the_flag_ove
         step["maintenance"]["deferred_until"],
         "2026-12-05T10:00:00Z"
     );
+    // The summary counts the deferred step with the updates, in every format alike.
+    let deferral = "(1 deferred until 2026-12-05T10:00:00Z)";
+    assert!(
+        plan.stdout().contains(&format!(
+            "Plan: 0 to create, 2 to update {deferral}, 0 to delete"
+        )),
+        "{}",
+        plan.stdout()
+    );
+    assert_eq!(value["summary"]["update"], 2);
+    assert_eq!(value["summary"]["deferred"], 1);
+    assert_eq!(
+        value["summary"]["deferred_until"],
+        serde_json::json!(["2026-12-05T10:00:00Z"])
+    );
+    let md = run(&served, &["plan", "--format", "markdown"], &n6).await;
+    assert!(
+        md.stdout()
+            .starts_with(&format!("### dwsctl plan: 2 to update {deferral}\n")),
+        "{}",
+        md.stdout()
+    );
     reset_counters(&served).await;
     let out = run(&served, &["apply", "--yes"], &n6).await;
     out.assert_exit(5);
