@@ -4,7 +4,7 @@
 //! with exactly the policy calls it needs (the simulator's request counters), and leaves
 //! nothing to do for the next plan. Also: a PUT whose answer is lost adds nothing twice, a
 //! saved plan whose policy moved since is stale, and a cluster renamed by the spec has its
-//! policy read under the old name and changed after the rename.
+//! policy and CN list read under the old name and changed after the rename.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -301,7 +301,8 @@ async fn a_put_whose_answer_is_lost_adds_nothing_twice_and_a_moved_policy_makes_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_renamed_cluster_has_its_policy_read_under_the_old_name_and_changed_after_the_rename() {
+async fn a_renamed_cluster_has_its_policy_and_cns_read_under_the_old_name_and_changed_after_the_rename(
+) {
     let world = world(SCALE, 15).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -314,7 +315,7 @@ async fn a_renamed_cluster_has_its_policy_read_under_the_old_name_and_changed_af
         "renamed.yaml",
         &spec_named(
             "pol-prod",
-            "    renamed_from: pol-demo\n",
+            "    renamed_from: pol-demo\n    number_of_cn: 2\n",
             "      keep_days: 7
       policies:
         nightly: {schedule: \"0 0 3 * * ?\", type: full}
@@ -329,6 +330,7 @@ async fn a_renamed_cluster_has_its_policy_read_under_the_old_name_and_changed_af
         "automated_snapshots.keep_days = 3 -> 7",
         "+ automated_snapshots.policies.nightly",
         "after: cluster.pol-demo.rename",
+        "~ number_of_cn = 3 -> 2",
     ] {
         assert!(text.contains(line), "{line:?} missing from:\n{text}");
     }
@@ -339,6 +341,8 @@ async fn a_renamed_cluster_has_its_policy_read_under_the_old_name_and_changed_af
     let sent = world.requests().await;
     let rename = "PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name";
     assert_eq!(sent.get(rename).copied(), Some(1), "{sent:?}");
+    let cns = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-delete";
+    assert_eq!(sent.get(cns).copied(), Some(1), "{sent:?}");
     assert_eq!(policy_calls(&world).await, (1, 0), "{}", out.text());
     let out = dwsctl(d, &world, &["plan", "-f", &renamed, "--detailed-exitcode"]).await;
     out.assert_exit(0);
