@@ -138,7 +138,7 @@ fn subnet(cfg: &Config, world: &World, demand: &Demand<'_>) -> Result<(), Refusa
 /// The rules a new cluster (create, restore, and their check) must pass against the world:
 /// a free name, then the capacity rules (below).
 pub fn admit(cfg: &Config, world: &World, new: &NewCluster) -> Result<(), ApiErr> {
-    if world.clusters.iter().any(|c| c.name == new.name) {
+    if world.clusters.iter().any(|c| c.claims(&new.name)) {
         return Err(name_taken(&new.name));
     }
     check(

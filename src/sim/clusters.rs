@@ -256,6 +256,7 @@ pub fn insert(inner: &mut Inner, new: NewCluster) -> String {
         stopped: false,
         cn_ids: Vec::new(),
         maintain_window: super::state::default_maintain_window(),
+        renaming: None,
     });
     id
 }

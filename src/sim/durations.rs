@@ -65,6 +65,13 @@ pub fn coordinators(u: f64, changed: u32) -> f64 {
     180.0 + 60.0 * u + 60.0 * f64::from(changed)
 }
 
+/// A rename's job: 5–20 seconds. No documented figure (the page answers "Request
+/// submitted" with a job id); a choice well inside the 120 s dwsctl gives a listing to show
+/// a change answered as done.
+pub fn rename(u: f64) -> f64 {
+    5.0 + 15.0 * u
+}
+
 /// A delete: 1–2 minutes.
 pub fn delete(u: f64) -> f64 {
     60.0 + 60.0 * u

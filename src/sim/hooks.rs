@@ -312,7 +312,7 @@ async fn seed(State(shared): State<Arc<Shared>>, DwsJson(req): DwsJson<SeedReque
     let mut ids = Vec::new();
     for i in 1..=req.clusters {
         let name = format!("{}-{i:04}", req.prefix);
-        if inner.world.clusters.iter().any(|c| c.name == name) {
+        if inner.world.clusters.iter().any(|c| c.claims(&name)) {
             return Err(clusters::name_taken(&name));
         }
         let new = seed_cluster(nets, flavor, name);

@@ -4,10 +4,9 @@
 //!
 //! A job follows the cluster task its call started: it runs as long as the task and ends as
 //! the task does, `SUCCESS`, or `FAIL` with the task's failure code and message (the
-//! `task_fails` fault). The page documents `SUCCESS` and `FAIL` (its example) and no value
+//! `task_fails` fault). A rename's job runs until the new name shows. The page documents `SUCCESS` and `FAIL` (its example) and no value
 //! for a job still running; the simulator answers `RUNNING` there (TF-HW's refresh function
-//! treats every other value as running, dws-api.md §7.5). A rename takes effect at once, so
-//! its job has ended when it is handed out. `job_name` is the simulator's own (the page's
+//! treats every other value as running, dws-api.md §7.5). `job_name` is the simulator's own (the page's
 //! only example is `ecfClusterElbCreateJob`, a job the simulator does not run).
 
 use std::sync::Arc;
@@ -56,7 +55,7 @@ pub fn for_task(inner: &mut Inner, cluster_id: &str, name: &str) -> String {
     record(inner, name, op, fails)
 }
 
-/// A job that ended when it was handed out (a change that takes effect at once); its id.
+/// A job that ended when it was handed out (a call that changed nothing); its id.
 pub fn done_now(inner: &mut Inner, name: &str) -> String {
     let op = instant(inner.clock.now());
     record(inner, name, op, None)
@@ -68,6 +67,11 @@ fn instant(t: f64) -> Op {
         start: t,
         duration: 0.0,
     }
+}
+
+/// A job that runs for `op` and succeeds; its id.
+pub fn for_op(inner: &mut Inner, name: &str, op: Op) -> String {
+    record(inner, name, op, None)
 }
 
 fn record(inner: &mut Inner, name: &str, op: Op, fails: Option<FailureKind>) -> String {

@@ -4,9 +4,9 @@
 //!
 //! Like every mutating call, each refuses a busy cluster with 403 DWS.7023 (see
 //! [`super::clusters`]); a stopped cluster refuses everything but a start and a delete. The
-//! security group, EIP, description and rename take effect at once: their pages answer
-//! "modified" / "bound" (the rename answers a `job_id`, but no task status is documented
-//! for it, so its job is over before anyone looks). Start, stop and the CN changes run as
+//! security group, EIP and description take effect at once: their pages answer "modified" /
+//! "bound". The rename answers a `job_id` ("Request submitted") and takes effect when its
+//! job ends. Start, stop and the CN changes run as
 //! tasks (`STARTING` / `STOPPING`, `ADD_CN_ING` / `DEL_CN_ING`), fail under the `task_fails`
 //! fault, and last what [`durations`] says. Every `job_id` handed out can be queried
 //! ([`jobs`]).
@@ -25,7 +25,7 @@ use super::clusters::{find, find_idle, name_taken, start_task, task_fails, Lengt
 use super::faults::Actions;
 use super::reply::{self, ApiErr, ApiResult, DwsJson, Params};
 use super::server::{Inner, Shared};
-use super::state::TaskKind;
+use super::state::{Op, Renaming, TaskKind};
 use super::{capacity, durations, jobs, validate};
 use crate::api::ops::{
     AddCoordinatorsRequest, CoordinatorList, CoordinatorNode, DeleteCoordinatorsRequest,
@@ -207,8 +207,12 @@ fn set_description(
 /// `PUT /v1/{project_id}/clusters/{cluster_id}/cluster-name`
 /// (`cluster_management/changing_a_cluster_name.rst`): the page says "start with a letter, 3
 /// to 64 characters", the create page 4 to 64; the create's rule applies (the stricter, and
-/// the one the name must meet anyway). A name in use is 409 DWS.5050; the cluster's own name
-/// is a no-op. The page's "GuestAgent 8.3.1 or later" is not modelled.
+/// the one the name must meet anyway). The page answers "Request submitted" with a job id:
+/// the name changes when the job ends ([`durations::rename`]); meanwhile the cluster is not
+/// busy, and the new name is taken (another create or rename of it is 409 DWS.5050, as for a
+/// name in use). The cluster's own name, or the one it is being renamed to, is a no-op; a
+/// different rename while one runs is refused as busy. The page's "GuestAgent 8.3.1 or
+/// later" is not modelled.
 pub async fn rename(
     State(shared): State<Arc<Shared>>,
     params: Params,
@@ -220,17 +224,36 @@ pub async fn rename(
     validate::cluster_name(&name)?;
     let mut inner = shared.world();
     let id = params.get("cluster_id");
-    let current = find_idle(&mut inner, id)?.name.clone();
-    if current != name {
-        if inner.world.clusters.iter().any(|c| c.name == name) {
-            return Err(name_taken(&name));
+    let cluster = find_idle(&mut inner, id)?;
+    let job = match (&cluster.renaming, cluster.name == name) {
+        (Some(running), _) if running.name == name => {
+            let op = running.op;
+            jobs::for_op(&mut inner, RENAME_JOB, op)
         }
-        find(&mut inner, id)?.name = name;
-    }
-    let job = jobs::done_now(&mut inner, "ClusterRenameJob");
+        (Some(running), _) => {
+            return Err(super::clusters::busy(&format!(
+                "The cluster is being renamed to {}.",
+                running.name
+            )))
+        }
+        (None, true) => jobs::done_now(&mut inner, RENAME_JOB),
+        (None, false) => {
+            if inner.world.clusters.iter().any(|c| c.claims(&name)) {
+                return Err(name_taken(&name));
+            }
+            let op = Op {
+                start: inner.clock.now(),
+                duration: durations::rename(inner.world.uniform()),
+            };
+            find(&mut inner, id)?.renaming = Some(Renaming { name, op });
+            jobs::for_op(&mut inner, RENAME_JOB, op)
+        }
+    };
     shared.commit(&inner)?;
     reply::ok(&json!({ "job_id": job }))
 }
+
+const RENAME_JOB: &str = "ClusterRenameJob";
 
 /// `POST /v1/{project_id}/clusters/{cluster_id}/start` (`cluster_management/starting_a_cluster.rst`):
 /// only a stopped cluster starts (403 DWS.7023 otherwise).

@@ -203,6 +203,17 @@ pub struct ClusterRec {
     /// before it read as the default. Set by `PUT /_sim/clusters/{id}/maintain-window`.
     #[serde(default = "default_maintain_window")]
     pub maintain_window: crate::api::wire::MaintainWindow,
+    /// A rename submitted and not yet done ([`super::ops::rename`]): the name it takes when
+    /// its job ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renaming: Option<Renaming>,
+}
+
+/// A rename in progress: the new name, and the job's time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Renaming {
+    pub name: String,
+    pub op: Op,
 }
 
 /// A new cluster's maintenance window: the reference's own example, Wednesday 22:00 to
@@ -417,6 +428,10 @@ impl State {
     /// Applies the effects of every operation that has finished by virtual time `now`.
     fn settle_at(&mut self, now: f64, clock: &Clock) {
         for cluster in &mut self.clusters {
+            if let Some(renaming) = cluster.renaming.take_if(|r| r.op.done(now)) {
+                cluster.name = renaming.name;
+                cluster.updated = format_local(clock.wall_at(renaming.op.end()));
+            }
             let Some(task) = &cluster.task else { continue };
             if !task.op.done(now) {
                 continue;
@@ -510,6 +525,12 @@ pub enum Phase<'a> {
 }
 
 impl ClusterRec {
+    /// Whether the cluster is called `name`, or is being renamed to it: either way a create
+    /// or another rename may not take the name.
+    pub fn claims(&self, name: &str) -> bool {
+        self.name == name || self.renaming.as_ref().is_some_and(|r| r.name == name)
+    }
+
     /// The ids of the nodes that run a CN.
     pub fn coordinator_ids(&self) -> Vec<String> {
         if self.cn_ids.is_empty() {

@@ -1,6 +1,6 @@
 //! `GET /v1.0/{project_id}/job/{job_id}` (`task_management/querying_the_task_progress.rst`):
 //! every `job_id` the simulator hands out (start, stop, CN changes, rename) can be queried,
-//! and the job runs and ends as the task its call started.
+//! and the job runs and ends as the change its call started.
 
 use serde_json::{json, Value};
 
@@ -86,7 +86,7 @@ async fn a_start_whose_task_fails_ends_its_job_as_fail_with_the_tasks_reason() {
 }
 
 #[tokio::test]
-async fn a_cn_addition_has_a_job_and_a_rename_one_that_ended_when_answered() {
+async fn a_cn_addition_and_a_rename_each_have_a_job_that_ends_with_the_change() {
     let sim = start().await;
     let mut body = cluster_body("job-cns");
     body["cluster"]["number_of_node"] = json!(6);
@@ -117,11 +117,32 @@ async fn a_cn_addition_has_a_job_and_a_rename_one_that_ended_when_answered() {
             Some(json!({"cluster_name": "job-renamed"})),
         )
         .await;
-    let renamed = job(&sim, &job_id(&rename)).await;
-    assert_eq!(renamed["status"], "SUCCESS", "{renamed}");
-    assert_eq!(renamed["begin_time"], renamed["end_time"]);
+    let rename_job = job_id(&rename);
+    let running = job(&sim, &rename_job).await;
+    assert_eq!(
+        (&running["job_name"], &running["status"]),
+        (&json!("ClusterRenameJob"), &json!("RUNNING"))
+    );
+    let (_, detail) = sim.get(&format!("clusters/{id}")).await;
+    assert_eq!(
+        detail["cluster"]["name"], "job-cns",
+        "renamed before its job ended"
+    );
+    sim.advance(60.0).await;
+    assert_eq!(job(&sim, &rename_job).await["status"], "SUCCESS");
     let (_, detail) = sim.get(&format!("clusters/{id}")).await;
     assert_eq!(detail["cluster"]["name"], "job-renamed");
+    // The cluster's own name: nothing to do, a job that has ended.
+    let same = sim
+        .call(
+            "PUT",
+            &format!("/v1/{PID}/clusters/{id}/cluster-name"),
+            Some(json!({"cluster_name": "job-renamed"})),
+        )
+        .await;
+    let same = job(&sim, &job_id(&same)).await;
+    assert_eq!(same["status"], "SUCCESS", "{same}");
+    assert_eq!(same["begin_time"], same["end_time"]);
 }
 
 #[tokio::test]

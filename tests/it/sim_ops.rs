@@ -160,6 +160,26 @@ async fn description_and_name_change_in_place() {
         .await
         .expect("rename");
     assert_eq!(job.map(|j| j.len()), Some(32));
+    // "Request submitted": the old name until the job ends, the new one is taken meanwhile.
+    assert_eq!(
+        client.get_cluster(&id).await.expect("detail").name,
+        "named-demo"
+    );
+    let mut body = cluster_body("renamed-demo");
+    body["cluster"]["number_of_node"] = json!(3);
+    let (status, answer) = sim.post("clusters", body).await;
+    assert_eq!(
+        (status, &answer["error_code"]),
+        (409, &json!("DWS.5050")),
+        "{answer}"
+    );
+    assert_refused(
+        client.rename_cluster(&id, "other-name").await,
+        403,
+        "DWS.7023",
+        "being renamed to renamed-demo",
+    );
+    sim.advance(60.0).await;
     let detail = client.get_cluster(&id).await.expect("detail");
     assert_eq!(detail.name, "renamed-demo");
     assert_eq!(
