@@ -188,6 +188,17 @@ pub(crate) const FIELDS: &[Recorded] = &[
             }
         }),
     },
+    // Only the detail shows it, read for clusters whose spec sets one (`Desired::reads`),
+    // under the live name; none counts as `""`, as the planner reads it.
+    field(
+        "description",
+        |d| d.description.as_deref().map(Value::from),
+        |c, live| {
+            live.extras.details.get(&c.name).map_or(Value::Null, |d| {
+                Value::from(d.cluster_description_info.as_deref().unwrap_or(""))
+            })
+        },
+    ),
 ];
 
 /// The user's tags as a sorted JSON object (dwsctl's own left out, as the planner does).

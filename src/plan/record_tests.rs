@@ -443,3 +443,38 @@ mod automated_snapshots {
         assert_ne!(value(&spec), value(&desired_cluster("c1", 3)));
     }
 }
+
+mod description {
+    use super::*;
+
+    fn described(text: &str) -> DesiredCluster {
+        let mut d = desired_cluster("c1", 3);
+        d.description = Some(text.to_owned());
+        d
+    }
+
+    /// The plan of `spec` for the cluster `before` was applied to, whose detail now shows
+    /// `shown`.
+    fn plan(spec: &DesiredCluster, before: &DesiredCluster, shown: &str) -> Plan {
+        let cluster = applied(before, |_| {});
+        let mut detail = cluster.clone();
+        detail.cluster_description_info = Some(shown.to_owned());
+        let mut world = live(vec![cluster], vec![]);
+        world.extras.details.insert("c1".into(), detail);
+        diff(&desired(vec![spec.clone()]), &world, "digest")
+    }
+
+    #[test]
+    fn a_description_changed_in_the_spec_in_the_console_or_both() {
+        let before = described("Sales");
+        let spec_moved = plan(&described("Finance"), &before, "Sales");
+        assert_eq!(causes(&spec_moved, "description"), [Some(Cause::Spec)]);
+        let drifted = plan(&before, &before, "Changed in the console");
+        assert_eq!(causes(&drifted, "description"), [Some(Cause::Drift)]);
+        let both = plan(&described("Finance"), &before, "Changed in the console");
+        assert_eq!(causes(&both, "description"), [Some(Cause::Conflict)]);
+        // Set for the first time: the record left the field alone.
+        let first = plan(&described("Sales"), &desired_cluster("c1", 3), "");
+        assert_eq!(causes(&first, "description"), [Some(Cause::Spec)]);
+    }
+}

@@ -1,8 +1,10 @@
 //! `description` end to end on the simulator (issue 12): set right after a create, changed
 //! in place (`~ description "old" -> "new"`, one `POST …/description`), the next plan empty;
 //! a busy cluster gets it after its task, once; the detail is read only for a spec that sets
-//! a description; a description from the cloud never reaches the terminal raw.
+//! a description; a description from the cloud never reaches the terminal raw; one changed
+//! in the console is drift.
 
+use dwsctl::plan::Cause;
 use dwsctl::render::{text, TextOptions};
 use dwsctl::sim::DEFAULT_SECURITY_GROUP_ID;
 
@@ -31,6 +33,16 @@ async fn shown(world: &World) -> Option<String> {
     let id = cluster_id(world).await;
     let detail = world.client.get_cluster(&id).await.expect("detail");
     detail.cluster_description_info
+}
+
+/// The causes of the plan's changes to the description.
+fn causes(plan: &dwsctl::plan::Plan) -> Vec<Option<Cause>> {
+    plan.steps
+        .iter()
+        .flat_map(|s| &s.changes)
+        .filter(|c| c.field == "description")
+        .map(|c| c.cause)
+        .collect()
 }
 
 /// The plan's step ids, without the step that records the apply (`plan::record`).
@@ -144,4 +156,33 @@ async fn a_description_with_control_characters_from_the_cloud_is_escaped() {
             .any(|c| matches!(c, '\u{1b}' | '\u{7}' | '\r' | '\u{9b}')),
         "{shown_plan:?}"
     );
+}
+
+/// `description` is a recorded field (`plan::record`): one changed in the console is drift,
+/// one changed in the spec is spec.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_changed_in_the_console_is_drift_in_the_spec_spec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 20).await;
+    let sales = described(dir.path(), "Sales");
+    apply_to_empty(&world, &sales).await;
+    let id = cluster_id(&world).await;
+    world
+        .client
+        .set_description(&id, "Changed in the console")
+        .await
+        .expect("set outside dwsctl");
+    let plan = world.plan(&sales).await.expect("plan");
+    assert_eq!(causes(&plan), [Some(Cause::Drift)]);
+    let shown_plan = text(&plan, &TextOptions::default());
+    assert!(
+        shown_plan.contains("~ description = \"Changed in the console\" -> \"Sales\"  (drift)"),
+        "{shown_plan}"
+    );
+    apply_to_empty(&world, &sales).await;
+    let plan = world
+        .plan(&described(dir.path(), "Finance"))
+        .await
+        .expect("plan");
+    assert_eq!(causes(&plan), [Some(Cause::Spec)]);
 }
