@@ -2,8 +2,8 @@
 //! dwsctl's ownership tag is missing, and each cluster's manual snapshots.
 //!
 //! Only what a plan compares is written, with the live value, so that a plan of the result
-//! changes nothing but ownership. Beyond the lists, each exported cluster's CN list
-//! (`number_of_cn`) and automated-snapshot policy are read; a stopped cluster gets `power:
+//! changes nothing but ownership. Beyond the lists, each exported cluster's detail
+//! (`description`), CN list (`number_of_cn`) and automated-snapshot policy are read; a stopped cluster gets `power:
 //! stopped` (else the plan would block on it). What nothing reports (the password) becomes a
 //! reference; what cannot be a spec entry (a cluster being deleted, a failed snapshot, two
 //! objects of one name) is listed in [`Export::skipped`].
@@ -25,8 +25,8 @@ use crate::api::tags::{owned, PASSWORD_VERSION_TAG_KEY, RESERVED_TAG_KEYS, RESER
 use crate::api::wire::{Cluster, Snapshot};
 use crate::api::Live;
 
-/// The per-cluster reads an export of `live` needs: the CN list (`number_of_cn`) and the
-/// automated-snapshot policy of every cluster it exports (or of those named in `only`, each
+/// The per-cluster reads an export of `live` needs: the detail (`description`), the CN list
+/// (`number_of_cn`) and the automated-snapshot policy of every cluster it exports (or of those named in `only`, each
 /// of which must exist).
 pub fn reads(live: &Live, only: &[String]) -> Result<Reads, ExportError> {
     check_names(live, only)?;
@@ -38,9 +38,9 @@ pub fn reads(live: &Live, only: &[String]) -> Result<Reads, ExportError> {
         .map(|c| c.name.clone())
         .collect();
     Ok(Reads {
+        details: names.clone(),
         coordinators: names.clone(),
         policies: names,
-        ..Reads::default()
     })
 }
 
@@ -65,7 +65,7 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
     let mut export = Export {
         origin: vec![
             "Written by `dwsctl export` from the cloud's cluster and snapshot lists and each \
-             cluster's CN list and automated-snapshot policy. Not reported by them, so left out \
+             cluster's detail, CN list and automated-snapshot policy. Not reported by them, so left out \
              (dwsctl leaves it as it is): delete_policy."
                 .to_owned(),
         ],
@@ -97,6 +97,9 @@ pub fn export(live: &Live, only: &[String]) -> Result<Export, ExportError> {
             .map(|list| cn_count(cluster, list, &mut export.warnings));
         if let Some(policy) = live.extras.policies.get(&cluster.name) {
             c.automated_snapshots = Some(policy_of(&c.name, policy, &mut export));
+        }
+        if let Some(detail) = live.extras.details.get(&cluster.name) {
+            c.description = description_of(&c.name, detail, &mut export.warnings);
         }
         c.snapshots = snapshots_of(live, cluster, &mut export);
         export.clusters.push(c);
@@ -194,7 +197,25 @@ fn from_live(cluster: &Cluster, warnings: &mut Vec<String>) -> ExportCluster {
         automated_snapshots: None,
         notes,
         stopped: crate::plan::is_stopped(cluster),
+        description: None,
     }
+}
+
+/// `description`: the detail's, when it has one (a text the spec's rules refuse is exported
+/// with a warning).
+fn description_of(cluster: &str, detail: &Cluster, warnings: &mut Vec<String>) -> Option<String> {
+    let text = detail
+        .cluster_description_info
+        .clone()
+        .filter(|d| !d.is_empty())?;
+    if let Err(violation) = rules::cluster_description(&text) {
+        warnings.push(format!(
+            "cluster {}: {}",
+            quoted(cluster),
+            violation.message()
+        ));
+    }
+    Some(text)
 }
 
 /// `automated_snapshots` as the policy GET reports it: the switch, the retention and every

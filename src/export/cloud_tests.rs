@@ -235,7 +235,7 @@ fn reads_name_an_unknown_cluster_and_skip_those_not_exported() {
     let reads = reads(&world, &[]).expect("reads");
     assert_eq!(reads.policies.iter().collect::<Vec<_>>(), ["staying"]);
     assert_eq!(reads.coordinators, reads.policies);
-    assert!(reads.details.is_empty());
+    assert_eq!(reads.details, reads.policies);
     assert!(super::reads(&world, &["nope".to_owned()]).is_err());
 }
 
@@ -306,5 +306,55 @@ fn a_cn_count_the_spec_refuses_is_exported_with_a_warning() {
         export.warnings[0] == "cluster \"tiny\": number_of_cn is 1, outside 2 to 3",
         "{:?}",
         export.warnings
+    );
+}
+
+#[test]
+fn the_description_read_from_the_detail_is_exported_and_plans_as_nothing_more() {
+    let mut world = live(vec![unowned("described", 3), unowned("plain", 3)], vec![]);
+    for (name, text) in [("described", "Sales: \"Q1\" \u{1b}[2J"), ("plain", "")] {
+        let mut detail = unowned(name, 3);
+        detail.cluster_description_info = Some(text.to_owned());
+        world.extras.details.insert(name.to_owned(), detail);
+    }
+    let export = export(&world, &[]).expect("export");
+    let descriptions: Vec<Option<&str>> = export
+        .clusters
+        .iter()
+        .map(|c| c.description.as_deref())
+        .collect();
+    assert_eq!(descriptions, [Some("Sales: \"Q1\" \u{1b}[2J"), None]);
+    // The quote is one the API refuses: exported as found, with a warning.
+    assert_eq!(export.warnings.len(), 1, "{:?}", export.warnings);
+    assert!(
+        export.warnings[0].starts_with("cluster \"described\": cluster_description has"),
+        "{:?}",
+        export.warnings
+    );
+    let text = super::super::yaml::render(&export);
+    assert!(
+        text.contains("    description: \"Sales: \\\"Q1\\\" \\x1B[2J\"\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("description:").count(), 1, "{text}");
+}
+
+#[test]
+fn an_exported_description_plans_as_the_adoption_only() {
+    let mut world = live(vec![unowned("described", 3)], vec![]);
+    let mut detail = unowned("described", 3);
+    detail.cluster_description_info = Some("Sales warehouse".to_owned());
+    world.extras.details.insert("described".to_owned(), detail);
+    let export = export(&world, &[]).expect("export");
+    let loaded = load(&export);
+    assert_eq!(
+        loaded.desired.clusters["described"].description.as_deref(),
+        Some("Sales warehouse")
+    );
+    let plan = crate::plan::diff(&loaded.desired, &world, &loaded.digest);
+    let actions: Vec<&Action> = plan.steps.iter().map(|s| &s.action).collect();
+    assert!(
+        matches!(actions.as_slice(), [Action::UpdateTags { .. }]),
+        "{actions:?}"
     );
 }

@@ -51,6 +51,8 @@ pub struct ExportCluster {
     /// The cluster is stopped (or being stopped): exported as `power: stopped`. A running
     /// cluster gets no `power`, the spec's default (dwsctl neither starts nor stops it).
     pub stopped: bool,
+    /// The cluster's description; `None` for none (an empty one leaves the field out).
+    pub description: Option<String>,
 }
 
 /// `public_ip` of a cluster.

@@ -36,7 +36,7 @@ const HUAWEI_POLICY: &str = "huaweicloud_dws_snapshot_policy";
 
 /// Cluster attributes the providers document that no spec field holds: named per cluster
 /// when the state sets them, so the reviewer knows what dwsctl will not manage.
-const UNMAPPED_CLUSTER_ATTRIBUTES: [&str; 9] = [
+const UNMAPPED_CLUSTER_ATTRIBUTES: [&str; 8] = [
     "version",
     "volume",
     "kms_key_id",
@@ -45,7 +45,6 @@ const UNMAPPED_CLUSTER_ATTRIBUTES: [&str; 9] = [
     "lts_enable",
     "elb_id",
     "keep_last_manual_snapshot",
-    "description",
 ];
 
 /// Reads the state at `path` (a regular file of at most [`STATE_LIMIT`] bytes) and exports
@@ -315,6 +314,12 @@ fn cluster(inst: &Instance, warnings: &mut Vec<String>) -> Result<(String, Expor
             quoted(zone)
         ));
     }
+    // huaweicloud_dws_cluster's `description` (changed in place by the provider, as by
+    // dwsctl); the OTC provider has none.
+    let description = text(a, "description").map(str::to_owned);
+    if let Some(Err(violation)) = description.as_deref().map(rules::cluster_description) {
+        warnings.push(format!("{}: {}", inst.address, violation.message()));
+    }
     let c = ExportCluster {
         name: name.clone(),
         adopt: !owned,
@@ -336,6 +341,7 @@ fn cluster(inst: &Instance, warnings: &mut Vec<String>) -> Result<(String, Expor
         automated_snapshots: None,
         notes,
         stopped: status.is_some(),
+        description,
     };
     Ok((id, c))
 }

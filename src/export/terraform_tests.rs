@@ -35,6 +35,20 @@ fn the_huaweicloud_sample_maps_clusters_snapshots_and_policies_by_live_name() {
     assert_eq!(analytics.number_of_node, Some(6));
     assert_eq!(analytics.number_of_cn, Some(4));
     assert!(!analytics.stopped);
+    // The provider's `description` is a spec field now; an empty one is none.
+    assert_eq!(
+        analytics.description.as_deref(),
+        Some("Analytics warehouse, loaded nightly")
+    );
+    assert_eq!(export.clusters[1].description, None);
+    assert!(
+        !analytics
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Set in Terraform") && n.contains("description")),
+        "{:?}",
+        analytics.notes
+    );
     assert_eq!(
         analytics.subnet_id.as_deref(),
         Some("d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec")
@@ -186,7 +200,7 @@ fn hostile_values_in_a_state_stay_values() {
     let text = state(&cluster_resource(
         "evil",
         r#"{"id": "x", "name": "evil\n  adopt: false\u001b[2J", "node_type": "a: b",
-            "tags": {"k\u202e": "v\nw: 1"}}"#,
+            "tags": {"k\u202e": "v\nw: 1"}, "description": "d\n  adopt: false\u009b2J"}"#,
     ));
     let export = from_text(&text).expect("export");
     let spec = super::super::yaml::render(&export);
@@ -199,6 +213,10 @@ fn hostile_values_in_a_state_stay_values() {
     assert_eq!(cluster["adopt"].as_bool(), Some(true), "{spec}");
     assert_eq!(cluster["node_type"].as_str(), Some("a: b"));
     assert_eq!(cluster["tags"]["k\u{202e}"].as_str(), Some("v\nw: 1"));
+    assert_eq!(
+        cluster["description"].as_str(),
+        Some("d\n  adopt: false\u{9b}2J")
+    );
     assert_eq!(export.warnings.len(), 2, "{:?}", export.warnings);
 }
 

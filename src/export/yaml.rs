@@ -152,6 +152,7 @@ fn write_cluster(out: &mut String, c: &ExportCluster) {
     // where `running` would have dwsctl start it whenever someone stops it, a decision (and a
     // bill) the export cannot make for the operator (`model::ExportCluster::stopped`).
     field(out, 4, "power", c.stopped.then(|| "stopped".to_owned()));
+    field(out, 4, "description", c.description.as_deref().map(quoted));
     if !c.tags.is_empty() {
         out.push_str("    tags:\n");
         for (key, value) in &c.tags {

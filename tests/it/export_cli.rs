@@ -136,6 +136,19 @@ async fn seed(sim: &Sim, seeds: &[Seed]) -> Vec<String> {
     for (i, (s, id)) in seeds.iter().zip(&ids).enumerate() {
         let (_, body) = sim.get(&format!("clusters/{id}")).await;
         assert_eq!(body["cluster"]["status"], "AVAILABLE", "{}", s.name);
+        if i % 4 == 1 {
+            // A description (only the detail shows it); the first reads as a mapping unquoted.
+            let text = if i == 1 {
+                "Finance: month-end loads, 100%".to_owned()
+            } else {
+                format!("Estate {}", s.name)
+            };
+            let path = format!("/v1/{}/clusters/{id}/description", sim_support::PID);
+            let (status, answer) = sim
+                .call("POST", &path, Some(json!({"description_info": text})))
+                .await;
+            assert_eq!(status, 200, "{}: {answer}", s.name);
+        }
         if i % 5 == 2 {
             // A policy changed from the default: a week's retention and one more strategy.
             let (status, answer) = sim
@@ -228,7 +241,13 @@ async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
         sent.iter().all(|route| route.contains("/tags/")),
         "only tag calls may change anything: {sent:?}"
     );
-    for route in ["/start", "/stop", "/cns/batch-create", "/cns/batch-delete"] {
+    for route in [
+        "/start",
+        "/stop",
+        "/cns/batch-create",
+        "/cns/batch-delete",
+        "/description",
+    ] {
         assert!(
             !sent.iter().any(|r| r.ends_with(route)),
             "{route}: {sent:?}"
@@ -260,9 +279,10 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     assert_eq!(
         Value::Object(requests(&sim).await),
         json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1,
+               "GET /v1.0/{project_id}/clusters/{cluster_id}": 20,
                "GET /v1.0/{project_id}/clusters/{cluster_id}/cns": 20,
                "GET /v2/{project_id}/clusters/{cluster_id}/snapshot-policies": 20}),
-        "export lists, reads each cluster's CNs and policy, and changes nothing"
+        "export lists, reads each cluster's detail, CNs and policy, and changes nothing"
     );
     let text = read(&spec);
     insta::assert_snapshot!("export_estate", text);
@@ -286,6 +306,23 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
             "{name}: only stopped clusters get power"
         );
     }
+    let described: Vec<&str> = loaded
+        .desired
+        .clusters
+        .iter()
+        .filter(|(_, c)| c.description.is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "estate-02",
+            "estate-06",
+            "estate-10",
+            "estate-14",
+            "estate-18"
+        ]
+    );
     let cns = |name: &str| loaded.desired.clusters[name].number_of_cn;
     assert_eq!(
         [cns("estate-01"), cns("estate-09"), cns("estate-10")],
@@ -368,6 +405,16 @@ async fn seed_huaweicloud_sample(sim: &Sim) {
             ),
             Some(json!({"backup_strategies": [{"policy_name": "nightly-full",
                 "backup_strategy": "0 0 2 ? * 1", "backup_type": "full"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    // The state's tf-analytics has a description.
+    let path = format!("/v1/{}/clusters/{}/description", sim_support::PID, ids[0]);
+    let (status, answer) = sim
+        .call(
+            "POST",
+            &path,
+            Some(json!({"description_info": "Analytics warehouse, loaded nightly"})),
         )
         .await;
     assert_eq!(status, 200, "{answer}");
@@ -505,6 +552,13 @@ async fn hostile_strings_from_the_cloud_stay_values_and_never_reach_the_terminal
                 200,
                 &json!({"min_num": 2, "max_num": 3, "instances": [cn, cn]}),
             )
+        } else if request
+            .path
+            .ends_with("/clusters/6c3b9aa7-67f7-45b5-b7c0-d8ba5fa54677")
+        {
+            let mut detail = hostile_cluster();
+            detail["cluster_description_info"] = json!(format!("desc{HOSTILE}"));
+            Reply::json(200, &json!({"cluster": detail}))
         } else if request.path.ends_with("/snapshot-policies") {
             Reply::json(
                 200,
@@ -545,6 +599,10 @@ async fn hostile_strings_from_the_cloud_stay_values_and_never_reach_the_terminal
         Some(format!("dws{HOSTILE}").as_str())
     );
     assert_eq!(cluster["number_of_cn"].as_u64(), Some(2));
+    assert_eq!(
+        cluster["description"].as_str(),
+        Some(format!("desc{HOSTILE}").as_str())
+    );
     let tag = &cluster["tags"][format!("k{HOSTILE}").as_str()];
     assert_eq!(tag.as_str(), Some(format!("v{HOSTILE}").as_str()));
     let snapshot = &cluster["snapshots"][format!("snap{HOSTILE}").as_str()];
