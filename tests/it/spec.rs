@@ -51,6 +51,18 @@ fn automated_snapshots_merge_with_defaults_and_resolve() {
 }
 
 #[test]
+fn a_description_in_defaults_is_each_clusters_unless_it_sets_its_own() {
+    let file = PathBuf::from("tests/specs/valid/defaults-and-overrides.yaml");
+    let loaded = spec::load_with(&[file], &env).unwrap_or_else(|e| panic!("{}", e.render(100)));
+    let description = |name: &str| loaded.desired.clusters[name].description.as_deref();
+    assert_eq!(description("dws-small"), Some("Analytics estate"));
+    assert_eq!(description("dws-large"), Some("Large: nightly loads"));
+    // Only the detail shows a description: each cluster that sets one is read.
+    let details: Vec<String> = loaded.desired.reads().details.into_iter().collect();
+    assert_eq!(details, ["dws-large", "dws-small"]);
+}
+
+#[test]
 fn only_fields_the_listings_lack_ask_for_per_cluster_reads() {
     let quickstart = spec::load_with(&[PathBuf::from("examples/quickstart.yaml")], &env)
         .unwrap_or_else(|e| panic!("{}", e.render(100)));
