@@ -517,8 +517,9 @@ pub async fn resize(
 }
 
 /// Scale in by `shrink_number`, keeping at least 3 nodes. Answers 200 with the
-/// `{"error_code": "DWS.0000", "error_msg": null}` success body the newer APIs use; the
-/// Huawei profile answers refusals the newer APIs' way too ([`super::profile`]).
+/// `{"error_code": "DWS.0000", "error_msg": null}` success body the newer APIs use and the
+/// `job_id` of the scale-in (`node_change/scaling_in_a_cluster.rst`; see [`super::jobs`]);
+/// the Huawei profile answers refusals the newer APIs' way too ([`super::profile`]).
 pub async fn shrink(
     State(shared): State<Arc<Shared>>,
     params: Params,
@@ -528,16 +529,19 @@ pub async fn shrink(
     let id = params.get("cluster_id");
     let fails = task_fails(actions);
     match start_shrink(&shared, id, body.shrink_number, fails) {
-        Ok(()) => Ok((
+        Ok(job) => Ok((
             StatusCode::OK,
-            axum::Json(serde_json::json!({"error_code": "DWS.0000", "error_msg": null})),
+            axum::Json(
+                serde_json::json!({"error_code": "DWS.0000", "error_msg": null, "job_id": job}),
+            ),
         )
             .into_response()),
         Err(err) => Ok(shared.config.profile.newer_api_refusal(err)),
     }
 }
 
-fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<(), ApiErr> {
+/// Starts the scale-in; the id of its job.
+fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<String, ApiErr> {
     let mut inner = shared.world();
     let cluster = find_idle(&mut inner, id)?;
     capacity::shrink_rule(cluster, count)?;
@@ -550,7 +554,9 @@ fn start_shrink(shared: &Shared, id: &str, count: u32, fails: bool) -> Result<()
         Length::Phases(scaling),
         fails,
     )?;
-    shared.commit(&inner)
+    let job = super::jobs::for_task(&mut inner, id, "ClusterShrinkJob");
+    shared.commit(&inner)?;
+    Ok(job)
 }
 
 /// Synchronous (vendor API reference: resetting_a_password.rst): the new password must follow the

@@ -1,6 +1,6 @@
-//! The jobs behind the `job_id`s that the rename, start, stop and CN answers hand out, and
-//! `GET /v1.0/{project_id}/job/{job_id}` (`task_management/querying_the_task_progress.rst`)
-//! that reports them.
+//! The jobs behind the `job_id`s that the rename, start, stop, scale-in and CN answers hand
+//! out, and `GET /v1.0/{project_id}/job/{job_id}`
+//! (`task_management/querying_the_task_progress.rst`) that reports them.
 //!
 //! A job follows the cluster task its call started: it runs as long as the task and ends as
 //! the task does, `SUCCESS`, or `FAIL` with the task's failure code and message (the

@@ -1,6 +1,6 @@
 //! `GET /v1.0/{project_id}/job/{job_id}` (`task_management/querying_the_task_progress.rst`):
-//! every `job_id` the simulator hands out (start, stop, CN changes, rename) can be queried,
-//! and the job runs and ends as the change its call started.
+//! every `job_id` the simulator hands out (start, stop, scale-in, CN changes, rename) can be
+//! queried, and the job runs and ends as the change its call started.
 
 use serde_json::{json, Value};
 
@@ -143,6 +143,36 @@ async fn a_cn_addition_and_a_rename_each_have_a_job_that_ends_with_the_change() 
     let same = job(&sim, &job_id(&same)).await;
     assert_eq!(same["status"], "SUCCESS", "{same}");
     assert_eq!(same["begin_time"], same["end_time"]);
+}
+
+/// The scale-in answers its job too (`node_change/scaling_in_a_cluster.rst`), beside the
+/// newer APIs' `error_code`.
+#[tokio::test]
+async fn a_scale_in_answers_a_job_that_ends_with_the_scale_in() {
+    let sim = start().await;
+    let mut body = cluster_body("job-shrink");
+    body["cluster"]["number_of_node"] = json!(6);
+    let (status, created) = sim.post("clusters", body).await;
+    assert_eq!(status, 200, "{created}");
+    sim.advance(3600.0).await;
+    let id = created["cluster"]["id"].as_str().expect("id");
+    let answer = sim
+        .post(
+            &format!("clusters/{id}/cluster-shrink"),
+            json!({"shrink_number": 3, "online": false, "retry": false}),
+        )
+        .await;
+    assert_eq!(answer.1["error_code"], "DWS.0000", "{}", answer.1);
+    let shrink_job = job_id(&answer);
+    let running = job(&sim, &shrink_job).await;
+    assert_eq!(
+        (&running["job_name"], &running["status"]),
+        (&json!("ClusterShrinkJob"), &json!("RUNNING"))
+    );
+    sim.advance(7200.0).await;
+    assert_eq!(job(&sim, &shrink_job).await["status"], "SUCCESS");
+    let (_, detail) = sim.get(&format!("clusters/{id}")).await;
+    assert_eq!(detail["cluster"]["number_of_node"], 3, "{detail}");
 }
 
 #[tokio::test]
