@@ -154,7 +154,12 @@ pub(crate) fn description(desired: &DesiredCluster, facts: &ClusterFacts) -> Vec
             Some(old) => change("description", old, want),
             None => set("description", want),
         }],
-        reason: "the cluster's description differs from the spec: modify it in place".to_owned(),
+        reason: if facts.description.is_some() {
+            "the cluster's description differs from the spec: modify it in place"
+        } else {
+            "the create and the restore take no description: set it once the cluster exists"
+        }
+        .to_owned(),
     };
     let next = ClusterFacts {
         description: Some(want.to_owned()),

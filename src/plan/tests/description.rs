@@ -101,6 +101,11 @@ fn a_new_cluster_gets_its_description_right_after_the_create() {
     assert_eq!(step.depends_on, vec![plan.steps[0].id.clone()]);
     // Nothing to show as the old value: the cluster does not exist yet.
     assert_eq!(step.changes[0].old, None);
+    assert!(
+        step.reason.contains("take no description"),
+        "{}",
+        step.reason
+    );
     // The create takes none, and a new cluster has none: an empty one needs no step.
     let plan = diff(
         &desired(vec![described("")]),
