@@ -211,3 +211,30 @@ fn a_description_from_the_cloud_is_escaped_in_the_plan() {
         assert!(shown.contains(shows), "{shown}");
     }
 }
+
+#[test]
+fn a_renamed_cluster_is_compared_with_the_detail_read_under_its_old_name() {
+    let mut d = desired_cluster("dws-new", 3);
+    d.renamed_from = Some("dws-old".into());
+    d.description = Some("Sales".into());
+    // Both names are read: the live cluster may still carry the old one.
+    let details: Vec<String> = desired(vec![d.clone()])
+        .reads()
+        .details
+        .into_iter()
+        .collect();
+    assert_eq!(details, ["dws-new", "dws-old"]);
+    let mut world = world(live_cluster("dws-old", 3), Some("Old"));
+    let plan = diff(&desired(vec![d.clone()]), &world, "digest");
+    assert_eq!(
+        ids(&plan),
+        ["cluster.dws-old.rename", "cluster.dws-new.description"]
+    );
+    assert_eq!(plan.steps[1].changes[0].old, Some("Old".into()));
+    // The same description under the old name: the rename only.
+    if let Some(detail) = world.extras.details.get_mut("dws-old") {
+        detail.cluster_description_info = Some("Sales".into());
+    }
+    let plan = diff(&desired(vec![d]), &world, "digest");
+    assert_eq!(ids(&plan), ["cluster.dws-old.rename"]);
+}
