@@ -6,12 +6,13 @@
 //! The listing does not carry the CN count, so the precondition and the result are read from
 //! `GET …/cns` (`node_change/querying_cn_nodes_of_a_cluster.rst`) just before the call and
 //! after the task: a list at the target count makes the step "already in place" (another
-//! run, or an interrupted one, did it), one at neither count makes it stale.
+//! run, or an interrupted one, did it), one at neither count makes it stale. A lost answer
+//! is resolved by the listings (the CN task shows there or not), never by sending again.
 
 use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
-use super::ctx::{Ctx, StepEnd, StepResult};
+use super::ctx::{Ctx, Found, StepEnd, StepResult};
 use super::ended::cluster_settled;
 use super::events::Event;
 use super::find::cluster_by_id;
@@ -66,8 +67,16 @@ pub async fn change<C: Cloud>(
                 });
                 after = before;
             }
-            // Never re-sent: the listings and the CN list below say whether it took effect.
-            Err(CloudError::OutcomeUnknown(_)) => break (id, before),
+            // Never re-sent (a second addition would be refused, or delete other CNs): a
+            // CN task in the listings says it took effect.
+            Err(CloudError::OutcomeUnknown(message)) => {
+                if !seen(ctx, step, &id, before).await? {
+                    return Err(StepEnd::Failed(format!(
+                        "{what}: {message}; no sign of it in the listings; run plan again"
+                    )));
+                }
+                break (id, before);
+            }
             Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
         }
     };
@@ -126,6 +135,25 @@ fn check(name: &str, have: &[String], from: u32, total: u32, ids: &[String]) -> 
         "cluster {name} has {n} CNs; the step was planned from {from} to reach {total}, so its \
          CNs changed since the plan was made; run plan again"
     )))
+}
+
+/// Whether a CN change of unknown outcome shows in the listings within the grace period:
+/// its task (`ADD_CN_ING` / `DEL_CN_ING`) runs. The listing has no CN count; a task runs for
+/// minutes, so the dense listings of the grace period see it.
+async fn seen<C: Cloud>(ctx: &Ctx<C>, step: &Step, id: &str, before: u64) -> StepResult<bool> {
+    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
+        Some(c) if c.task_status.as_deref().is_some_and(is_cn_task) => Found::Match(c.id.clone()),
+        _ => Found::Absent,
+    };
+    let grace = ctx.options.unknown_grace;
+    Ok(ctx
+        .await_listed(&step.id, Need::Clusters, before, grace, &find)
+        .await?
+        != Found::Absent)
+}
+
+fn is_cn_task(task: &str) -> bool {
+    task.eq_ignore_ascii_case("ADD_CN_ING") || task.eq_ignore_ascii_case("DEL_CN_ING")
 }
 
 /// Whether the cluster takes the call: idle (or gone: the step then says so).

@@ -2,7 +2,8 @@
 //!
 //! Operations finish after fixed durations; faults are queued per call key such as
 //! `create:dws-demo`; the fake counts calls and the peak number of concurrent mutating calls.
-//! The in-place operations of issue 12 (start, stop, CNs) are in [`ops`].
+//! The in-place operations of issue 12 (start, stop, CNs) are in [`ops`]; they run as tasks
+//! (`STARTING` / `STOPPING`, `ADD_CN_ING` / `DEL_CN_ING`) like the simulator's.
 
 mod ops;
 
@@ -53,6 +54,12 @@ enum Task {
         until: Instant,
         start: bool,
     },
+    /// A CN change (`adding` or deleting) that leaves the cluster with `cns` at `until`.
+    Coordinators {
+        until: Instant,
+        cns: Vec<String>,
+        adding: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +80,8 @@ struct FakeCluster {
     network: Network,
     /// Stopped (`power`): STOPPED once a stop ended, until a start ends.
     stopped: bool,
+    /// The CN ids (three until a CN task ends: see `ops`).
+    cns: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -110,8 +119,6 @@ pub(super) struct State {
     /// Extra latency of the calls whose key starts with the prefix.
     slow: Vec<(String, Duration)>,
     calls: Vec<String>,
-    /// CN ids by cluster id (three until changed: see `ops`).
-    coordinators: HashMap<String, Vec<String>>,
     in_flight: usize,
     peak_in_flight: usize,
     /// Automated-snapshot policies by cluster id (none: an empty policy).
@@ -129,26 +136,11 @@ impl State {
             .ok_or_else(|| CloudError::NotFound("no such cluster".into()))
     }
 
-    /// The cluster for a resize or shrink: a finished resize is settled first; a running
-    /// task answers busy, as the API does (403 DWS.7023).
+    /// The cluster for a call that needs it idle: a finished task is settled first; a
+    /// running task (or a stopped cluster) answers busy, as the API does (403 DWS.7023).
     fn idle_cluster(&mut self, id: &str, now: Instant) -> Result<&mut FakeCluster, CloudError> {
         let cluster = self.cluster_mut(id)?;
-        match cluster.task {
-            Task::Resizing { until, nodes } if now >= until => {
-                cluster.nodes = nodes;
-                cluster.task = Task::None;
-            }
-            Task::Creating(until) | Task::Restoring(until) | Task::Snapshotting(until)
-                if now >= until =>
-            {
-                cluster.task = Task::None;
-            }
-            Task::Power { until, start } if now >= until => {
-                cluster.stopped = !start;
-                cluster.task = Task::None;
-            }
-            _ => {}
-        }
+        cluster.settle(now);
         match cluster.task {
             Task::None if cluster.stopped => {
                 Err(CloudError::Busy("DWS.7023 cluster stopped".into()))
@@ -156,6 +148,23 @@ impl State {
             Task::None => Ok(cluster),
             _ => Err(CloudError::Busy("DWS.7023 cluster busy".into())),
         }
+    }
+}
+
+impl FakeCluster {
+    /// Ends the task whose time is up, leaving what it made (nodes, power state, CNs).
+    fn settle(&mut self, now: Instant) {
+        match &mut self.task {
+            Task::Resizing { until, nodes } if now >= *until => self.nodes = *nodes,
+            Task::Power { until, start } if now >= *until => self.stopped = !*start,
+            Task::Coordinators { until, cns, .. } if now >= *until => {
+                self.cns = std::mem::take(cns);
+            }
+            Task::Creating(until) | Task::Restoring(until) | Task::Snapshotting(until)
+                if now >= *until => {}
+            _ => return,
+        }
+        self.task = Task::None;
     }
 }
 
@@ -167,6 +176,9 @@ pub struct FakeCloud {
     pub snapshot: Duration,
     pub resize: Duration,
     pub delete: Duration,
+    /// A CN task takes this long plus a minute per CN added or deleted (the simulator's
+    /// lower bound, `sim::durations::coordinators`).
+    pub coordinators: Duration,
     pub latency: Duration,
     /// New objects are missing from lists for this long.
     pub list_lag: Duration,
@@ -184,6 +196,7 @@ impl FakeCloud {
             snapshot: Duration::from_secs(300),
             resize: Duration::from_secs(600),
             delete: Duration::from_secs(60),
+            coordinators: Duration::from_secs(180),
             latency: Duration::from_millis(500),
             list_lag: Duration::ZERO,
             fixed_percent: None,
@@ -237,6 +250,7 @@ impl FakeCloud {
                 forced: None,
                 network: Network::default(),
                 stopped: false,
+                cns: ops::first_cns(),
             });
             id
         })
@@ -390,7 +404,8 @@ fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
         | Task::Restoring(until)
         | Task::Snapshotting(until)
         | Task::Resizing { until, .. }
-        | Task::Power { until, .. } => *until,
+        | Task::Power { until, .. }
+        | Task::Coordinators { until, .. } => *until,
         _ => now,
     };
     let shown = match fixed {
@@ -417,6 +432,10 @@ fn render_cluster(c: &FakeCluster, now: Instant, fixed: Option<u8>) -> Cluster {
             (status, None, None, c.nodes)
         }
         Task::Power { start: false, .. } => ("STOPPED", None, None, c.nodes),
+        Task::Coordinators { until, adding, .. } if now < *until => {
+            let task = if *adding { "ADD_CN_ING" } else { "DEL_CN_ING" };
+            ("AVAILABLE", Some(task), Some(task), c.nodes)
+        }
         _ if c.stopped && !matches!(c.task, Task::Power { .. }) => ("STOPPED", None, None, c.nodes),
         Task::Failed(_) => ("CREATION FAILED", None, None, c.nodes),
         _ => ("AVAILABLE", None, None, c.nodes),
@@ -522,6 +541,7 @@ impl Cloud for FakeCloud {
                 forced: None,
                 network: Network::default(),
                 stopped: false,
+                cns: ops::first_cns(),
             });
             Ok(id)
         })
@@ -558,6 +578,7 @@ impl Cloud for FakeCloud {
                 forced: None,
                 network: Network::default(),
                 stopped: false,
+                cns: ops::first_cns(),
             });
             Ok(id)
         })
@@ -665,7 +686,7 @@ impl Cloud for FakeCloud {
 
     async fn list_coordinators(&self, id: &str) -> Result<Vec<String>, CloudError> {
         tokio::time::sleep(self.latency).await;
-        self.with(|s| ops::cns(s, id))
+        self.with(|s| ops::cns(s, id, Instant::now()))
     }
 
     async fn add_coordinators(&self, id: &str, total: u32) -> Result<(), CloudError> {

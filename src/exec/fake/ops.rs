@@ -1,7 +1,10 @@
-//! The fake's start and stop: a task of [`FakeCloud::resize`]'s length that ends STOPPED or
-//! AVAILABLE; like the simulator, a stopped cluster refuses every other operation as busy.
-//! Its CN changes take effect at once (no task): what the executor's CN steps need from it is
-//! the list read before and after.
+//! The fake's start, stop and CN changes, each a task like the simulator's: a start or stop
+//! runs for [`FakeCloud::resize`]'s length and ends AVAILABLE or STOPPED; a CN change runs
+//! as `ADD_CN_ING` / `DEL_CN_ING` for [`FakeCloud::coordinators`] plus a minute per CN and
+//! changes the CN list when it ends (`sim::ops::change_cns`). Like the simulator, a stopped
+//! or busy cluster refuses them as busy.
+
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -14,8 +17,8 @@ impl FakeCloud {
         let duration = self.resize;
         let verb = if start { "start" } else { "stop" };
         self.mutate(format!("{verb}:{id}"), move |s, now| {
-            settle_power(s, id, now)?;
             let cluster = s.cluster_mut(id)?;
+            cluster.settle(now);
             if !matches!(cluster.task, Task::None) || cluster.stopped != start {
                 return Err(CloudError::Busy(format!("DWS.7023 cannot {verb} now")));
             }
@@ -29,7 +32,8 @@ impl FakeCloud {
         .await
     }
 
-    /// Adds CNs up to `total` (no `delete`) or deletes the CNs `delete`, on an idle cluster.
+    /// Starts the task that adds CNs up to `total` (no `delete`) or deletes the CNs
+    /// `delete`, on an idle cluster.
     pub(super) async fn change_cns(
         &self,
         id: &str,
@@ -37,17 +41,25 @@ impl FakeCloud {
         delete: &[String],
     ) -> Result<(), CloudError> {
         let delete = delete.to_vec();
+        let base = self.coordinators;
         self.mutate(format!("cns:{id}"), move |s, now| {
-            s.idle_cluster(id, now)?;
-            let mut list = cns(s, id)?;
+            let cluster = s.idle_cluster(id, now)?;
+            let mut cns = cluster.cns.clone();
             if delete.is_empty() {
-                while list.len() < total as usize {
-                    list.push(format!("cn-{}", list.len() + 1));
+                while cns.len() < total as usize {
+                    cns.push(format!("cn-{}", cns.len() + 1));
                 }
             } else {
-                list.retain(|cn| !delete.contains(cn));
+                cns.retain(|cn| !delete.contains(cn));
             }
-            s.coordinators.insert(id.to_owned(), list);
+            let changed = cns.len().abs_diff(cluster.cns.len());
+            let per_cn = Duration::from_secs(60 * u64::try_from(changed).unwrap_or(0));
+            cluster.task = Task::Coordinators {
+                until: now + base + per_cn,
+                cns,
+                adding: delete.is_empty(),
+            };
+            cluster.task_since = now;
             Ok(())
         })
         .await
@@ -61,25 +73,26 @@ impl FakeCloud {
             }
         });
     }
-}
 
-/// Ends a start or stop whose time is up.
-fn settle_power(s: &mut State, id: &str, now: Instant) -> Result<(), CloudError> {
-    let cluster = s.cluster_mut(id)?;
-    if let Task::Power { until, start } = cluster.task {
-        if now >= until {
-            cluster.stopped = !start;
-            cluster.task = Task::None;
-        }
+    /// The CNs the named cluster has now (a running CN task changes them when it ends).
+    pub fn cns(&self, name: &str) -> Option<usize> {
+        let now = Instant::now();
+        self.with(|s| {
+            let c = s.clusters.iter_mut().find(|c| c.name == name)?;
+            c.settle(now);
+            Some(c.cns.len())
+        })
     }
-    Ok(())
 }
 
-/// The CNs of cluster `id`: three until changed.
-pub(super) fn cns(s: &mut State, id: &str) -> Result<Vec<String>, CloudError> {
-    s.cluster_mut(id)?;
-    Ok(s.coordinators
-        .get(id)
-        .cloned()
-        .unwrap_or_else(|| (1..=3).map(|i| format!("cn-{i}")).collect()))
+/// A cluster's CNs when it is made: three, as the simulator's default.
+pub(super) fn first_cns() -> Vec<String> {
+    (1..=3).map(|i| format!("cn-{i}")).collect()
+}
+
+/// The CNs of cluster `id` at `now`: those of a CN task that ended, else the current ones.
+pub(super) fn cns(s: &mut State, id: &str, now: Instant) -> Result<Vec<String>, CloudError> {
+    let cluster = s.cluster_mut(id)?;
+    cluster.settle(now);
+    Ok(cluster.cns.clone())
 }

@@ -1,5 +1,6 @@
 //! Scheduler behaviour against the in-memory fake cloud, in virtual time.
 
+mod coordinators;
 mod dag;
 mod description;
 mod expiry;
