@@ -9,15 +9,16 @@
 //! run, or an interrupted one, did it), one at neither count makes it stale. A lost answer
 //! is resolved by the listings (the CN task shows there or not), never by sending again.
 
-use tokio::time::Instant;
+use std::sync::Arc;
 
-use super::cloud::{Cloud, CloudError};
-use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::cloud::Cloud;
+use super::ctx::{Ctx, StepEnd, StepResult};
 use super::ended::cluster_settled;
-use super::events::Event;
 use super::find::cluster_by_id;
 use super::poller::Need;
+use super::send::{idle, send_once, Once, Unknown};
 use crate::api::state::failed_reason;
+use crate::api::Live;
 use crate::plan::Step;
 
 /// Runs a CN step: from `from` CNs to `total`, deleting `ids` (none: an addition).
@@ -35,62 +36,60 @@ pub async fn change<C: Cloud>(
         "delete CNs"
     };
     let timeout = ctx.options.timeouts.resize;
-    let limit = Instant::now() + ctx.options.real(timeout);
-    let mut after = 0;
-    let (id, before) = loop {
-        let left = limit.saturating_duration_since(Instant::now());
-        let listing = ctx
-            .await_ready(&step.id, after, ctx.options.cloud(left), |live| {
-                idle(live.cluster(name))
-            })
-            .await?;
-        let Some(id) = listing.live.cluster(name).map(|c| c.id.clone()) else {
+    let ready = |live: &Live| idle(live.cluster(name));
+    // Never re-sent on a lost answer (a second addition would be refused, a second deletion
+    // could take other CNs): a CN task in the listings says it took effect.
+    let seen = |live: &Live, id: &str| {
+        cluster_by_id(live, id)
+            .and_then(|c| c.task_status.as_deref())
+            .is_some_and(is_cn_task)
+    };
+    // The listing has no CN count: the precondition is read from the CN list each time.
+    let precondition = |live: Arc<Live>| async move {
+        let Some(id) = live.cluster(name).map(|c| c.id.clone()) else {
             return Err(StepEnd::Stale(format!(
                 "cluster {name} is no longer listed"
             )));
         };
-        let have = read(ctx, &id).await?;
-        check(name, &have, from, total, ids)?;
-        let before = ctx.poller.ticks_started();
-        let sent = ctx
-            .call_once(&step.id, what, || send(&ctx.cloud, &id, total, ids))
-            .await?;
-        match sent {
-            Ok(()) => break (id, before),
-            Err(CloudError::Busy(message) | CloudError::Throttled(message))
-                if Instant::now() < limit =>
-            {
-                ctx.emit(Event::Progress {
-                    step: step.id.clone(),
-                    status: format!("cluster busy ({message}); waiting to verify again"),
-                    percent: None,
-                });
-                after = before;
-            }
-            // Never re-sent (a second addition would be refused, or delete other CNs): a
-            // CN task in the listings says it took effect.
-            Err(CloudError::OutcomeUnknown(message)) => {
-                if !seen(ctx, step, &id, before).await? {
-                    return Err(StepEnd::Failed(format!(
-                        "{what}: {message}; no sign of it in the listings; run plan again"
-                    )));
-                }
-                break (id, before);
-            }
-            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
-        }
+        check(name, &read(ctx, &id).await?, from, total, ids)?;
+        Ok(id)
     };
+    let once = Once {
+        what,
+        timeout,
+        ready: &ready,
+        unknown: Unknown::Look(&seen),
+    };
+    let (id, before) = send_once(ctx, step, &once, precondition, |id| async move {
+        if ids.is_empty() {
+            ctx.cloud.add_coordinators(&id, total).await
+        } else {
+            ctx.cloud.delete_coordinators(&id, ids).await
+        }
+    })
+    .await?;
     let after = before.max(ctx.poller.ticks_started());
     ctx.await_end(&step.id, what, Need::Clusters, after, timeout, |live| {
         cluster_settled(cluster_by_id(live, &id))
     })
     .await?;
-    let now = read(ctx, &id).await?;
+    read_back(ctx, (name, &id), what, total).await
+}
+
+/// After the task: the CN list at `total`, or the step fails with the cloud's reason if the
+/// listing shows one.
+async fn read_back<C: Cloud>(
+    ctx: &Ctx<C>,
+    (name, id): (&str, &str),
+    what: &str,
+    total: u32,
+) -> StepResult<()> {
+    let now = read(ctx, id).await?;
     if count(&now) == total {
         return Ok(());
     }
     let latest = ctx.latest();
-    let reason = cluster_by_id(&latest.live, &id)
+    let reason = cluster_by_id(&latest.live, id)
         .and_then(failed_reason)
         .map(|r| format!(": {r}"))
         .unwrap_or_default();
@@ -98,14 +97,6 @@ pub async fn change<C: Cloud>(
         "{what}: cluster {name} has {} CNs after the task, not {total}{reason}; run plan again",
         count(&now)
     )))
-}
-
-async fn send<C: Cloud>(cloud: &C, id: &str, total: u32, ids: &[String]) -> Result<(), CloudError> {
-    if ids.is_empty() {
-        cloud.add_coordinators(id, total).await
-    } else {
-        cloud.delete_coordinators(id, ids).await
-    }
 }
 
 async fn read<C: Cloud>(ctx: &Ctx<C>, id: &str) -> StepResult<Vec<String>> {
@@ -137,34 +128,10 @@ fn check(name: &str, have: &[String], from: u32, total: u32, ids: &[String]) -> 
     )))
 }
 
-/// Whether a CN change of unknown outcome shows in the listings within the grace period:
-/// its task (`ADD_CN_ING` / `DEL_CN_ING`) runs. The listing has no CN count; a task runs for
-/// minutes, so the dense listings of the grace period see it.
-async fn seen<C: Cloud>(ctx: &Ctx<C>, step: &Step, id: &str, before: u64) -> StepResult<bool> {
-    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
-        Some(c) if c.task_status.as_deref().is_some_and(is_cn_task) => Found::Match(c.id.clone()),
-        _ => Found::Absent,
-    };
-    let grace = ctx.options.unknown_grace;
-    Ok(ctx
-        .await_listed(&step.id, Need::Clusters, before, grace, &find)
-        .await?
-        != Found::Absent)
-}
-
+/// A CN change's task: it runs for minutes, so the dense listings of the grace period see
+/// it.
 fn is_cn_task(task: &str) -> bool {
     task.eq_ignore_ascii_case("ADD_CN_ING") || task.eq_ignore_ascii_case("DEL_CN_ING")
-}
-
-/// Whether the cluster takes the call: idle (or gone: the step then says so).
-fn idle(cluster: Option<&crate::api::wire::Cluster>) -> Result<Option<String>, String> {
-    match cluster.map(|c| cluster_settled(Some(c))) {
-        None | Some(super::ended::Check::Done) => Ok(None),
-        Some(super::ended::Check::Pending { status, .. }) => Ok(Some(format!(
-            "waiting for the cluster to be idle: {status}"
-        ))),
-        Some(super::ended::Check::Failed(reason)) => Err(reason),
-    }
 }
 
 #[cfg(test)]

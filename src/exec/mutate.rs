@@ -7,22 +7,20 @@ use tokio::time::Instant;
 use super::bodies::{create_body, restore_body, to_wire_tags};
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, Found, StepEnd, StepResult};
-use super::ended::{
-    cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available, Check,
-};
-use super::events::Event;
+use super::ended::{cluster_deleted, cluster_resized, cluster_settled, gone, snapshot_available};
 use super::find::{
     cluster_by_id, find_created, find_restored, find_snapshot, settled_by_id, snapshot_by_id,
 };
 use super::poller::Need;
-use super::send::{create_resolved, send_idempotent};
-use super::verify::{resize_unreachable, verify, Verdict};
-use crate::api::wire;
+use super::send::{create_resolved, idle, send_idempotent, send_once, Once, Unknown};
+use super::verify::{cluster_to_act_on, resize_unreachable};
+use crate::api::{wire, Live};
 use crate::plan::{
     Action, CreateClusterParams, RestoreClusterParams, Step, TagKv, Target,
     PASSWORD_VERSION_TAG_KEY,
 };
 use crate::secret::SecretRef;
+use std::sync::Arc;
 
 /// Dispatches a mutating step to its action.
 pub async fn mutate<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<()> {
@@ -302,59 +300,26 @@ async fn resize<C: Cloud>(
     .ok_or_else(|| StepEnd::Failed(format!("cannot resize {from} nodes by {count}")))?;
     let what = if out { "scale out" } else { "scale in" };
     let timeout = ctx.options.timeouts.resize;
-    let limit = deadline(ctx, timeout);
     // The call takes a delta: it goes out only on a listing, made after any wait or busy
-    // answer, that shows the cluster idle at the node count the step was planned from.
-    let mut after = 0;
-    let (id, before) = loop {
-        let left = limit.saturating_duration_since(Instant::now());
-        let listing = ctx
-            .await_ready(&step.id, after, ctx.options.cloud(left), |live| {
-                idle(live.cluster(name))
-            })
-            .await?;
-        let id = match verify(step, &listing.live) {
-            Verdict::InPlace(detail) => return Err(StepEnd::InPlace(detail)),
-            Verdict::Moved(reason) => return Err(StepEnd::Stale(reason)),
-            Verdict::Act | Verdict::Exists => match listing.live.cluster(name) {
-                Some(c) => c.id.clone(),
-                None => return Err(StepEnd::Failed(format!("cluster {name} is not listed"))),
-            },
-        };
-        let before = ctx.poller.ticks_started();
-        let sent = if out {
-            ctx.call_once(&step.id, what, || ctx.cloud.resize(&id, count))
-                .await?
-        } else {
-            ctx.call_once(&step.id, what, || ctx.cloud.shrink(&id, count))
-                .await?
-        };
-        match sent {
-            Ok(()) => break (id, before),
-            // Busy (another run's task, an automated snapshot): wait for idle, verify again.
-            // 429 after the client's retries took no effect either: the same.
-            Err(CloudError::Busy(message) | CloudError::Throttled(message))
-                if Instant::now() < limit =>
-            {
-                ctx.emit(Event::Progress {
-                    step: step.id.clone(),
-                    status: format!("cluster busy ({message}); waiting to verify again"),
-                    percent: None,
-                });
-                after = before;
-            }
-            // Never re-sent: a second resize would add nodes twice. Look for its effect instead.
-            Err(CloudError::OutcomeUnknown(message)) => {
-                if !resize_seen(ctx, step, &id, expected, before).await? {
-                    return Err(StepEnd::Failed(format!(
-                        "{what}: {message}; no sign of it in the listings; run plan again"
-                    )));
-                }
-                break (id, before);
-            }
-            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
-        }
+    // answer, that shows the cluster idle at the node count the step was planned from, and
+    // a lost answer is looked for, never sent again (it would add the nodes twice).
+    let seen = |live: &Live, id: &str| resizing(cluster_by_id(live, id), expected);
+    let ready = |live: &Live| idle(live.cluster(name));
+    let check = |live: Arc<Live>| async move { cluster_to_act_on(step, &live) };
+    let once = Once {
+        what,
+        timeout,
+        ready: &ready,
+        unknown: Unknown::Look(&seen),
     };
+    let (id, before) = send_once(ctx, step, &once, check, |id| async move {
+        if out {
+            ctx.cloud.resize(&id, count).await
+        } else {
+            ctx.cloud.shrink(&id, count).await
+        }
+    })
+    .await?;
     let after = before.max(ctx.poller.ticks_started());
     ctx.await_end(&step.id, what, Need::Clusters, after, timeout, |live| {
         let cluster = cluster_by_id(live, &id);
@@ -364,40 +329,11 @@ async fn resize<C: Cloud>(
     .await
 }
 
-/// Whether a cluster accepts an operation: idle, or gone (the verdict then says so).
-fn idle(cluster: Option<&wire::Cluster>) -> Result<Option<String>, String> {
-    match cluster.map(|c| cluster_settled(Some(c))) {
-        None | Some(Check::Done) => Ok(None),
-        Some(Check::Pending { status, .. }) => Ok(Some(format!(
-            "waiting for the cluster to be idle: {status}"
-        ))),
-        Some(Check::Failed(reason)) => Err(reason),
-    }
-}
-
-/// Whether a resize of unknown outcome shows in the listings (the node count reached, or a
-/// task running) within the grace period.
-async fn resize_seen<C: Cloud>(
-    ctx: &Ctx<C>,
-    step: &Step,
-    id: &str,
-    expected: u32,
-    before: u64,
-) -> StepResult<bool> {
-    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
-        Some(c)
-            if c.number_of_node == expected
-                || c.task_status.as_deref().is_some_and(|t| t.ends_with("ING")) =>
-        {
-            Found::Match(c.id.clone())
-        }
-        _ => Found::Absent,
-    };
-    let grace = ctx.options.unknown_grace;
-    Ok(ctx
-        .await_listed(&step.id, Need::Clusters, before, grace, &find)
-        .await?
-        != Found::Absent)
+/// Whether a resize of unknown outcome shows: the node count reached, or a task running.
+fn resizing(cluster: Option<&wire::Cluster>, expected: u32) -> bool {
+    cluster.is_some_and(|c| {
+        c.number_of_node == expected || c.task_status.as_deref().is_some_and(|t| t.ends_with("ING"))
+    })
 }
 
 /// Resets the password, then replaces the version tag: deletes the tags the plan recorded

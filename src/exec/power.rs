@@ -9,17 +9,18 @@
 //! run leaves the cluster STARTING or STOPPING; the next plan waits for it (a `wait` step
 //! that ends at STOPPED for a stop) and finds nothing left to do.
 
-use tokio::time::Instant;
+use std::sync::Arc;
 
-use super::cloud::{Cloud, CloudError};
-use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::cloud::Cloud;
+use super::ctx::{Ctx, StepResult};
 use super::ended::Check;
-use super::events::Event;
 use super::find::cluster_by_id;
 use super::poller::Need;
-use super::verify::{verify, Verdict};
+use super::send::{send_once, Once, Unknown};
+use super::verify::cluster_to_act_on;
 use crate::api::state::{cluster_state, failed_reason, ClusterState};
 use crate::api::wire::Cluster;
+use crate::api::Live;
 use crate::plan::Step;
 
 /// Runs a `StartCluster` (`start`) or `StopCluster` step.
@@ -28,63 +29,31 @@ pub async fn power<C: Cloud>(ctx: &Ctx<C>, step: &Step, start: bool) -> StepResu
     let what = if start { "start" } else { "stop" };
     // A cluster's update timeout, as for a resize (the Terraform providers' 60 minutes).
     let timeout = ctx.options.timeouts.resize;
-    let limit = Instant::now() + ctx.options.real(timeout);
-    let mut after = 0;
-    let (id, before) = loop {
-        let left = limit.saturating_duration_since(Instant::now());
-        let listing = ctx
-            .await_ready(&step.id, after, ctx.options.cloud(left), |live| {
-                ready(live.cluster(name))
-            })
-            .await?;
-        match verify(step, &listing.live) {
-            Verdict::InPlace(detail) => return Err(StepEnd::InPlace(detail)),
-            Verdict::Moved(reason) => return Err(StepEnd::Stale(reason)),
-            Verdict::Act | Verdict::Exists => {}
-        }
-        let Some(id) = listing.live.cluster(name).map(|c| c.id.clone()) else {
-            return Err(StepEnd::Failed(format!("cluster {name} is not listed")));
-        };
-        let before = ctx.poller.ticks_started();
-        let sent = ctx
-            .call_once(&step.id, what, || send(&ctx.cloud, &id, start))
-            .await?;
-        match sent {
-            Ok(()) => break (id, before),
-            Err(CloudError::Busy(message) | CloudError::Throttled(message))
-                if Instant::now() < limit =>
-            {
-                ctx.emit(Event::Progress {
-                    step: step.id.clone(),
-                    status: format!("cluster busy ({message}); waiting to verify again"),
-                    percent: None,
-                });
-                after = before;
-            }
-            Err(CloudError::OutcomeUnknown(message)) => {
-                if !seen(ctx, step, &id, start, before).await? {
-                    return Err(StepEnd::Failed(format!(
-                        "{what}: {message}; no sign of it in the listings; run plan again"
-                    )));
-                }
-                break (id, before);
-            }
-            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
-        }
+    let ready = |live: &Live| ready(live.cluster(name));
+    // Seen once the cluster left the state it was in (or is on its way).
+    let seen = |live: &Live, id: &str| {
+        cluster_by_id(live, id).is_some_and(|c| crate::plan::is_stopped(c) != start)
     };
+    let check = |live: Arc<Live>| async move { cluster_to_act_on(step, &live) };
+    let once = Once {
+        what,
+        timeout,
+        ready: &ready,
+        unknown: Unknown::Look(&seen),
+    };
+    let (id, before) = send_once(ctx, step, &once, check, |id| async move {
+        if start {
+            ctx.cloud.start_cluster(&id).await
+        } else {
+            ctx.cloud.stop_cluster(&id).await
+        }
+    })
+    .await?;
     let after = before.max(ctx.poller.ticks_started());
     ctx.await_end(&step.id, what, Need::Clusters, after, timeout, |live| {
         powered(cluster_by_id(live, &id), start)
     })
     .await
-}
-
-async fn send<C: Cloud>(cloud: &C, id: &str, start: bool) -> Result<(), CloudError> {
-    if start {
-        cloud.start_cluster(id).await
-    } else {
-        cloud.stop_cluster(id).await
-    }
 }
 
 /// Whether a cluster can take a start or stop now: idle, stopped, or gone (the verdict then
@@ -100,26 +69,6 @@ fn ready(cluster: Option<&Cluster>) -> Result<Option<String>, String> {
         ))),
         state => Err(format!("cluster {} is {state}", cluster.name)),
     }
-}
-
-/// Whether a start or stop of unknown outcome shows in the listings within the grace
-/// period: the cluster left the state it was in (or is on its way).
-async fn seen<C: Cloud>(
-    ctx: &Ctx<C>,
-    step: &Step,
-    id: &str,
-    start: bool,
-    before: u64,
-) -> StepResult<bool> {
-    let find = |live: &crate::api::Live| match cluster_by_id(live, id) {
-        Some(c) if crate::plan::is_stopped(c) != start => Found::Match(c.id.clone()),
-        _ => Found::Absent,
-    };
-    let grace = ctx.options.unknown_grace;
-    Ok(ctx
-        .await_listed(&step.id, Need::Clusters, before, grace, &find)
-        .await?
-        != Found::Absent)
 }
 
 /// A cluster being started (`start`) or stopped: done when idle (started) or STOPPED. The

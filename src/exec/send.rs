@@ -1,5 +1,6 @@
 //! Sending a call whose outcome may stay unknown (a timeout, a connection cut after the
-//! request left): create-like calls and idempotent ones, each with its rule for sending again.
+//! request left): create-like calls, idempotent ones, and calls sent once on a verified
+//! precondition ([`send_once`]), each with its rule for sending again.
 //!
 //! Names resolve to ids from the latest listing just before each call. A create, restore or
 //! snapshot whose outcome is unknown is looked for by name (lists may lag) and adopted when
@@ -10,13 +11,17 @@
 //! listed after N s".
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, Found, StepEnd, StepResult};
+use super::ended::{cluster_settled, Check};
+use super::events::Event;
 use super::poller::Need;
+use crate::api::wire::Cluster;
 use crate::api::Live;
 use crate::plan::Step;
 
@@ -134,5 +139,162 @@ where
             }
             Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
         }
+    }
+}
+
+/// Whether a listing shows the effect of a call sent to the cluster of the given id.
+pub type Seen<'a> = dyn Fn(&Live, &str) -> bool + Sync + 'a;
+
+/// How [`send_once`] resolves a call whose answer was lost.
+pub enum Unknown<'a> {
+    /// Never sent again (a resize's delta, a start or stop, a CN batch: a second one would
+    /// act twice or be refused): the step goes on if a listing within the grace period shows
+    /// the call's effect (`seen`), and fails otherwise, saying the outcome is unknown.
+    Look(&'a Seen<'a>),
+    /// Sent again while the next listing does not show its effect (a call that sets a value:
+    /// once the value shows, a second send would change nothing or be refused), at least
+    /// [`MIN_IDEMPOTENT_SENDS`] times and until the time limit.
+    SendUnlessSeen(&'a Seen<'a>),
+}
+
+/// What [`send_once`] sends and how it judges the cloud.
+pub struct Once<'a> {
+    pub what: &'a str,
+    /// The step's time limit in cloud time, from now: past it a busy answer ends the step.
+    pub timeout: Duration,
+    /// Whether the cluster takes the call now (`Ctx::await_ready`'s `ready`).
+    pub ready: &'a (dyn Fn(&Live) -> Result<Option<String>, String> + Sync),
+    pub unknown: Unknown<'a>,
+}
+
+/// Sends a mutating call at most once per verified precondition, and returns the cluster id
+/// it went to and the poller tick before it went out (the step's wait starts there).
+///
+/// Each attempt waits for a listing made after the last one on which `once.ready` holds,
+/// runs `check` on it (the step's precondition: `Err` ends the step, e.g. "already in
+/// place" or stale; `Ok` is the cluster id), then sends. A busy or throttled answer means
+/// nothing happened: the next attempt verifies again on a later listing, so a delta is never
+/// sent on a stale count. A lost answer is resolved as `once.unknown` says.
+pub async fn send_once<C, P, PFut, S, SFut>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    once: &Once<'_>,
+    mut check: P,
+    mut send: S,
+) -> StepResult<(String, u64)>
+where
+    C: Cloud,
+    P: FnMut(Arc<Live>) -> PFut,
+    PFut: Future<Output = StepResult<String>>,
+    S: FnMut(String) -> SFut,
+    SFut: Future<Output = Result<(), CloudError>>,
+{
+    let what = once.what;
+    let limit = Instant::now() + ctx.options.real(once.timeout);
+    let (mut after, mut sends) = (0, 0);
+    loop {
+        let left = limit.saturating_duration_since(Instant::now());
+        let listing = ctx
+            .await_ready(&step.id, after, ctx.options.cloud(left), once.ready)
+            .await?;
+        let id = check(Arc::clone(&listing.live)).await?;
+        let before = ctx.poller.ticks_started();
+        sends += 1;
+        let sent = ctx.call_once(&step.id, what, || send(id.clone())).await?;
+        match sent {
+            Ok(()) => return Ok((id, before)),
+            // Busy (another run's task, an automated snapshot) or 429 after the client's
+            // retries: it took no effect; wait for a later listing and verify again.
+            Err(CloudError::Busy(message) | CloudError::Throttled(message))
+                if Instant::now() < limit =>
+            {
+                ctx.emit(Event::Progress {
+                    step: step.id.clone(),
+                    status: format!("cluster busy ({message}); waiting to verify again"),
+                    percent: None,
+                });
+            }
+            Err(CloudError::OutcomeUnknown(message)) => {
+                let spent = sends >= MIN_IDEMPOTENT_SENDS && Instant::now() >= limit;
+                let at = (id.as_str(), before);
+                if took_effect(ctx, step, once, at, &message, spent).await? {
+                    return Ok((id, before));
+                }
+            }
+            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
+        }
+        after = before;
+    }
+}
+
+/// Resolves a lost answer as `once.unknown` says: `Ok(true)` when the listings show the call
+/// took effect, `Ok(false)` to send it again, `Err` when the step ends (`spent`: the sends
+/// and the time a `SendUnlessSeen` call gets are used up).
+async fn took_effect<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    once: &Once<'_>,
+    (id, before): (&str, u64),
+    message: &str,
+    spent: bool,
+) -> StepResult<bool> {
+    let what = once.what;
+    match once.unknown {
+        Unknown::Look(seen) => {
+            let grace = ctx.options.unknown_grace;
+            if shown(ctx, step, (id, before), grace, seen).await? {
+                return Ok(true);
+            }
+            Err(StepEnd::Failed(format!(
+                "{what}: {message}; no sign of it in the listings; run plan again"
+            )))
+        }
+        Unknown::SendUnlessSeen(seen) => {
+            // The next listing only: it comes within a poll interval, and a value it does
+            // not show is sent again (the module doc of `settings`).
+            if shown(ctx, step, (id, before), Duration::ZERO, seen).await? {
+                return Ok(true);
+            }
+            if spent {
+                return Err(StepEnd::Failed(format!(
+                    "{what}: outcome still unknown at the timeout: {message}"
+                )));
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// Whether a listing made after tick `before`, within `window` of cloud time (at least the
+/// next listing), shows what `seen` looks for on the cluster `id`.
+async fn shown<C: Cloud>(
+    ctx: &Ctx<C>,
+    step: &Step,
+    (id, before): (&str, u64),
+    window: Duration,
+    seen: &Seen<'_>,
+) -> StepResult<bool> {
+    let find = |live: &Live| {
+        if seen(live, id) {
+            Found::Match(String::new())
+        } else {
+            Found::Absent
+        }
+    };
+    let found = ctx
+        .await_listed(&step.id, Need::Clusters, before, window, &find)
+        .await?;
+    Ok(found != Found::Absent)
+}
+
+/// `Once::ready` for a call that needs the cluster idle: idle (or gone: the step's check
+/// then says so) takes it; a running task is "not yet"; a failed or unknown state ends it.
+pub fn idle(cluster: Option<&Cluster>) -> Result<Option<String>, String> {
+    match cluster.map(|c| cluster_settled(Some(c))) {
+        None | Some(Check::Done) => Ok(None),
+        Some(Check::Pending { status, .. }) => Ok(Some(format!(
+            "waiting for the cluster to be idle: {status}"
+        ))),
+        Some(Check::Failed(reason)) => Err(reason),
     }
 }

@@ -6,10 +6,10 @@
 //! the step then waits for a listing that shows the new value, so the steps after it (and
 //! the next plan) see it.
 //!
-//! A busy cluster answers 403 DWS.7023 and nothing happened: [`Ctx::call`] sends again after
+//! A busy cluster answers 403 DWS.7023 and nothing happened: the call goes out again after
 //! the next listing. An unknown outcome is resolved by looking first: the call is sent again
 //! only while a listing made after it does not show the value (an unbind that took effect
-//! would be refused the second time).
+//! would be refused the second time). Both are [`send_once`]'s rules.
 
 use std::future::Future;
 
@@ -20,13 +20,10 @@ use super::ctx::{Ctx, StepEnd, StepResult};
 use super::ended::Check;
 use super::find::cluster_by_id;
 use super::poller::Need;
+use super::send::{send_once, Once, Unknown};
 use crate::api::wire::Cluster;
 use crate::api::Live;
 use crate::plan::Step;
-
-/// However slow each answer, a call whose outcome stays unknown is sent at least this many
-/// times before the step gives up (as `send::send_idempotent` does).
-const MIN_SENDS: u32 = 5;
 
 /// `PUT …/security-group` with the one group.
 pub async fn set_security_group<C: Cloud>(
@@ -47,7 +44,7 @@ pub async fn set_security_group<C: Cloud>(
                 })
         })
     };
-    set_and_see(ctx, step, "set security group", &goal, || {
+    set_and_see(ctx, step, ("set security group", &id), &goal, || {
         ctx.cloud.set_security_group(&id, group)
     })
     .await
@@ -62,7 +59,7 @@ pub async fn unbind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepR
             _ => Ok(()),
         })
     };
-    set_and_see(ctx, step, "unbind EIP", &goal, || {
+    set_and_see(ctx, step, ("unbind EIP", &id), &goal, || {
         ctx.cloud.unbind_eip(&id, eip)
     })
     .await
@@ -77,7 +74,7 @@ pub async fn bind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepRes
             other => Err(format!("EIP {}", other.unwrap_or("none"))),
         })
     };
-    set_and_see(ctx, step, "bind EIP", &goal, || {
+    set_and_see(ctx, step, ("bind EIP", &id), &goal, || {
         ctx.cloud.bind_eip(&id, eip)
     })
     .await
@@ -95,7 +92,7 @@ pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> 
                 .ok_or_else(|| format!("name {}", c.name))
         })
     };
-    set_and_see(ctx, step, "rename", &goal, || {
+    set_and_see(ctx, step, ("rename", &id), &goal, || {
         ctx.cloud.rename_cluster(&id, name)
     })
     .await
@@ -161,7 +158,7 @@ fn seen(live: &Live, id: &str, shows: impl Fn(&Cluster) -> Result<(), String>) -
 async fn set_and_see<C, F, Fut>(
     ctx: &Ctx<C>,
     step: &Step,
-    what: &str,
+    (what, id): (&str, &str),
     goal: &(dyn Fn(&Live) -> Check + Sync),
     mut send: F,
 ) -> StepResult<()>
@@ -170,26 +167,20 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), CloudError>>,
 {
+    // The step's time limit: the send below and the verdict after the grace period share it.
     let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
-    let mut sends = 0;
-    loop {
-        sends += 1;
-        match ctx.call(&step.id, what, limit, &mut send).await? {
-            Ok(()) => break,
-            Err(CloudError::OutcomeUnknown(message)) => {
-                ctx.await_next_listing(Need::Clusters).await?;
-                if goal(&ctx.latest().live) == Check::Done {
-                    break;
-                }
-                if sends >= MIN_SENDS && Instant::now() >= limit {
-                    return Err(StepEnd::Failed(format!(
-                        "{what}: outcome still unknown at the timeout: {message}"
-                    )));
-                }
-            }
-            Err(err) => return Err(StepEnd::Failed(format!("{what}: {err}"))),
-        }
-    }
+    // The cloud answers a busy cluster itself (403 DWS.7023, nothing done): no wait for idle
+    // before the call, only a later listing before it goes out again.
+    let ready = |_: &Live| Ok(None);
+    let seen = |live: &Live, _: &str| goal(live) == Check::Done;
+    let once = Once {
+        what,
+        timeout: ctx.options.timeouts.resize,
+        ready: &ready,
+        unknown: Unknown::SendUnlessSeen(&seen),
+    };
+    let check = |_| std::future::ready(Ok(id.to_owned()));
+    send_once(ctx, step, &once, check, |_| send()).await?;
     let after = ctx.poller.ticks_started();
     let grace = ctx.options.unknown_grace;
     match ctx

@@ -13,7 +13,7 @@ use crate::api::wire::Cluster;
 use crate::api::Live;
 use crate::plan::{Action, Step, TagKv, PASSWORD_VERSION_TAG_KEY};
 
-use super::ctx::Found;
+use super::ctx::{Found, StepEnd, StepResult};
 use super::ended::{cluster_settled, snapshot_available, Check};
 use super::find::{find_created, find_restored};
 
@@ -30,6 +30,20 @@ pub enum Verdict {
     InPlace(String),
     /// The live value the step was planned from moved elsewhere.
     Moved(String),
+}
+
+/// The id of the step's cluster on `live` when the step is to act there; otherwise how the
+/// step ends ("already in place", stale, or its cluster not listed).
+pub fn cluster_to_act_on(step: &Step, live: &Live) -> StepResult<String> {
+    let name = step.target.cluster();
+    match verify(step, live) {
+        Verdict::InPlace(detail) => Err(StepEnd::InPlace(detail)),
+        Verdict::Moved(reason) => Err(StepEnd::Stale(reason)),
+        Verdict::Act | Verdict::Exists => live
+            .cluster(name)
+            .map(|c| c.id.clone())
+            .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed"))),
+    }
 }
 
 /// Judges `step` against `live` (see the module doc).
