@@ -4,14 +4,13 @@
 //! the next run re-attaches to it without sending the call again; a lost answer is resolved
 //! by the listings, never by a second send.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::{interrupt_in, lists_first};
 use super::{plan, step, target};
 use crate::api::wire::CreateSnapshot;
 use crate::plan::{Action, Step};
@@ -40,21 +39,11 @@ fn delete() -> Step {
 
 /// Runs `steps` (first listing made by the run), interrupted after `interrupt` if given.
 async fn run(cloud: &FakeCloud, steps: Vec<Step>, interrupt: Option<Duration>) -> Report {
-    let (tx, rx) = watch::channel(false);
-    if let Some(after) = interrupt {
-        tokio::spawn(async move {
-            tokio::time::sleep(after).await;
-            tx.send_replace(true);
-        });
-    }
     let options = Options {
-        live: None,
-        interrupt: Some(rx),
-        ..Options::default()
+        interrupt: interrupt.map(interrupt_in),
+        ..lists_first()
     };
-    execute(&plan(steps), cloud.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("executes")
+    super::run(&plan(steps), cloud, options).await
 }
 
 #[tokio::test(start_paused = true)]

@@ -4,6 +4,7 @@
 
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::planned_now;
 use super::{plan, run, step, target};
 use crate::plan::{Action, Step};
 
@@ -16,17 +17,6 @@ fn describe(text: &str) -> Step {
         },
         &[],
     )
-}
-
-/// Options whose first listing is the cloud as it is now.
-async fn listed(cloud: &FakeCloud) -> Options {
-    Options {
-        live: Some(crate::api::Live {
-            clusters: cloud.list_clusters().await.expect("list"),
-            ..crate::api::Live::default()
-        }),
-        ..Options::default()
-    }
 }
 
 /// The calls other than listings.
@@ -42,7 +32,12 @@ fn calls(cloud: &FakeCloud) -> Vec<String> {
 async fn the_description_is_sent_once_and_read_back() {
     let cloud = FakeCloud::new();
     let id = cloud.seed_cluster("dws-demo", 3, &[]);
-    let report = run(&plan(vec![describe("Sales")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![describe("Sales")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(
         calls(&cloud),
@@ -57,7 +52,12 @@ async fn a_busy_cluster_gets_its_description_once_its_task_ends() {
     let id = cloud.seed_cluster("dws-demo", 3, &[]);
     // Another run's scale-out holds the cluster for a while.
     cloud.resize(&id, 3).await.expect("the other run's resize");
-    let report = run(&plan(vec![describe("Sales")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![describe("Sales")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     // Refused while busy (nothing happened), sent again after listings.
     assert!(cloud.count("description:") >= 2, "{:?}", cloud.calls());
@@ -71,7 +71,12 @@ async fn a_lost_answer_is_sent_again_and_a_lagging_read_is_read_again() {
     let id = cloud.seed_cluster("dws-demo", 3, &[]);
     cloud.fault(&format!("description:{id}"), Fault::LostUnknown);
     cloud.fault(&format!("get_description:{id}"), Fault::LostUnknown);
-    let report = run(&plan(vec![describe("Sales")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![describe("Sales")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert_eq!(report.steps[0].outcome, Outcome::Done, "{report:?}");
     assert_eq!(cloud.count("description:"), 2, "{:?}", cloud.calls());
     assert_eq!(cloud.count("get_description:"), 2, "{:?}", cloud.calls());
@@ -88,7 +93,12 @@ async fn a_detail_that_never_shows_the_description_fails_the_step() {
             Fault::Error("DWS.0047 internal error".into()),
         );
     }
-    let report = run(&plan(vec![describe("Sales")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![describe("Sales")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert!(
         matches!(&report.steps[0].outcome, Outcome::Failed { reason } if reason.contains("detail")),
         "{report:?}"

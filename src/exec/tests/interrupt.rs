@@ -5,40 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use super::super::fake::FakeCloud;
 use super::super::*;
-use super::{create, plan, restore, snapshot};
-use crate::api::Live;
+use super::kit::{listing, spawn_run};
+use super::{create, options, plan, restore, snapshot};
 use crate::plan::{OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE};
 
 #[tokio::test(start_paused = true)]
 async fn an_interrupt_during_the_restore_call_still_tags_the_restored_cluster() {
     let cloud = FakeCloud::new();
-    let steps = vec![
-        create("dws-demo"),
-        snapshot("snap-1", "dws-demo", &["cluster.dws-demo.create"]),
-        restore("dws-restore", "snap-1", &["snapshot.snap-1.create"]),
-    ];
-    let (tx, rx) = watch::channel(false);
-    let run = {
-        let cloud = cloud.clone();
-        tokio::spawn(async move {
-            let options = Options {
-                live: Some(Live::default()),
-                interrupt: Some(rx),
-                ..Options::default()
-            };
-            execute(&plan(steps), cloud, options, Arc::new(NoEvents)).await
-        })
-    };
-    // The restore call takes the fake's 500 ms: interrupt 100 ms into it.
-    while cloud.count("restore:") == 0 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tx.send_replace(true);
-    let report = run.await.expect("join").expect("report");
+    // The restore call takes the fake's 500 ms: interrupt about 100 ms into it.
+    let (report, _) = interrupted_after(&cloud, "restore:", Duration::from_millis(50)).await;
     assert_eq!(report.status(), RunStatus::Interrupted, "{report:?}");
     assert!(
         report
@@ -46,18 +23,9 @@ async fn an_interrupt_during_the_restore_call_still_tags_the_restored_cluster() 
             .any(|s| s.step.0 == "cluster.dws-restore.restore"),
         "{report:?}"
     );
-    let listed = cloud.list_clusters().await.expect("list");
-    let restored = listed
-        .iter()
-        .find(|c| c.name == "dws-restore")
-        .expect("the restore was accepted");
     assert!(
-        restored
-            .tags
-            .iter()
-            .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE),
-        "{:?}",
-        restored.tags
+        owned(&cloud, "dws-restore").await,
+        "the restore was accepted and tagged"
     );
     assert_eq!(cloud.count("restore:"), 1);
 }
@@ -74,35 +42,22 @@ async fn interrupted_after(
         snapshot("snap-1", "dws-demo", &["cluster.dws-demo.create"]),
         restore("dws-restore", "snap-1", &["snapshot.snap-1.create"]),
     ];
-    let (tx, rx) = watch::channel(false);
-    let run = {
-        let cloud = cloud.clone();
-        tokio::spawn(async move {
-            let options = Options {
-                live: Some(Live::default()),
-                interrupt: Some(rx),
-                ..Options::default()
-            };
-            execute(&plan(steps), cloud, options, Arc::new(NoEvents)).await
-        })
-    };
-    while cloud.count(trigger) == 0 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(delay).await;
-    tx.send_replace(true);
-    let sent = tokio::time::Instant::now();
-    let report = run.await.expect("join").expect("report");
-    (report, sent.elapsed())
+    spawn_run(plan(steps), cloud, options(), Arc::new(NoEvents))
+        .interrupt_after_call(cloud, trigger, delay)
+        .await
 }
 
 async fn owned(cloud: &FakeCloud, name: &str) -> bool {
-    let listed = cloud.list_clusters().await.expect("list");
-    listed.iter().filter(|c| c.name == name).any(|c| {
-        c.tags
-            .iter()
-            .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE)
-    })
+    listing(cloud)
+        .await
+        .clusters
+        .iter()
+        .filter(|c| c.name == name)
+        .any(|c| {
+            c.tags
+                .iter()
+                .any(|t| t.key == OWNERSHIP_TAG_KEY && t.value == OWNERSHIP_TAG_VALUE)
+        })
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,43 +2,16 @@
 //! delta call; the other waits, says so, and finds the goal in place. A killed run's lease
 //! expires.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::super::fake::FakeCloud;
 use super::super::*;
+use super::kit::Recorder;
 use super::{plan, step, target};
 use crate::plan::{Action, Plan, LEASE_TAG_KEY};
-
-#[derive(Default)]
-struct Recorder(Mutex<Vec<Event>>);
-
-impl Events for Recorder {
-    fn emit(&self, event: &Event) {
-        if let Ok(mut events) = self.0.lock() {
-            events.push(event.clone());
-        }
-    }
-}
-
-impl Recorder {
-    fn progress(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|events| {
-                events
-                    .iter()
-                    .filter_map(|e| match e {
-                        Event::Progress { status, .. } => Some(status.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
 
 fn scale(action: Action) -> Plan {
     let verb = match action {

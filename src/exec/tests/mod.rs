@@ -6,6 +6,7 @@ mod description;
 mod expiry;
 mod gate;
 mod interrupt;
+mod kit;
 mod lease;
 mod once;
 mod policy;
@@ -15,148 +16,24 @@ mod settings;
 mod states;
 mod unknown;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::fake::{FakeCloud, Fault};
 use super::*;
 use crate::api::Live;
 use crate::plan::{
-    Action, Blocked, CreateClusterParams, Fingerprint, Plan, RestoreClusterParams, Step, StepId,
-    TagKv, Target, OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE,
+    Action, Blocked, Fingerprint, Step, StepId, TagKv, Target, OWNERSHIP_TAG_KEY,
+    OWNERSHIP_TAG_VALUE,
 };
 use crate::secret::SecretRef;
-
-const PASSWORD_ENV: &str = "DWSCTL_EXEC_TEST_PASSWORD";
-
-pub(super) fn target(name: &str) -> Target {
-    Target::Cluster {
-        name: name.to_owned(),
-    }
-}
-
-fn snap_target(name: &str, cluster: &str) -> Target {
-    Target::Snapshot {
-        name: name.to_owned(),
-        cluster: cluster.to_owned(),
-    }
-}
-
-pub(super) fn step(id: &str, target: Target, action: Action, deps: &[&str]) -> Step {
-    Step {
-        id: StepId(id.to_owned()),
-        target,
-        action,
-        changes: Vec::new(),
-        reason: "test".to_owned(),
-        depends_on: deps.iter().map(|d| StepId((*d).to_owned())).collect(),
-        fingerprint: Fingerprint::absent(),
-        maintenance: None,
-    }
-}
-
-pub(super) fn create(name: &str) -> Step {
-    std::env::set_var(PASSWORD_ENV, "Secret-pw-123!");
-    step(
-        &format!("cluster.{name}.create"),
-        target(name),
-        Action::CreateCluster(CreateClusterParams {
-            node_type: "dws.m3.xlarge".into(),
-            number_of_node: 3,
-            vpc_id: "vpc".into(),
-            subnet_id: "subnet".into(),
-            security_group_id: "sg".into(),
-            availability_zone: None,
-            port: None,
-            user_name: "dbadmin".into(),
-            password: SecretRef::FromEnv(PASSWORD_ENV.into()),
-            public_ip: None,
-            number_of_cn: None,
-            enterprise_project_id: None,
-            tags: vec![TagKv {
-                key: OWNERSHIP_TAG_KEY.into(),
-                value: OWNERSHIP_TAG_VALUE.into(),
-            }],
-        }),
-        &[],
-    )
-}
-
-pub(super) fn snapshot(name: &str, cluster: &str, deps: &[&str]) -> Step {
-    step(
-        &format!("snapshot.{name}.create"),
-        snap_target(name, cluster),
-        Action::CreateSnapshot { description: None },
-        deps,
-    )
-}
-
-pub(super) fn restore(name: &str, snapshot: &str, deps: &[&str]) -> Step {
-    step(
-        &format!("cluster.{name}.restore"),
-        target(name),
-        Action::RestoreCluster(RestoreClusterParams {
-            snapshot: snapshot.into(),
-            vpc_id: None,
-            subnet_id: None,
-            security_group_id: None,
-            availability_zone: None,
-            port: None,
-            public_ip: None,
-            enterprise_project_id: None,
-            tags: vec![TagKv {
-                key: OWNERSHIP_TAG_KEY.into(),
-                value: OWNERSHIP_TAG_VALUE.into(),
-            }],
-        }),
-        deps,
-    )
-}
-
-pub(super) fn plan(steps: Vec<Step>) -> Plan {
-    Plan {
-        format_version: crate::plan::FORMAT_VERSION,
-        spec_digest: "digest".into(),
-        steps,
-    }
-}
-
-pub(super) fn options() -> Options {
-    Options {
-        live: Some(Live::default()),
-        ..Options::default()
-    }
-}
-
-/// Records every event.
-#[derive(Default)]
-struct Recorder(Mutex<Vec<Event>>);
-
-impl Events for Recorder {
-    fn emit(&self, event: &Event) {
-        if let Ok(mut events) = self.0.lock() {
-            events.push(event.clone());
-        }
-    }
-}
-
-pub(super) async fn run(plan: &Plan, cloud: &FakeCloud, options: Options) -> Report {
-    execute(plan, cloud.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("plan executes")
-}
-
-fn outcome<'r>(report: &'r Report, id: &str) -> &'r Outcome {
-    &report
-        .steps
-        .iter()
-        .find(|s| s.step.0 == id)
-        .expect("step in report")
-        .outcome
-}
+pub(in crate::exec) use kit::create;
+use kit::{
+    interrupt_in, lists_first, options, outcome, plan, restore, run, snapshot, spawn_run, step,
+    target, Recorder,
+};
 
 #[tokio::test(start_paused = true)]
 async fn forty_independent_creates_finish_within_one_poll_of_the_critical_path() {
@@ -335,15 +212,7 @@ async fn busy_clusters_are_retried_after_the_next_listing() {
         Action::ScaleOut { count: 3, from: 3 },
         &[],
     )];
-    let report = run(
-        &plan(steps),
-        &cloud,
-        Options {
-            live: None,
-            ..options()
-        },
-    )
-    .await;
+    let report = run(&plan(steps), &cloud, lists_first()).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.count("resize:"), 2);
 }
@@ -466,15 +335,7 @@ async fn one_operation_per_cluster_at_a_time_even_without_a_dependency() {
         snapshot("snap-1", "dws-demo", &[]),
     ];
     let start = Instant::now();
-    let report = run(
-        &plan(steps),
-        &cloud,
-        Options {
-            live: None,
-            ..options()
-        },
-    )
-    .await;
+    let report = run(&plan(steps), &cloud, lists_first()).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     // Serialized: resize (600 s) then snapshot (300 s).
     assert!(start.elapsed() >= Duration::from_secs(900));
@@ -496,15 +357,7 @@ async fn delete_runs_after_the_final_snapshot_and_waits_until_the_cluster_is_gon
         ),
     ];
     let start = Instant::now();
-    let report = run(
-        &plan(steps),
-        &cloud,
-        Options {
-            live: None,
-            ..options()
-        },
-    )
-    .await;
+    let report = run(&plan(steps), &cloud, lists_first()).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.clusters_named("dws-demo"), 0);
     assert_eq!(cloud.snapshots_named("dws-demo-final"), 1);
@@ -518,35 +371,16 @@ async fn delete_runs_after_the_final_snapshot_and_waits_until_the_cluster_is_gon
 #[tokio::test(start_paused = true)]
 async fn an_interrupt_reports_running_operations_and_starts_nothing_new() {
     let cloud = FakeCloud::new();
-    let (tx, rx) = watch::channel(false);
     let steps = vec![
         create("a"),
         create("b"),
         snapshot("snap-a", "a", &["cluster.a.create"]),
     ];
     let recorder = Arc::new(Recorder::default());
-    let plan = plan(steps);
-    let handle = {
-        let cloud = cloud.clone();
-        let recorder = Arc::clone(&recorder);
-        tokio::spawn(async move {
-            execute(
-                &plan,
-                cloud,
-                Options {
-                    interrupt: Some(rx),
-                    ..options()
-                },
-                recorder,
-            )
-            .await
-        })
-    };
+    let run = spawn_run(plan(steps), &cloud, options(), recorder.clone());
     tokio::time::sleep(Duration::from_secs(100)).await;
-    let interrupted_at = Instant::now();
-    tx.send_replace(true);
-    let report = handle.await.expect("join").expect("report");
-    assert!(interrupted_at.elapsed() <= Duration::from_secs(2));
+    let (report, took) = run.interrupt().await;
+    assert!(took <= Duration::from_secs(2));
     assert_eq!(report.status(), RunStatus::Interrupted);
     assert_eq!(report.still_running().count(), 2);
     assert!(matches!(
@@ -564,18 +398,11 @@ async fn an_interrupt_reports_running_operations_and_starts_nothing_new() {
 async fn a_wait_step_waits_for_an_operation_already_running() {
     let cloud = FakeCloud::new();
     // An earlier run's create, still running.
-    let first = run(&plan(vec![create("dws-demo")]), &cloud, {
-        let (tx, rx) = watch::channel(false);
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            tx.send_replace(true);
-        });
-        Options {
-            interrupt: Some(rx),
-            ..options()
-        }
-    })
-    .await;
+    let interrupted = Options {
+        interrupt: Some(interrupt_in(Duration::from_secs(60))),
+        ..options()
+    };
+    let first = run(&plan(vec![create("dws-demo")]), &cloud, interrupted).await;
     assert_eq!(first.status(), RunStatus::Interrupted);
     let steps = vec![
         step(
@@ -589,15 +416,7 @@ async fn a_wait_step_waits_for_an_operation_already_running() {
         ),
         snapshot("snap-1", "dws-demo", &["cluster.dws-demo.wait"]),
     ];
-    let report = run(
-        &plan(steps),
-        &cloud,
-        Options {
-            live: None,
-            ..options()
-        },
-    )
-    .await;
+    let report = run(&plan(steps), &cloud, lists_first()).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.count("create:"), 1);
     assert_eq!(cloud.clusters_named("dws-demo"), 1);

@@ -10,8 +10,8 @@ use tokio::time::Instant;
 
 use super::super::fake::FakeCloud;
 use super::super::*;
+use super::kit::listing;
 use super::{plan, step, target};
-use crate::api::Live;
 use crate::plan::{Action, Fingerprint, Step};
 
 fn scale_out(from: u32) -> Step {
@@ -21,13 +21,6 @@ fn scale_out(from: u32) -> Step {
         Action::ScaleOut { count: 3, from },
         &[],
     )
-}
-
-async fn listing(cloud: &FakeCloud) -> Live {
-    Live {
-        clusters: cloud.list_clusters().await.expect("list"),
-        ..Live::default()
-    }
 }
 
 fn outcome(report: &Report) -> &Outcome {

@@ -2,10 +2,9 @@
 //! answer is sent again, a policy that moved since the plan makes the step stale, and a goal
 //! already reached is done without a call.
 
-use std::sync::Arc;
-
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::lists_first;
 use super::{plan, step, target};
 use crate::api::policy::PutSnapshotPolicy;
 use crate::plan::policy::digest;
@@ -34,18 +33,7 @@ fn set_policy(from: Option<String>) -> Step {
 }
 
 async fn run(cloud: &FakeCloud, step: Step) -> Report {
-    let options = Options {
-        live: None,
-        ..Options::default()
-    };
-    execute(
-        &plan(vec![step]),
-        cloud.clone(),
-        options,
-        Arc::new(NoEvents),
-    )
-    .await
-    .expect("executes")
+    super::run(&plan(vec![step]), cloud, lists_first()).await
 }
 
 async fn nightlies(cloud: &FakeCloud, id: &str) -> usize {

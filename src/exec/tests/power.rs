@@ -2,12 +2,10 @@
 //! planned from, done at the goal state; a lost answer is resolved by the listings, never by
 //! sending again; a cluster someone else already started is "already in place".
 
-use std::sync::Arc;
-
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::{listed, lists_first};
 use super::{plan, step, target};
-use crate::api::Live;
 use crate::plan::{Action, Step};
 
 fn power(start: bool) -> Step {
@@ -25,22 +23,11 @@ fn power(start: bool) -> Step {
 }
 
 async fn run(cloud: &FakeCloud, steps: Vec<Step>) -> Report {
-    let options = Options {
-        live: None,
-        ..Options::default()
-    };
-    execute(&plan(steps), cloud.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("executes")
+    super::run(&plan(steps), cloud, lists_first()).await
 }
 
 async fn status(cloud: &FakeCloud) -> String {
-    let clusters = cloud.list_clusters().await.expect("list");
-    let live = Live {
-        clusters,
-        ..Live::default()
-    };
-    live.cluster("dws-demo").expect("listed").status.clone()
+    listed(cloud, "dws-demo").await.status
 }
 
 #[tokio::test(start_paused = true)]

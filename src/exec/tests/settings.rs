@@ -4,6 +4,7 @@
 
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::{listed, planned_now};
 use super::{plan, run, step, target};
 use crate::plan::{Action, Step};
 
@@ -25,21 +26,6 @@ fn bind(eip: &str, deps: &[&str]) -> Step {
     )
 }
 
-/// Options whose first listing is the cloud as it is now.
-async fn listed(cloud: &FakeCloud) -> Options {
-    Options {
-        live: Some(crate::api::Live {
-            clusters: cloud.list_clusters().await.expect("list"),
-            ..crate::api::Live::default()
-        }),
-        ..Options::default()
-    }
-}
-
-async fn shown(cloud: &FakeCloud) -> crate::api::wire::Cluster {
-    cloud.list_clusters().await.expect("list").remove(0)
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_change_of_eip_unbinds_then_binds_each_once() {
     let cloud = FakeCloud::new();
@@ -49,7 +35,7 @@ async fn a_change_of_eip_unbinds_then_binds_each_once() {
         unbind("eip-1"),
         bind("eip-2", &["cluster.dws-demo.unbind_eip"]),
     ];
-    let report = run(&plan(steps), &cloud, listed(&cloud).await).await;
+    let report = run(&plan(steps), &cloud, planned_now(&cloud).await).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     let calls: Vec<String> = cloud
         .calls()
@@ -57,7 +43,7 @@ async fn a_change_of_eip_unbinds_then_binds_each_once() {
         .filter(|c| !c.starts_with("list:"))
         .collect();
     assert_eq!(calls, vec!["unbind_eip:c-1", "bind_eip:c-1"]);
-    assert_eq!(shown(&cloud).await.bound_eip(), Some("eip-2"));
+    assert_eq!(listed(&cloud, "dws-demo").await.bound_eip(), Some("eip-2"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -75,10 +61,13 @@ async fn a_busy_cluster_gets_the_security_group_once_its_task_ends() {
         },
         &[],
     );
-    let report = run(&plan(vec![step]), &cloud, listed(&cloud).await).await;
+    let report = run(&plan(vec![step]), &cloud, planned_now(&cloud).await).await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(
-        shown(&cloud).await.security_group_id.as_deref(),
+        listed(&cloud, "dws-demo")
+            .await
+            .security_group_id
+            .as_deref(),
         Some("sg-2")
     );
     // Refused while busy (nothing happened), sent again after listings: one that took effect.
@@ -97,10 +86,15 @@ async fn an_unbind_whose_answer_was_lost_is_looked_for_not_sent_again() {
     let id = cloud.seed_cluster("dws-demo", 3, &[]);
     cloud.set_network("dws-demo", None, Some("eip-1"));
     cloud.fault(&format!("unbind_eip:{id}"), Fault::CommitThenUnknown);
-    let report = run(&plan(vec![unbind("eip-1")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![unbind("eip-1")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert_eq!(report.steps[0].outcome, Outcome::Done, "{report:?}");
     assert_eq!(cloud.count("unbind_eip:"), 1, "{:?}", cloud.calls());
-    assert_eq!(shown(&cloud).await.bound_eip(), None);
+    assert_eq!(listed(&cloud, "dws-demo").await.bound_eip(), None);
 }
 
 #[tokio::test(start_paused = true)]
@@ -111,12 +105,12 @@ async fn a_bind_lost_before_it_took_effect_is_sent_again() {
     let report = run(
         &plan(vec![bind("eip-2", &[])]),
         &cloud,
-        listed(&cloud).await,
+        planned_now(&cloud).await,
     )
     .await;
     assert_eq!(report.steps[0].outcome, Outcome::Done, "{report:?}");
     assert_eq!(cloud.count("bind_eip:"), 2, "{:?}", cloud.calls());
-    assert_eq!(shown(&cloud).await.bound_eip(), Some("eip-2"));
+    assert_eq!(listed(&cloud, "dws-demo").await.bound_eip(), Some("eip-2"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -124,7 +118,12 @@ async fn a_cluster_holding_another_eip_than_planned_is_stale_and_untouched() {
     let cloud = FakeCloud::new();
     cloud.seed_cluster("dws-demo", 3, &[]);
     cloud.set_network("dws-demo", None, Some("eip-9"));
-    let report = run(&plan(vec![unbind("eip-1")]), &cloud, listed(&cloud).await).await;
+    let report = run(
+        &plan(vec![unbind("eip-1")]),
+        &cloud,
+        planned_now(&cloud).await,
+    )
+    .await;
     assert!(
         matches!(&report.steps[0].outcome, Outcome::Stale { reason } if reason.contains("eip-9")),
         "{report:?}"
@@ -134,7 +133,7 @@ async fn a_cluster_holding_another_eip_than_planned_is_stale_and_untouched() {
     let report = run(
         &plan(vec![bind("eip-9", &[])]),
         &cloud,
-        listed(&cloud).await,
+        planned_now(&cloud).await,
     )
     .await;
     assert!(

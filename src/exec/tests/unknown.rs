@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
+use super::kit::spawn_run;
 use super::{create, options, plan, run, step, target};
 
 #[tokio::test(start_paused = true)]
@@ -59,30 +59,16 @@ async fn the_listing_window_is_configurable() {
 async fn an_interrupt_while_looking_for_a_lost_create_does_not_report_it_running() {
     let cloud = FakeCloud::new();
     cloud.fault("create:dws-demo", Fault::LostUnknown);
-    let (tx, rx) = watch::channel(false);
-    let run = {
-        let cloud = cloud.clone();
-        tokio::spawn(async move {
-            let options = Options {
-                interrupt: Some(rx),
-                ..options()
-            };
-            execute(
-                &plan(vec![create("dws-demo")]),
-                cloud,
-                options,
-                Arc::new(NoEvents),
-            )
-            .await
-        })
-    };
-    while cloud.count("create:") == 0 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let run = spawn_run(
+        plan(vec![create("dws-demo")]),
+        &cloud,
+        options(),
+        Arc::new(NoEvents),
+    );
     // The answer is lost after the fake's 500 ms; the step is then looking by name.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    tx.send_replace(true);
-    let report = run.await.expect("join").expect("report");
+    let (report, _) = run
+        .interrupt_after_call(&cloud, "create:", Duration::from_secs(5))
+        .await;
     assert_eq!(report.status(), RunStatus::Interrupted, "{report:?}");
     assert_eq!(report.still_running().count(), 0, "{report:?}");
     assert!(
