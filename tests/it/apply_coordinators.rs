@@ -1,40 +1,29 @@
 //! `number_of_cn` on an existing cluster, end to end on the simulator: the plan shows the
 //! `~` step with the operation and the old and new count, apply sends the route once, the
-//! next plan is empty; a count outside the cloud's range is blocked at plan time.
+//! next plan is empty; a count outside the cloud's range is blocked at plan time; a busy
+//! cluster is waited for (the batch call is never sent twice); an interrupted CN task is
+//! waited for by the next run, which then finds the count reached.
 
-use dwsctl::exec::RunStatus;
+use std::sync::Arc;
+
+use dwsctl::exec::{self, NoEvents, Outcome, RunStatus};
 use dwsctl::plan::Action;
 use dwsctl::render::{text, TextOptions};
-use dwsctl::spec::{self, Loaded};
+use dwsctl::spec::Loaded;
 
-use super::apply_support::{world, World, ADMIN_PASSWORD};
+use super::apply_support::{load_spec, one_cluster, without_record, world, World};
 
 const ADD: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-create";
 const DELETE: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-delete";
 
+/// `demo`, six nodes, `cns` CNs.
 fn load(dir: &std::path::Path, name: &str, cns: u32) -> Loaded {
-    std::env::set_var("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
-    let path = dir.join(name);
-    let body = format!(
-        "version: 1
-clusters:
-  demo:
-    node_type: dws.d1.xlarge
-    number_of_node: 6
-    number_of_cn: {cns}
-    vpc_id: 219ab8a0-1272-4049-a383-8ad0b770fa11
-    subnet_id: d23ef2e9-8b90-49b3-bc4a-fd7d6bea6bec
-    security_group_id: 12e3c23a-8710-4b75-95e4-5c8d7f68ef3c
-    user_name: dbadmin
-    password: {{from_env: DWS_ADMIN_PASSWORD}}
-"
-    );
-    std::fs::write(&path, body).expect("write spec");
-    spec::load(&[path]).expect("spec loads")
+    let extra = format!("    number_of_node: 6\n    number_of_cn: {cns}\n");
+    load_spec(dir, name, &one_cluster("demo", &extra))
 }
 
 async fn count(world: &World, route: &str) -> u64 {
-    world.requests().await.get(route).copied().unwrap_or(0)
+    world.count(route).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,4 +109,81 @@ async fn a_count_beyond_the_clouds_range_is_blocked_at_plan_time() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A plan made while the cluster was idle meets it taking an automated snapshot: the CN
+/// addition waits for the snapshot to end and is sent once (one sent meanwhile would be
+/// refused as busy and counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cn_addition_waits_out_a_busy_cluster_and_is_sent_once() {
+    let world = world(2000.0, 52).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    world.applied(&load(dir.path(), "a.yaml", 3)).await;
+    let five = load(dir.path(), "b.yaml", 5);
+    let plan = world.plan(&five).await.expect("plan");
+    assert_eq!(
+        without_record(&plan),
+        [&Action::AddCoordinators { total: 5, from: 3 }]
+    );
+    let idle = world.client.observe().await.expect("observe");
+    let report = world
+        .execute_meeting_an_automated_snapshot(&plan, idle, "demo")
+        .await;
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    assert_eq!(count(&world, ADD).await, 1);
+    assert!(world.plan(&five).await.expect("plan").is_empty());
+}
+
+/// Interrupted while the CN task runs: the run reports the step as still running, the next
+/// plan waits for the task (the CN list still shows the old count, so it plans the addition
+/// again), and the next apply finds the count reached and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again() {
+    let world = world(100.0, 53).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    world.applied(&load(dir.path(), "a.yaml", 3)).await;
+    let five = load(dir.path(), "b.yaml", 5);
+    let plan = world.plan(&five).await.expect("plan");
+    let live = world.client.observe().await.expect("observe");
+
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let client = world.client.clone();
+        tokio::spawn(async move {
+            loop {
+                let live = client.observe().await.expect("observe");
+                let task = live.cluster("demo").and_then(|c| c.task_status.clone());
+                if task.as_deref() == Some("ADD_CN_ING") {
+                    let _ = tx.send(true);
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let options = exec::Options {
+        live: Some(live),
+        interrupt: Some(rx),
+        ..world.options()
+    };
+    let report = exec::execute(&plan, world.client.clone(), options, Arc::new(NoEvents))
+        .await
+        .expect("execute");
+    watcher.await.expect("watcher");
+    assert!(
+        matches!(report.steps[0].outcome, Outcome::StillRunning { .. }),
+        "{report:?}"
+    );
+
+    let next = world.plan(&five).await.expect("plan");
+    assert!(
+        matches!(
+            without_record(&next).as_slice(),
+            [Action::Wait { task_status: Some(task), .. }, Action::AddCoordinators { total: 5, from: 3 }]
+                if task == "ADD_CN_ING"
+        ),
+        "{next:?}"
+    );
+    world.applied(&five).await;
+    assert_eq!(count(&world, ADD).await, 1);
 }
