@@ -263,11 +263,17 @@ mod tests {
             .insert("note".into(), "a|b <script>alert(1)</script> ```".into());
         let mut unowned = live_cluster("plain", 3);
         unowned.tags.clear();
-        let plan = diff(
+        let mut plan = diff(
             &desired(vec![evil, desired_cluster("plain", 3)]),
             &live(vec![unowned], vec![]),
             "d",
         );
+        // A tag key added in the console is a field name from the cloud: the drift line
+        // that names it is prose.
+        if let Some(c) = plan.steps.iter_mut().flat_map(|s| &mut s.changes).next() {
+            c.field = "tags.k|<img src=x>`@team`".into();
+            c.cause = Some(crate::plan::Cause::Drift);
+        }
         let md = markdown(
             &plan,
             &MarkdownOptions {
@@ -276,7 +282,8 @@ mod tests {
             },
         );
         let prose = outside_code(&md);
-        for tag in ["<script", "<b>", "@team", "`@"] {
+        assert!(prose.contains("**Drift**"), "{prose}");
+        for tag in ["<script", "<b>", "<img", "@team", "`@"] {
             assert!(!prose.contains(tag), "{tag} outside code:\n{prose}");
         }
         for row in prose.lines().filter(|l| l.starts_with('|')) {

@@ -8,7 +8,7 @@ use dwsctl::api::policy::{PutSnapshotPolicy, StrategyRequest};
 use dwsctl::api::wire::Tag;
 use dwsctl::exec::RunStatus;
 use dwsctl::plan::{Action, Cause, Plan, APPLIED_TAG_KEY};
-use dwsctl::render::{text, TextOptions};
+use dwsctl::render::{markdown, text, MarkdownOptions, TextOptions};
 use dwsctl::spec::{self, Loaded};
 
 use super::apply_support::{world, World, ADMIN_PASSWORD};
@@ -165,6 +165,19 @@ async fn tags_changed_in_the_spec_outside_dwsctl_or_both_say_so() {
     );
     let json = dwsctl::render::json(&plan);
     assert!(json.contains("\"cause\": \"drift\""), "{json}");
+    // The markdown (a nightly job's summary) names it too, even without the steps.
+    let options = MarkdownOptions {
+        plan_hash: dwsctl::plan::plan_hash(&plan),
+        details: false,
+    };
+    let md = markdown(&plan, &options);
+    assert!(
+        md.contains(
+            "**Drift** (changed outside dwsctl): cluster <code>drift-demo</code>: \
+             <code>tags.env</code>."
+        ),
+        "{md}"
+    );
 
     let plan = world.plan(&prod).await.expect("plan");
     assert_eq!(causes(&plan, "tags.env"), [Some(Cause::Conflict)]);
