@@ -1,11 +1,12 @@
 //! `power: running | stopped` end to end on the simulator: the plan shows the `~` step with
 //! the operation and the old and new value, apply sends the route once, the next plan is
 //! empty; a stopped cluster with a scale-out is started first; a busy cluster is waited for
-//! (the stop is never sent twice); an interrupted start is waited for by the next run.
+//! (the stop is never sent twice); an interrupted start or stop is waited for by the next run.
 
 use std::sync::Arc;
 
-use dwsctl::exec::{self, NoEvents, Outcome};
+use dwsctl::api::Live;
+use dwsctl::exec::{self, NoEvents, Outcome, Report};
 use dwsctl::plan::{self, Action};
 use dwsctl::render::{text, TextOptions};
 use dwsctl::spec::Loaded;
@@ -59,6 +60,7 @@ async fn stop_and_start_each_send_their_route_once_and_leave_nothing_to_do() {
     let plan = world.plan(&running).await.expect("plan");
     assert_eq!(actions(&plan), [&Action::StartCluster]);
     let shown = text(&plan, &TextOptions::default());
+    assert!(shown.contains("~ start (POST …/start)"), "{shown}");
     assert!(
         shown.contains(r#"~ power = "stopped" -> "running""#),
         "{shown}"
@@ -141,6 +143,40 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
     assert_eq!(status(&world).await, "STOPPED");
 }
 
+/// Runs `plan` (made from `live`) and interrupts it as soon as a listing shows `demo` in
+/// `transient` (the cloud's operation under way); returns the report.
+async fn interrupted_in(world: &World, plan: &plan::Plan, live: Live, transient: &str) -> Report {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let client = world.client.clone();
+        let transient = transient.to_owned();
+        tokio::spawn(async move {
+            loop {
+                let live = client.observe().await.expect("observe");
+                if live.cluster("demo").is_some_and(|c| c.status == transient) {
+                    let _ = tx.send(true);
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let options = exec::Options {
+        live: Some(live),
+        interrupt: Some(rx),
+        ..world.options()
+    };
+    let report = exec::execute(plan, world.client.clone(), options, Arc::new(NoEvents))
+        .await
+        .expect("execute");
+    watcher.await.expect("watcher");
+    assert!(
+        matches!(report.steps[0].outcome, Outcome::StillRunning { .. }),
+        "{report:?}"
+    );
+    report
+}
+
 /// Interrupted while the cluster starts: the run reports the start as still running, the
 /// next plan waits for it instead of starting again, and then nothing is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,34 +198,7 @@ async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
     let live = world.client.observe().await.expect("observe");
     let plan = plan::diff(&running.desired, &live, &running.digest);
     assert_eq!(actions(&plan), [&Action::StartCluster]);
-
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let watcher = {
-        let client = world.client.clone();
-        tokio::spawn(async move {
-            loop {
-                let live = client.observe().await.expect("observe");
-                if live.cluster("demo").is_some_and(|c| c.status == "STARTING") {
-                    let _ = tx.send(true);
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        })
-    };
-    let options = exec::Options {
-        live: Some(live),
-        interrupt: Some(rx),
-        ..world.options()
-    };
-    let report = exec::execute(&plan, world.client.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("execute");
-    watcher.await.expect("watcher");
-    assert!(
-        matches!(report.steps[0].outcome, Outcome::StillRunning { .. }),
-        "{report:?}"
-    );
+    interrupted_in(&world, &plan, live, "STARTING").await;
 
     let next = world.plan(&running).await.expect("plan");
     assert!(
@@ -199,4 +208,33 @@ async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
     world.applied(&running).await;
     assert_eq!(world.count(START).await, 1);
     assert_eq!(status(&world).await, "AVAILABLE");
+}
+
+/// The same for a stop (issue 12: each asynchronous operation re-attaches after an
+/// interrupt): the next run waits for STOPPING to end and sends no second stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_stop_is_waited_for_by_the_next_run_not_sent_again() {
+    let world = world(100.0, 45).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    world
+        .applied(&load(dir.path(), "a.yaml", "    number_of_node: 3\n"))
+        .await;
+    let stopped = load(
+        dir.path(),
+        "b.yaml",
+        "    number_of_node: 3\n    power: stopped\n",
+    );
+    let live = world.client.observe().await.expect("observe");
+    let plan = plan::diff(&stopped.desired, &live, &stopped.digest);
+    assert_eq!(actions(&plan), [&Action::StopCluster]);
+    interrupted_in(&world, &plan, live, "STOPPING").await;
+
+    let next = world.plan(&stopped).await.expect("plan");
+    assert!(
+        matches!(actions(&next).as_slice(), [Action::Wait { status, .. }] if status == "STOPPING"),
+        "{next:?}"
+    );
+    world.applied(&stopped).await;
+    assert_eq!(world.count(STOP).await, 1);
+    assert_eq!(status(&world).await, "STOPPED");
 }
