@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::cli_support::{self, Run};
 use crate::sim_support::{self, cluster_body, Sim};
+use crate::spec_schema::{assert_satisfies_the_schema, validator};
 
 /// `dwsctl ARGS` with AK/SK credentials for `sim`; no password variable is set, because
 /// adopting a cluster must not need one.
@@ -294,6 +295,7 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
         text,
         "the same estate exports byte for byte the same"
     );
+    assert_satisfies_the_schema(&validator(), &spec);
     let loaded =
         dwsctl::spec::load_with(std::slice::from_ref(&spec), &|_| None).expect("the export loads");
     assert_eq!(loaded.desired.clusters.len(), 20);
@@ -449,6 +451,7 @@ async fn a_terraform_state_exports_without_network_and_round_trips() {
     assert!(!text.contains("Canary-TF-Pw-4242!"), "{text}");
     insta::assert_snapshot!("export_terraform_huaweicloud", text);
     insta::assert_snapshot!("export_terraform_huaweicloud_stderr", out.transcript());
+    assert_satisfies_the_schema(&validator(), &spec);
     round_trip(&sim, &spec_arg, &["tf-analytics", "tf-reporting-eu"]).await;
 }
 
@@ -466,6 +469,7 @@ async fn the_opentelekomcloud_sample_exports_and_validates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = dir.path().join("otc.yaml");
     std::fs::write(&spec, out.stdout()).expect("write");
+    assert_satisfies_the_schema(&validator(), &spec);
     dwsctl::spec::load_with(&[spec], &|_| None).expect("the export loads");
 }
 

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use dwsctl::spec::{raw, yaml};
 
-fn validator() -> jsonschema::Validator {
+pub(super) fn validator() -> jsonschema::Validator {
     let schema: serde_json::Value =
         serde_json::from_str(&raw::json_schema()).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
-fn as_json(path: &Path) -> serde_json::Value {
+pub(super) fn as_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("read");
     let mut problems = Vec::new();
     let node = yaml::parse(0, &text, &mut problems).expect("parses");
@@ -36,18 +36,23 @@ fn all_valid_files() -> Vec<PathBuf> {
     files
 }
 
+/// Asserts that the YAML file at `path` satisfies the schema, naming each violation.
+pub(super) fn assert_satisfies_the_schema(validator: &jsonschema::Validator, path: &Path) {
+    let value = as_json(path);
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+}
+
 #[test]
 fn every_example_and_valid_spec_satisfies_the_schema() {
     let validator = validator();
     let files = all_valid_files();
     assert!(files.len() >= 9, "{files:?}");
     for file in files {
-        let value = as_json(&file);
-        let errors: Vec<String> = validator
-            .iter_errors(&value)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+        assert_satisfies_the_schema(&validator, &file);
     }
 }
 
