@@ -6,8 +6,9 @@
 //! the step then waits for a listing that shows the new value, so the steps after it (and
 //! the next plan) see it.
 //!
-//! A busy cluster answers 403 DWS.7023 and nothing happened: the call goes out again after
-//! the next listing. An unknown outcome is resolved by looking first: the call is sent again
+//! A busy cluster would answer 403 DWS.7023 (nothing done): the call waits for a listing
+//! that shows the cluster idle, and one refused as busy all the same goes out again after a
+//! later such listing. An unknown outcome is resolved by looking first: the call is sent again
 //! only while a listing made after it does not show the value (an unbind that took effect
 //! would be refused the second time). Both are [`send_once`]'s rules.
 
@@ -20,7 +21,7 @@ use super::ctx::{Ctx, StepEnd, StepResult};
 use super::ended::Check;
 use super::find::cluster_by_id;
 use super::poller::Need;
-use super::send::{send_once, Once, Unknown};
+use super::send::{idle, send_once, Once, Unknown};
 use crate::api::wire::Cluster;
 use crate::api::Live;
 use crate::plan::Step;
@@ -169,9 +170,12 @@ where
 {
     // The step's time limit: the send below and the verdict after the grace period share it.
     let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
-    // The cloud answers a busy cluster itself (403 DWS.7023, nothing done): no wait for idle
-    // before the call, only a later listing before it goes out again.
-    let ready = |_: &Live| Ok(None);
+    // A busy cluster refuses the call (403 DWS.7023, nothing done), so the call waits for a
+    // listing that shows the cluster idle, as a resize or a stop does: sent to a cluster that
+    // turned busy after the plan, it would be refused once per listing until the task ends
+    // (issue 12: the route is sent once). A cluster not listed by id goes to the call, whose
+    // answer says so.
+    let ready = |live: &Live| idle(cluster_by_id(live, id));
     let seen = |live: &Live, _: &str| goal(live) == Check::Done;
     let once = Once {
         what,

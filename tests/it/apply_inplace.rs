@@ -1,10 +1,12 @@
 //! Issue 12's in-place changes end to end on the simulator, through the library loop that
 //! `dwsctl apply` runs: the plan shows a `~` step naming the operation with the old and new
 //! value, apply sends exactly that route once, and the next plan is empty. A busy cluster
-//! gets its change after its task, never twice.
+//! (busy when planned, or only when the change is sent) gets its change after its task,
+//! never twice.
 
 use std::path::PathBuf;
 
+use dwsctl::api::Live;
 use dwsctl::exec::RunStatus;
 use dwsctl::plan::{Action, Kind, Plan};
 use dwsctl::render::{text, TextOptions};
@@ -343,4 +345,92 @@ async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
     );
     apply_to_empty(&world, &renamed).await;
     assert_eq!(count(&world, RENAME_ROUTE).await, 1);
+}
+
+/// Runs `plan`, made from the listing `idle`, meeting an automated snapshot of `dws-demo`
+/// that started after the plan; checks that the run completed and that `loaded` plans empty.
+async fn run_meeting_a_snapshot(world: &World, loaded: &Loaded, plan: &Plan, idle: Live) {
+    let report = world
+        .execute_meeting_an_automated_snapshot(plan, idle, "dws-demo")
+        .await;
+    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
+    let again = world.plan(loaded).await.expect("plan");
+    assert!(
+        again.is_empty(),
+        "{}",
+        text(&again, &TextOptions::default())
+    );
+}
+
+/// A plan made while the cluster was idle meets it taking an automated snapshot: the unbind
+/// and the bind of an EIP change wait for it to end and each is sent once (one sent meanwhile
+/// would be refused as busy, 403 DWS.7023, and counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eip_change_meeting_a_busy_cluster_unbinds_and_binds_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 16).await;
+    let [first, second] = DEFAULT_EIP_IDS;
+    apply_to_empty(
+        &world,
+        &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)),
+    )
+    .await;
+    let changed = spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(second));
+    let idle = world.client.observe().await.expect("observe");
+    let plan = dwsctl::plan::diff(&changed.desired, &idle, &changed.digest);
+    assert_eq!(
+        updates(&plan),
+        vec![
+            &Action::UnbindEip {
+                eip_id: first.into()
+            },
+            &Action::BindEip {
+                eip_id: second.into()
+            },
+        ]
+    );
+    let (unbinds, binds) = (
+        count(&world, UNBIND_ROUTE).await,
+        count(&world, BIND_ROUTE).await,
+    );
+    run_meeting_a_snapshot(&world, &changed, &plan, idle).await;
+    assert_eq!(
+        (
+            count(&world, UNBIND_ROUTE).await - unbinds,
+            count(&world, BIND_ROUTE).await - binds
+        ),
+        (1, 1)
+    );
+    let live = world.client.observe().await.expect("observe");
+    let bound = live.cluster("dws-demo").and_then(|c| c.bound_eip());
+    assert_eq!(bound, Some(second));
+}
+
+/// The same for a rename: it waits out the automated snapshot, is sent once, and the
+/// cluster keeps its id under the new name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_meeting_a_busy_cluster_is_sent_once_after_its_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 17).await;
+    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    let renamed = named(
+        dir.path(),
+        "dws-prod",
+        DEFAULT_SECURITY_GROUP_ID,
+        "    renamed_from: dws-demo\n",
+    );
+    let idle = world.client.observe().await.expect("observe");
+    let id = idle.clusters[0].id.clone();
+    let plan = dwsctl::plan::diff(&renamed.desired, &idle, &renamed.digest);
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.0.as_str()).collect();
+    // No recorded value changes with the name alone: no record step.
+    assert_eq!(ids, ["cluster.dws-demo.rename"]);
+    run_meeting_a_snapshot(&world, &renamed, &plan, idle).await;
+    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
+    let live = world.client.observe().await.expect("observe");
+    assert_eq!(
+        live.cluster("dws-prod").map(|c| c.id.as_str()),
+        Some(id.as_str())
+    );
+    assert!(live.cluster("dws-demo").is_none());
 }

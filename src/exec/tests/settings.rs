@@ -70,13 +70,14 @@ async fn a_busy_cluster_gets_the_security_group_once_its_task_ends() {
             .as_deref(),
         Some("sg-2")
     );
-    // Refused while busy (nothing happened), sent again after listings: one that took effect.
+    // Held until a listing shows the cluster idle, then sent once: never to the busy cluster,
+    // which would refuse it (issue 12: the route is sent once).
     let calls = cloud.calls();
     let sends = calls
         .iter()
         .filter(|c| c.starts_with("security_group:"))
         .count();
-    assert!(sends >= 2, "{calls:?}");
+    assert_eq!(sends, 1, "{calls:?}");
     assert_eq!(cloud.nodes("dws-demo"), Some(6));
 }
 
