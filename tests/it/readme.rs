@@ -40,3 +40,17 @@ fn the_readme_export_block_is_what_sim_serve_prints() {
         assert!(quoted.contains(&line), "{line} missing from:\n{quoted}");
     }
 }
+
+/// "Reading a plan" shows the quickstart's plan on a fresh simulator, exactly as `plan`
+/// prints it (hashes in the record tag included), so the example cannot go stale.
+#[test]
+fn the_readme_plan_is_the_quickstart_plan_on_a_fresh_simulator() {
+    let quoted = block_before(&readme(), "There is one block per object");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let quickstart = crate::cli_support::repo_root().join("examples/quickstart.yaml");
+    let run = crate::cli_support::dwsctl(["plan".into(), "-f".into(), quickstart.into_os_string()])
+        .embedded_sim(dir.path(), "1000")
+        .output();
+    run.assert_exit(0);
+    assert_eq!(quoted, run.stdout());
+}
