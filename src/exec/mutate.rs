@@ -89,7 +89,7 @@ fn deadline<C: Cloud>(ctx: &Ctx<C>, timeout: std::time::Duration) -> Instant {
 }
 
 /// The id of a cluster by name, from the latest listing.
-fn cluster_id<C: Cloud>(ctx: &Ctx<C>, name: &str) -> StepResult<String> {
+pub(super) fn cluster_id<C: Cloud>(ctx: &Ctx<C>, name: &str) -> StepResult<String> {
     ctx.latest()
         .live
         .cluster(name)

@@ -20,6 +20,7 @@ use super::cloud::{Cloud, CloudError};
 use super::ctx::{Ctx, StepEnd, StepResult};
 use super::ended::Check;
 use super::find::cluster_by_id;
+use super::mutate::cluster_id;
 use super::poller::Need;
 use super::send::{idle, send_once, Once, Unknown};
 use crate::api::wire::Cluster;
@@ -32,7 +33,7 @@ pub async fn set_security_group<C: Cloud>(
     step: &Step,
     group: &str,
 ) -> StepResult<()> {
-    let id = listed_id(ctx, step)?;
+    let id = cluster_id(ctx, step.target.cluster())?;
     let goal = |live: &Live| {
         seen(live, &id, |c| {
             (c.security_group_id.as_deref() == Some(group))
@@ -53,7 +54,7 @@ pub async fn set_security_group<C: Cloud>(
 
 /// `DELETE …/eips/{eip_id}`.
 pub async fn unbind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepResult<()> {
-    let id = listed_id(ctx, step)?;
+    let id = cluster_id(ctx, step.target.cluster())?;
     let goal = |live: &Live| {
         seen(live, &id, |c| match c.bound_eip() {
             Some(bound) if bound == eip => Err(format!("EIP {eip} still bound")),
@@ -68,7 +69,7 @@ pub async fn unbind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepR
 
 /// `POST …/eips/{eip_id}`.
 pub async fn bind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepResult<()> {
-    let id = listed_id(ctx, step)?;
+    let id = cluster_id(ctx, step.target.cluster())?;
     let goal = |live: &Live| {
         seen(live, &id, |c| match c.bound_eip() {
             Some(bound) if bound == eip => Ok(()),
@@ -85,7 +86,7 @@ pub async fn bind_eip<C: Cloud>(ctx: &Ctx<C>, step: &Step, eip: &str) -> StepRes
 /// step waits for a listing that shows the cluster (by id) under its new name; a re-send of
 /// a rename that took effect is a no-op (the cluster's own name).
 pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> StepResult<()> {
-    let id = listed_id(ctx, step)?;
+    let id = cluster_id(ctx, step.target.cluster())?;
     let goal = |live: &Live| {
         seen(live, &id, |c| {
             (c.name == name)
@@ -106,7 +107,7 @@ pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> 
 /// at most the grace a read may lag.
 pub async fn set_description<C: Cloud>(ctx: &Ctx<C>, step: &Step, text: &str) -> StepResult<()> {
     let what = "set description";
-    let id = listed_id(ctx, step)?;
+    let id = cluster_id(ctx, step.target.cluster())?;
     let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
     super::send::send_idempotent(ctx, step, what, limit, false, || {
         ctx.cloud.set_description(&id, text)
@@ -128,16 +129,6 @@ pub async fn set_description<C: Cloud>(ctx: &Ctx<C>, step: &Step, text: &str) ->
         }
         ctx.await_next_listing(Need::Clusters).await?;
     }
-}
-
-/// The id of the step's cluster, from the latest listing.
-fn listed_id<C: Cloud>(ctx: &Ctx<C>, step: &Step) -> StepResult<String> {
-    let name = step.target.cluster();
-    ctx.latest()
-        .live
-        .cluster(name)
-        .map(|c| c.id.clone())
-        .ok_or_else(|| StepEnd::Failed(format!("cluster {name} is not listed")))
 }
 
 /// Whether the cluster `id` shows the value (`shows` says what it shows instead).
