@@ -242,7 +242,7 @@ async fn took_effect<C: Cloud>(
     match once.unknown {
         Unknown::Look(seen) => {
             let grace = ctx.options.unknown_grace;
-            if shown(ctx, step, (id, before), grace, seen).await? {
+            if shown(ctx, (step, what), (id, before), grace, seen).await? {
                 return Ok(true);
             }
             Err(StepEnd::Failed(format!(
@@ -252,7 +252,7 @@ async fn took_effect<C: Cloud>(
         Unknown::SendUnlessSeen(seen) => {
             // The next listing only: it comes within a poll interval, and a value it does
             // not show is sent again (the module doc of `settings`).
-            if shown(ctx, step, (id, before), Duration::ZERO, seen).await? {
+            if shown(ctx, (step, what), (id, before), Duration::ZERO, seen).await? {
                 return Ok(true);
             }
             if spent {
@@ -269,7 +269,7 @@ async fn took_effect<C: Cloud>(
 /// next listing), shows what `seen` looks for on the cluster `id`.
 async fn shown<C: Cloud>(
     ctx: &Ctx<C>,
-    step: &Step,
+    (step, what): (&Step, &str),
     (id, before): (&str, u64),
     window: Duration,
     seen: &Seen<'_>,
@@ -283,7 +283,15 @@ async fn shown<C: Cloud>(
     };
     let found = ctx
         .await_listed(&step.id, Need::Clusters, before, window, &find)
-        .await?;
+        .await
+        .map_err(|end| match end {
+            // `await_listed` words its interrupt for a create; this is a call to a cluster.
+            StepEnd::Failed(_) if ctx.interrupted() => StepEnd::Failed(format!(
+                "{what}: interrupted while looking for the effect of a call whose answer was \
+                 lost; the next plan shows whether it took effect"
+            )),
+            other => other,
+        })?;
     Ok(found != Found::Absent)
 }
 

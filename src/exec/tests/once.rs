@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::super::fake::FakeCloud;
+use super::super::fake::{FakeCloud, Fault};
 use super::super::*;
-use super::kit::listing;
+use super::kit::{listing, lists_first, spawn_run};
 use super::{plan, step, target};
 use crate::plan::{Action, Fingerprint, Step};
 
@@ -122,4 +122,27 @@ async fn a_saved_plan_whose_goal_is_reached_is_done_not_stale() {
     assert!(matches!(outcome(&report), Outcome::AlreadyDone { .. }));
     assert_eq!(cloud.count("resize:"), 0);
     assert_eq!(cloud.nodes("dws-demo"), Some(6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_while_looking_for_a_lost_scale_out_says_so_not_create() {
+    let cloud = FakeCloud::new();
+    let id = cloud.seed_cluster("dws-demo", 3, &[]);
+    cloud.fault(&format!("resize:{id}"), Fault::LostUnknown);
+    let run = spawn_run(
+        plan(vec![scale_out(3)]),
+        &cloud,
+        lists_first(),
+        Arc::new(NoEvents),
+    );
+    // The answer is lost after the fake's 500 ms; the step then looks for a resize task.
+    let (report, _) = run
+        .interrupt_after_call(&cloud, "resize:", Duration::from_secs(5))
+        .await;
+    assert!(
+        matches!(outcome(&report), Outcome::Failed { reason }
+            if reason.starts_with("scale out: interrupted") && reason.contains("answer was lost")),
+        "{report:?}"
+    );
+    assert_eq!(cloud.count("resize:"), 1);
 }
