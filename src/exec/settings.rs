@@ -102,13 +102,23 @@ pub async fn rename_cluster<C: Cloud>(ctx: &Ctx<C>, step: &Step, name: &str) -> 
 
 /// `POST …/description` (`cluster_management/modifying_cluster_description.rst`). The
 /// call sets the whole text, so a lost answer is resolved by sending it again
-/// (`send_idempotent`; a busy cluster is waited out by [`Ctx::call`]). The listings do not
+/// (`send_idempotent`; a busy cluster is waited out before the call, and one refused as busy
+/// all the same by [`Ctx::call`]). The listings do not
 /// show a description, so the step then reads the detail back until it shows the text, for
 /// at most the grace a read may lag.
 pub async fn set_description<C: Cloud>(ctx: &Ctx<C>, step: &Step, text: &str) -> StepResult<()> {
     let what = "set description";
     let id = cluster_id(ctx, step.target.cluster())?;
     let limit = Instant::now() + ctx.options.real(ctx.options.timeouts.resize);
+    // As for the other calls here, a cluster busy since the plan is waited out before the
+    // call, not sent calls it refuses (403 DWS.7023) once per listing.
+    let left = ctx
+        .options
+        .cloud(limit.saturating_duration_since(Instant::now()));
+    ctx.await_ready(&step.id, 0, left, |live: &Live| {
+        idle(cluster_by_id(live, &id))
+    })
+    .await?;
     super::send::send_idempotent(ctx, step, what, limit, false, || {
         ctx.cloud.set_description(&id, text)
     })

@@ -1,6 +1,7 @@
 //! `description` end to end on the simulator (issue 12): set right after a create, changed
 //! in place (`~ description "old" -> "new"`, one `POST …/description`), the next plan empty;
-//! a busy cluster gets it after its task, once; the detail is read only for a spec that sets
+//! a busy cluster (when planned, or only when the call goes out) gets it after its task,
+//! once; the detail is read only for a spec that sets
 //! a description; a description from the cloud never reaches the terminal raw; one changed
 //! in the console is drift.
 
@@ -8,7 +9,7 @@ use dwsctl::plan::Cause;
 use dwsctl::render::{text, TextOptions};
 use dwsctl::sim::DEFAULT_SECURITY_GROUP_ID;
 
-use super::apply_inplace::{apply_to_empty, count, spec};
+use super::apply_inplace::{apply_to_empty, count, run_meeting_a_snapshot, spec};
 use super::apply_support::{world, World};
 
 const SCALE: f64 = 1500.0;
@@ -127,6 +128,28 @@ async fn a_busy_cluster_gets_its_description_after_its_task_once() {
     assert_eq!(plan.steps[1].depends_on, vec![plan.steps[0].id.clone()]);
     apply_to_empty(&world, &changed).await;
     // Ordered after the snapshot: no busy refusal, no second send.
+    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, sent + 1);
+    assert_eq!(shown(&world).await.as_deref(), Some("After"));
+}
+
+/// A plan made while the cluster was idle meets it taking an automated snapshot: the
+/// description waits for the snapshot to end and is sent once (one sent meanwhile would be
+/// refused as busy, 403 DWS.7023, and counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_meeting_a_busy_cluster_is_sent_once_after_its_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(SCALE, 19).await;
+    apply_to_empty(&world, &described(dir.path(), "Before")).await;
+    let sent = count(&world, DESCRIPTION_ROUTE).await;
+    let changed = described(dir.path(), "After");
+    let idle = world
+        .client
+        .observe_with(&changed.desired.reads())
+        .await
+        .expect("observe");
+    let plan = dwsctl::plan::diff(&changed.desired, &idle, &changed.digest);
+    assert_eq!(ids(&plan), vec!["cluster.dws-demo.description"]);
+    run_meeting_a_snapshot(&world, &changed, &plan, idle).await;
     assert_eq!(count(&world, DESCRIPTION_ROUTE).await, sent + 1);
     assert_eq!(shown(&world).await.as_deref(), Some("After"));
 }

@@ -349,7 +349,12 @@ async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
 
 /// Runs `plan`, made from the listing `idle`, meeting an automated snapshot of `dws-demo`
 /// that started after the plan; checks that the run completed and that `loaded` plans empty.
-async fn run_meeting_a_snapshot(world: &World, loaded: &Loaded, plan: &Plan, idle: Live) {
+pub(super) async fn run_meeting_a_snapshot(
+    world: &World,
+    loaded: &Loaded,
+    plan: &Plan,
+    idle: Live,
+) {
     let report = world
         .execute_meeting_an_automated_snapshot(plan, idle, "dws-demo")
         .await;
