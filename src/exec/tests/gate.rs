@@ -222,3 +222,36 @@ async fn the_window_is_checked_when_the_step_starts_not_when_the_run_does() {
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
     assert_eq!(cloud.count("resize:"), 1);
 }
+
+/// A rename runs as a job of up to 20 s (`exec::expect`): a deadline 10 s away defers it,
+/// where a step that starts no operation would still run.
+#[tokio::test(start_paused = true)]
+async fn a_deadline_shorter_than_a_rename_job_defers_it_and_sends_nothing() {
+    let cloud = FakeCloud::new();
+    cloud.seed_cluster("dws-old", 3, &[(OWNERSHIP_TAG_KEY, OWNERSHIP_TAG_VALUE)]);
+    let rename = step(
+        "cluster.dws-old.rename",
+        target("dws-old"),
+        Action::RenameCluster {
+            new_name: "dws-new".into(),
+        },
+        &[],
+    );
+    let report = run(
+        &plan(vec![rename]),
+        &cloud,
+        Options {
+            deadline: Some(Instant::now() + Duration::from_secs(10)),
+            live: None,
+            ..options()
+        },
+    )
+    .await;
+    match outcome(&report, "cluster.dws-old.rename") {
+        Outcome::Deferred { reason } => {
+            assert!(reason.contains("expected to take up to 20 s"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(cloud.count("rename:"), 0, "{:?}", cloud.calls());
+}
