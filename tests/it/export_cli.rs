@@ -227,8 +227,9 @@ async fn adoptions(sim: &Sim, spec: &str) -> Vec<String> {
 }
 
 /// Plan (adoption only), apply, plan again (exit 0); nothing but tag calls sent: no create,
-/// delete, resize, restore, start, stop, CN or policy change.
-async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
+/// delete, resize, restore, start, stop, CN or policy change. `cn_lists`: whether the export
+/// declares `number_of_cn`, so that the plans read the CN lists (and only then).
+async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str], cn_lists: bool) {
     reset_counters(sim).await;
     let adopted = adoptions(sim, spec).await;
     assert_eq!(adopted, expect_adopted);
@@ -254,10 +255,10 @@ async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str]) {
             "{route}: {sent:?}"
         );
     }
-    // Every export round-tripped here declares number_of_cn, so the plans read CN lists.
-    assert!(
+    assert_eq!(
         counts.contains_key("GET /v1.0/{project_id}/clusters/{cluster_id}/cns"),
-        "the plans compared number_of_cn with the CN lists: {counts:?}"
+        cn_lists,
+        "the plans read the CN lists exactly when the export declares number_of_cn: {counts:?}"
     );
 }
 
@@ -338,7 +339,7 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
         .collect();
     let unowned: Vec<&str> = unowned.iter().map(String::as_str).collect();
     assert_eq!(unowned.len(), 15);
-    round_trip(&sim, &spec_arg, &unowned).await;
+    round_trip(&sim, &spec_arg, &unowned, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -452,11 +453,35 @@ async fn a_terraform_state_exports_without_network_and_round_trips() {
     insta::assert_snapshot!("export_terraform_huaweicloud", text);
     insta::assert_snapshot!("export_terraform_huaweicloud_stderr", out.transcript());
     assert_satisfies_the_schema(&validator(), &spec);
-    round_trip(&sim, &spec_arg, &["tf-analytics", "tf-reporting-eu"]).await;
+    round_trip(&sim, &spec_arg, &["tf-analytics", "tf-reporting-eu"], true).await;
 }
 
-#[tokio::test]
-async fn the_opentelekomcloud_sample_exports_and_validates() {
+/// The clusters `tests/fixtures/terraform/opentelekomcloud.tfstate` describes, created in the
+/// simulator.
+async fn seed_opentelekomcloud_sample(sim: &Sim) {
+    let seeds = [
+        Seed {
+            name: "otc-staging".into(),
+            extra: json!({"availability_zone": "eu-de-01"}),
+            tags: Vec::new(),
+        },
+        Seed {
+            name: "otc-warehouse".into(),
+            extra: json!({"node_type": "dws.m3.2xlarge", "availability_zone": "eu-de-03",
+                          "port": 8899, "public_ip": {"public_bind_type": "auto_assign"}}),
+            tags: Vec::new(),
+        },
+    ];
+    for s in &seeds {
+        create(sim, s).await;
+    }
+    sim.advance(3000.0).await;
+}
+
+/// The OTC provider's sample exports, satisfies the schema and loads, and round trips on
+/// the simulator like the Huawei one (issue 13: "over the Terraform state samples").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_opentelekomcloud_sample_exports_validates_and_round_trips() {
     let out = cli_support::dwsctl([
         "export",
         "--from-terraform",
@@ -470,7 +495,11 @@ async fn the_opentelekomcloud_sample_exports_and_validates() {
     let spec = dir.path().join("otc.yaml");
     std::fs::write(&spec, out.stdout()).expect("write");
     assert_satisfies_the_schema(&validator(), &spec);
-    dwsctl::spec::load_with(&[spec], &|_| None).expect("the export loads");
+    dwsctl::spec::load_with(std::slice::from_ref(&spec), &|_| None).expect("the export loads");
+    let sim = sim_support::start().await;
+    seed_opentelekomcloud_sample(&sim).await;
+    let spec_arg = spec.display().to_string();
+    round_trip(&sim, &spec_arg, &["otc-staging", "otc-warehouse"], false).await;
 }
 
 #[tokio::test]
