@@ -11,7 +11,7 @@ use dwsctl::plan::Action;
 use dwsctl::render::{text, TextOptions};
 use dwsctl::spec::Loaded;
 
-use super::apply_support::{load_spec, one_cluster, without_record, world, World};
+use super::apply_support::{load_spec, one_cluster, without_record, world};
 
 const ADD: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-create";
 const DELETE: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-delete";
@@ -20,10 +20,6 @@ const DELETE: &str = "POST /v1.0/{project_id}/clusters/{cluster_id}/cns/batch-de
 fn load(dir: &std::path::Path, name: &str, cns: u32) -> Loaded {
     let extra = format!("    number_of_node: 6\n    number_of_cn: {cns}\n");
     load_spec(dir, name, &one_cluster("demo", &extra))
-}
-
-async fn count(world: &World, route: &str) -> u64 {
-    world.count(route).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +52,7 @@ async fn cns_are_added_then_deleted_each_route_once_and_nothing_is_left() {
     assert!(shown.contains("~ number_of_cn = 3 -> 5"), "{shown}");
     let report = world.apply(&five).await.expect("apply");
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert_eq!(count(&world, ADD).await, 1);
+    assert_eq!(world.count(ADD).await, 1);
     assert!(world.plan(&five).await.expect("plan").is_empty());
 
     let two = load(dir.path(), "c.yaml", 2);
@@ -77,7 +73,7 @@ async fn cns_are_added_then_deleted_each_route_once_and_nothing_is_left() {
     assert!(shown.contains("~ number_of_cn = 5 -> 2"), "{shown}");
     let report = world.apply(&two).await.expect("apply");
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert_eq!(count(&world, DELETE).await, 1);
+    assert_eq!(world.count(DELETE).await, 1);
     assert!(world.plan(&two).await.expect("plan").is_empty());
 }
 
@@ -130,7 +126,7 @@ async fn a_cn_addition_waits_out_a_busy_cluster_and_is_sent_once() {
         .execute_meeting_an_automated_snapshot(&plan, idle, "demo")
         .await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert_eq!(count(&world, ADD).await, 1);
+    assert_eq!(world.count(ADD).await, 1);
     assert!(world.plan(&five).await.expect("plan").is_empty());
 }
 
@@ -185,5 +181,5 @@ async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again
         "{next:?}"
     );
     world.applied(&five).await;
-    assert_eq!(count(&world, ADD).await, 1);
+    assert_eq!(world.count(ADD).await, 1);
 }

@@ -9,7 +9,7 @@ use dwsctl::plan::Cause;
 use dwsctl::render::{text, TextOptions};
 use dwsctl::sim::DEFAULT_SECURITY_GROUP_ID;
 
-use super::apply_inplace::{apply_to_empty, count, run_meeting_a_snapshot, spec};
+use super::apply_inplace::{run_meeting_a_snapshot, spec};
 use super::apply_support::{world, World};
 
 const SCALE: f64 = 1500.0;
@@ -65,8 +65,8 @@ async fn a_description_is_set_after_the_create_then_changed_in_place_once() {
         ids(&plan),
         vec!["cluster.dws-demo.create", "cluster.dws-demo.description"]
     );
-    apply_to_empty(&world, &first).await;
-    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, 1);
+    world.applied(&first).await;
+    assert_eq!(world.count(DESCRIPTION_ROUTE).await, 1);
     assert_eq!(shown(&world).await.as_deref(), Some("Sales warehouse"));
 
     let changed = described(dir.path(), "Sales and finance");
@@ -83,8 +83,8 @@ async fn a_description_is_set_after_the_create_then_changed_in_place_once() {
             "{line:?} missing from:\n{shown_plan}"
         );
     }
-    apply_to_empty(&world, &changed).await;
-    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, 2);
+    world.applied(&changed).await;
+    assert_eq!(world.count(DESCRIPTION_ROUTE).await, 2);
     assert_eq!(shown(&world).await.as_deref(), Some("Sales and finance"));
 }
 
@@ -93,22 +93,22 @@ async fn only_a_spec_with_a_description_reads_the_detail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 17).await;
     let plain = spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "");
-    apply_to_empty(&world, &plain).await;
-    let before = count(&world, DETAIL_ROUTE).await;
+    world.applied(&plain).await;
+    let before = world.count(DETAIL_ROUTE).await;
     assert!(world.plan(&plain).await.expect("plan").is_empty());
-    assert_eq!(count(&world, DETAIL_ROUTE).await, before);
+    assert_eq!(world.count(DETAIL_ROUTE).await, before);
     // Setting one reads the detail of that cluster: one GET per plan.
     let with = described(dir.path(), "Sales");
     world.plan(&with).await.expect("plan");
-    assert_eq!(count(&world, DETAIL_ROUTE).await, before + 1);
+    assert_eq!(world.count(DETAIL_ROUTE).await, before + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_cluster_gets_its_description_after_its_task_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 18).await;
-    apply_to_empty(&world, &described(dir.path(), "Before")).await;
-    let sent = count(&world, DESCRIPTION_ROUTE).await;
+    world.applied(&described(dir.path(), "Before")).await;
+    let sent = world.count(DESCRIPTION_ROUTE).await;
     // A manual snapshot outside the spec keeps the cluster busy (task SNAPSHOTTING).
     world
         .client
@@ -126,9 +126,9 @@ async fn a_busy_cluster_gets_its_description_after_its_task_once() {
         vec!["cluster.dws-demo.wait", "cluster.dws-demo.description"]
     );
     assert_eq!(plan.steps[1].depends_on, vec![plan.steps[0].id.clone()]);
-    apply_to_empty(&world, &changed).await;
+    world.applied(&changed).await;
     // Ordered after the snapshot: no busy refusal, no second send.
-    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, sent + 1);
+    assert_eq!(world.count(DESCRIPTION_ROUTE).await, sent + 1);
     assert_eq!(shown(&world).await.as_deref(), Some("After"));
 }
 
@@ -139,8 +139,8 @@ async fn a_busy_cluster_gets_its_description_after_its_task_once() {
 async fn a_description_meeting_a_busy_cluster_is_sent_once_after_its_task() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 19).await;
-    apply_to_empty(&world, &described(dir.path(), "Before")).await;
-    let sent = count(&world, DESCRIPTION_ROUTE).await;
+    world.applied(&described(dir.path(), "Before")).await;
+    let sent = world.count(DESCRIPTION_ROUTE).await;
     let changed = described(dir.path(), "After");
     let idle = world
         .client
@@ -150,7 +150,7 @@ async fn a_description_meeting_a_busy_cluster_is_sent_once_after_its_task() {
     let plan = dwsctl::plan::diff(&changed.desired, &idle, &changed.digest);
     assert_eq!(ids(&plan), vec!["cluster.dws-demo.description"]);
     run_meeting_a_snapshot(&world, &changed, &plan, idle).await;
-    assert_eq!(count(&world, DESCRIPTION_ROUTE).await, sent + 1);
+    assert_eq!(world.count(DESCRIPTION_ROUTE).await, sent + 1);
     assert_eq!(shown(&world).await.as_deref(), Some("After"));
 }
 
@@ -158,7 +158,9 @@ async fn a_description_meeting_a_busy_cluster_is_sent_once_after_its_task() {
 async fn a_description_with_control_characters_from_the_cloud_is_escaped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 19).await;
-    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, ""))
+        .await;
     // Set outside dwsctl: none of the API's forbidden characters, but terminal controls.
     let hostile = "x\u{1b}]0;owned\u{7}\u{1b}[2J\ry\nz\u{9b}1m";
     let id = cluster_id(&world).await;
@@ -188,7 +190,7 @@ async fn a_description_changed_in_the_console_is_drift_in_the_spec_spec() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 20).await;
     let sales = described(dir.path(), "Sales");
-    apply_to_empty(&world, &sales).await;
+    world.applied(&sales).await;
     let id = cluster_id(&world).await;
     world
         .client
@@ -202,7 +204,7 @@ async fn a_description_changed_in_the_console_is_drift_in_the_spec_spec() {
         shown_plan.contains("~ description = \"Changed in the console\" -> \"Sales\"  (drift)"),
         "{shown_plan}"
     );
-    apply_to_empty(&world, &sales).await;
+    world.applied(&sales).await;
     let plan = world
         .plan(&described(dir.path(), "Finance"))
         .await

@@ -13,7 +13,7 @@ use dwsctl::render::{text, TextOptions};
 use dwsctl::sim::{DEFAULT_EIP_IDS, DEFAULT_SECURITY_GROUP_ID, SECOND_SECURITY_GROUP_ID};
 use dwsctl::spec::{self, Loaded};
 
-use super::apply_support::{world, World, ADMIN_PASSWORD};
+use super::apply_support::{without_record, world, World, ADMIN_PASSWORD};
 
 const SCALE: f64 = 1500.0;
 const SG_ROUTE: &str = "PUT /v1/{project_id}/clusters/{cluster_id}/security-group";
@@ -49,30 +49,10 @@ fn eip(id: &str) -> String {
     format!("    public_ip: {{public_bind_type: bind_existing, eip_id: {id}}}\n")
 }
 
-pub(super) async fn count(world: &World, route: &str) -> u64 {
-    world.requests().await.get(route).copied().unwrap_or(0)
-}
-
-/// Applies `loaded` and checks that the run completed and left nothing to do.
-pub(super) async fn apply_to_empty(world: &World, loaded: &Loaded) {
-    let report = world.apply(loaded).await.expect("apply");
-    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    let again = world.plan(loaded).await.expect("plan");
-    assert!(
-        again.is_empty(),
-        "{}",
-        text(&again, &TextOptions::default())
-    );
-}
-
 /// The plan's updates, without the step that records the apply (`plan::record`).
 fn updates(plan: &Plan) -> Vec<&Action> {
     assert!(plan.steps.iter().all(|s| s.action.kind() == Kind::Update));
-    plan.steps
-        .iter()
-        .filter(|s| !s.id.0.ends_with(".record"))
-        .map(|s| &s.action)
-        .collect()
+    without_record(plan)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,11 +60,9 @@ async fn security_group_and_eip_change_in_place_each_route_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 12).await;
     let [first, second] = DEFAULT_EIP_IDS;
-    apply_to_empty(
-        &world,
-        &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)),
-    )
-    .await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)))
+        .await;
 
     // A new security group and another EIP: modify, unbind, bind, in that order.
     let changed = spec(dir.path(), SECOND_SECURITY_GROUP_ID, &eip(second));
@@ -114,7 +92,7 @@ async fn security_group_and_eip_change_in_place_each_route_once() {
         assert!(shown.contains(&line), "{line:?} missing from:\n{shown}");
     }
     let before = world.requests().await;
-    apply_to_empty(&world, &changed).await;
+    world.applied(&changed).await;
     let after = world.requests().await;
     let sent = |route: &str| {
         after.get(route).copied().unwrap_or(0) - before.get(route).copied().unwrap_or(0)
@@ -137,21 +115,23 @@ async fn security_group_and_eip_change_in_place_each_route_once() {
             eip_id: second.into()
         }]
     );
-    let unbinds = count(&world, UNBIND_ROUTE).await;
-    apply_to_empty(&world, &none).await;
-    assert_eq!(count(&world, UNBIND_ROUTE).await, unbinds + 1);
+    let unbinds = world.count(UNBIND_ROUTE).await;
+    world.applied(&none).await;
+    assert_eq!(world.count(UNBIND_ROUTE).await, unbinds + 1);
     // The first EIP is free again: another cluster could bind it; this one binds it back.
     let back = spec(dir.path(), SECOND_SECURITY_GROUP_ID, &eip(first));
-    let binds = count(&world, BIND_ROUTE).await;
-    apply_to_empty(&world, &back).await;
-    assert_eq!(count(&world, BIND_ROUTE).await, binds + 1);
+    let binds = world.count(BIND_ROUTE).await;
+    world.applied(&back).await;
+    assert_eq!(world.count(BIND_ROUTE).await, binds + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_cluster_is_waited_for_then_changed_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 13).await;
-    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, ""))
+        .await;
     // A manual snapshot outside the spec keeps the cluster busy (task SNAPSHOTTING).
     let live = world.client.observe().await.expect("observe");
     let id = live.clusters[0].id.clone();
@@ -181,10 +161,10 @@ async fn a_busy_cluster_is_waited_for_then_changed_once() {
         ]
     );
     assert_eq!(plan.steps[1].depends_on, vec![plan.steps[0].id.clone()]);
-    apply_to_empty(&world, &changed).await;
+    world.applied(&changed).await;
     // Ordered after the snapshot: no busy refusal, no second send.
-    assert_eq!(count(&world, SG_ROUTE).await, 1);
-    assert_eq!(count(&world, BIND_ROUTE).await, 1);
+    assert_eq!(world.count(SG_ROUTE).await, 1);
+    assert_eq!(world.count(BIND_ROUTE).await, 1);
 }
 
 /// The cluster list fails for a while after an unbind was answered as done (a 503 spell; on
@@ -197,11 +177,9 @@ async fn an_unbind_is_judged_on_a_listing_that_succeeded_not_on_failed_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 14).await;
     let first = DEFAULT_EIP_IDS[0];
-    apply_to_empty(
-        &world,
-        &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)),
-    )
-    .await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)))
+        .await;
     let none = spec(
         dir.path(),
         DEFAULT_SECURITY_GROUP_ID,
@@ -240,7 +218,7 @@ async fn an_unbind_is_judged_on_a_listing_that_succeeded_not_on_failed_ones() {
     .await
     .expect("execute");
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert_eq!(count(&world, UNBIND_ROUTE).await, 1);
+    assert_eq!(world.count(UNBIND_ROUTE).await, 1);
     let faults = world.get("/_sim/faults").await;
     assert_eq!(faults["rules"][1]["fired"], 60, "the spell ended: {faults}");
     assert!(world.plan(&none).await.expect("plan").is_empty());
@@ -253,7 +231,9 @@ const CREATE_ROUTE: &str = "POST /v1.0/{project_id}/clusters";
 async fn renamed_from_renames_the_live_cluster_once_then_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 14).await;
-    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, ""))
+        .await;
     let id = world.client.observe().await.expect("observe").clusters[0]
         .id
         .clone();
@@ -282,14 +262,10 @@ async fn renamed_from_renames_the_live_cluster_once_then_changes_nothing() {
     ] {
         assert!(shown.contains(line), "{line:?} missing from:\n{shown}");
     }
-    let creates = count(&world, CREATE_ROUTE).await;
-    apply_to_empty(&world, &renamed).await;
-    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
-    assert_eq!(
-        count(&world, CREATE_ROUTE).await,
-        creates,
-        "nothing created"
-    );
+    let creates = world.count(CREATE_ROUTE).await;
+    world.applied(&renamed).await;
+    assert_eq!(world.count(RENAME_ROUTE).await, 1);
+    assert_eq!(world.count(CREATE_ROUTE).await, creates, "nothing created");
     let live = world.client.observe().await.expect("observe");
     let cluster = live.cluster("dws-prod").expect("renamed");
     assert_eq!(
@@ -302,7 +278,9 @@ async fn renamed_from_renames_the_live_cluster_once_then_changes_nothing() {
 async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 15).await;
-    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, ""))
+        .await;
     let renamed = named(
         dir.path(),
         "dws-prod",
@@ -343,8 +321,8 @@ async fn a_rename_interrupted_in_flight_is_not_sent_again_by_the_next_run() {
         ids,
         vec!["cluster.dws-prod.security_group", "cluster.dws-prod.record"]
     );
-    apply_to_empty(&world, &renamed).await;
-    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
+    world.applied(&renamed).await;
+    assert_eq!(world.count(RENAME_ROUTE).await, 1);
 }
 
 /// Runs `plan`, made from the listing `idle`, meeting an automated snapshot of `dws-demo`
@@ -375,11 +353,9 @@ async fn an_eip_change_meeting_a_busy_cluster_unbinds_and_binds_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 16).await;
     let [first, second] = DEFAULT_EIP_IDS;
-    apply_to_empty(
-        &world,
-        &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)),
-    )
-    .await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(first)))
+        .await;
     let changed = spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, &eip(second));
     let idle = world.client.observe().await.expect("observe");
     let plan = dwsctl::plan::diff(&changed.desired, &idle, &changed.digest);
@@ -395,14 +371,14 @@ async fn an_eip_change_meeting_a_busy_cluster_unbinds_and_binds_once() {
         ]
     );
     let (unbinds, binds) = (
-        count(&world, UNBIND_ROUTE).await,
-        count(&world, BIND_ROUTE).await,
+        world.count(UNBIND_ROUTE).await,
+        world.count(BIND_ROUTE).await,
     );
     run_meeting_a_snapshot(&world, &changed, &plan, idle).await;
     assert_eq!(
         (
-            count(&world, UNBIND_ROUTE).await - unbinds,
-            count(&world, BIND_ROUTE).await - binds
+            world.count(UNBIND_ROUTE).await - unbinds,
+            world.count(BIND_ROUTE).await - binds
         ),
         (1, 1)
     );
@@ -417,7 +393,9 @@ async fn an_eip_change_meeting_a_busy_cluster_unbinds_and_binds_once() {
 async fn a_rename_meeting_a_busy_cluster_is_sent_once_after_its_task() {
     let dir = tempfile::tempdir().expect("tempdir");
     let world = world(SCALE, 17).await;
-    apply_to_empty(&world, &spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, "")).await;
+    world
+        .applied(&spec(dir.path(), DEFAULT_SECURITY_GROUP_ID, ""))
+        .await;
     let renamed = named(
         dir.path(),
         "dws-prod",
@@ -431,7 +409,7 @@ async fn a_rename_meeting_a_busy_cluster_is_sent_once_after_its_task() {
     // No recorded value changes with the name alone: no record step.
     assert_eq!(ids, ["cluster.dws-demo.rename"]);
     run_meeting_a_snapshot(&world, &renamed, &plan, idle).await;
-    assert_eq!(count(&world, RENAME_ROUTE).await, 1);
+    assert_eq!(world.count(RENAME_ROUTE).await, 1);
     let live = world.client.observe().await.expect("observe");
     assert_eq!(
         live.cluster("dws-prod").map(|c| c.id.as_str()),

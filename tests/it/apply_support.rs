@@ -11,6 +11,7 @@ use dwsctl::api::config::{self, Flags};
 use dwsctl::api::Live;
 use dwsctl::exec::{self, Event, Events, NoEvents, Options, Report, RunStatus};
 use dwsctl::plan::{self, Action, Plan};
+use dwsctl::render::{text, TextOptions};
 use dwsctl::sim::{self, Config, SimHandle};
 use dwsctl::spec::{self, Loaded};
 use serde_json::{json, Value};
@@ -188,12 +189,13 @@ impl World {
         assert!(resp.status().is_success());
     }
 
-    /// Applies `loaded`, checks that the run completed and that the next plan is empty.
+    /// Applies `loaded`, checks that the run completed and that the next plan is empty (shown
+    /// as `dwsctl plan` would print it when it is not).
     pub async fn applied(&self, loaded: &Loaded) {
         let report = self.apply(loaded).await.expect("apply");
         assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
         let next = self.plan(loaded).await.expect("plan");
-        assert!(next.is_empty(), "{next:?}");
+        assert!(next.is_empty(), "{}", text(&next, &TextOptions::default()));
     }
 
     /// Calls made so far on `route` (`METHOD template`).

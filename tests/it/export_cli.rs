@@ -17,17 +17,6 @@ async fn dwsctl(sim: &Sim, args: &[&str]) -> Run {
     cli_support::dwsctl(args).ak_sk(&sim.base).run().await
 }
 
-async fn requests(sim: &Sim) -> serde_json::Map<String, Value> {
-    let (status, body) = sim.hook("GET", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-    body["requests"].as_object().cloned().unwrap_or_default()
-}
-
-async fn reset_counters(sim: &Sim) {
-    let (status, body) = sim.hook("DELETE", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-}
-
 /// One cluster of a seeded estate: what its create request sets beyond [`cluster_body`].
 struct Seed {
     name: String,
@@ -230,14 +219,14 @@ async fn adoptions(sim: &Sim, spec: &str) -> Vec<String> {
 /// delete, resize, restore, start, stop, CN or policy change. `cn_lists`: whether the export
 /// declares `number_of_cn`, so that the plans read the CN lists (and only then).
 async fn round_trip(sim: &Sim, spec: &str, expect_adopted: &[&str], cn_lists: bool) {
-    reset_counters(sim).await;
+    sim.reset_requests().await;
     let adopted = adoptions(sim, spec).await;
     assert_eq!(adopted, expect_adopted);
     let out = dwsctl(sim, &["apply", "-f", spec, "--yes"]).await;
     out.assert_exit(0).assert_no_secrets();
     let out = dwsctl(sim, &["plan", "-f", spec, "--detailed-exitcode"]).await;
     out.assert_exit(0);
-    let counts = requests(sim).await;
+    let counts = sim.requests().await;
     let sent = mutating(&counts);
     assert!(
         sent.iter().all(|route| route.contains("/tags/")),
@@ -275,11 +264,11 @@ async fn an_exported_estate_plans_as_adoption_only_and_converges_after_apply() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = dir.path().join("estate.yaml");
     let spec_arg = spec.display().to_string();
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, &["export", "--out", &spec_arg]).await;
     out.assert_exit(0);
     assert_eq!(
-        Value::Object(requests(&sim).await),
+        Value::Object(sim.requests().await),
         json!({"GET /v1.0/{project_id}/clusters": 1, "GET /v1.0/{project_id}/snapshots": 1,
                "GET /v1.0/{project_id}/clusters/{cluster_id}": 20,
                "GET /v1.0/{project_id}/clusters/{cluster_id}/cns": 20,
@@ -432,7 +421,7 @@ async fn a_terraform_state_exports_without_network_and_round_trips() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = dir.path().join("from-terraform.yaml");
     let spec_arg = spec.display().to_string();
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = cli_support::dwsctl([
         "export",
         "--from-terraform",
@@ -445,7 +434,7 @@ async fn a_terraform_state_exports_without_network_and_round_trips() {
     .await;
     out.assert_exit(0).assert_no_secrets();
     assert!(
-        requests(&sim).await.is_empty(),
+        sim.requests().await.is_empty(),
         "a state export reads no cloud"
     );
     let text = read(&spec);

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use dwsctl::api::policy::{PutSnapshotPolicy, StrategyRequest};
 use dwsctl::api::wire::Tag;
-use dwsctl::exec::RunStatus;
 use dwsctl::plan::{Action, Cause, Plan, APPLIED_TAG_KEY};
 use dwsctl::render::{markdown, text, MarkdownOptions, TextOptions};
 use dwsctl::spec::{self, Loaded};
@@ -119,19 +118,13 @@ fn readme_block_before(marker: &str) -> String {
         .to_owned()
 }
 
-async fn applied(world: &World, loaded: &Loaded) {
-    let report = world.apply(loaded).await.expect("apply");
-    assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert!(world.plan(loaded).await.expect("plan").is_empty());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tags_changed_in_the_spec_outside_dwsctl_or_both_say_so() {
     let world = world(SCALE, 141).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let dev = spec_of(dir.path(), 3, "dev");
     let prod = spec_of(dir.path(), 3, "prod");
-    applied(&world, &dev).await;
+    world.applied(&dev).await;
     // The create carried the record in its body: no tag call was needed.
     let requests = world.requests().await;
     assert_eq!(
@@ -184,7 +177,7 @@ async fn tags_changed_in_the_spec_outside_dwsctl_or_both_say_so() {
 
     // Applying the spec resolves it and records the new values: the next spec change is
     // `spec` again, and a change in the cloud `drift`.
-    applied(&world, &prod).await;
+    world.applied(&prod).await;
     let plan = world.plan(&dev).await.expect("plan");
     assert_eq!(causes(&plan, "tags.env"), [Some(Cause::Spec)]);
     set_env_tag(&world, "staging").await;
@@ -199,7 +192,7 @@ async fn a_node_count_changed_in_the_console_or_in_the_spec_says_so() {
     let three = spec_of(dir.path(), 3, "dev");
     let six = spec_of(dir.path(), 6, "dev");
     let nine = spec_of(dir.path(), 9, "dev");
-    applied(&world, &three).await;
+    world.applied(&three).await;
 
     let plan = world.plan(&six).await.expect("plan");
     assert_eq!(causes(&plan, "number_of_node"), [Some(Cause::Spec)]);
@@ -233,7 +226,7 @@ async fn a_node_count_changed_in_the_console_or_in_the_spec_says_so() {
         panic!("a record step: {plan:?}");
     };
     assert_eq!((create.len(), delete.len()), (1, 1), "{plan:?}");
-    applied(&world, &nine).await;
+    world.applied(&nine).await;
     let live = world.client.observe().await.expect("observe");
     let record = live.cluster(NAME).and_then(|c| {
         c.tags
@@ -253,7 +246,7 @@ async fn on_huawei_the_record_is_added_after_the_create() {
     let world = super::huawei_apply::huawei_world(SCALE, 143).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let dev = spec_of(dir.path(), 3, "dev");
-    applied(&world, &dev).await;
+    world.applied(&dev).await;
     let requests = world.requests().await;
     assert_eq!(
         requests.get("POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create"),
@@ -277,7 +270,7 @@ async fn a_cluster_stopped_in_the_console_shows_its_power_as_drift() {
     let path = dir.path().join("power.yaml");
     std::fs::write(&path, format!("{yaml}    power: running\n")).expect("write spec");
     let running = spec::load(&[path]).expect("spec loads");
-    applied(&world, &running).await;
+    world.applied(&running).await;
 
     let id = cluster_id(&world).await;
     world.client.stop_cluster(&id).await.expect("stop");
@@ -306,7 +299,7 @@ async fn a_policy_changed_through_the_api_is_drift_and_a_new_cluster_records_it_
         ids,
         ["cluster.drift-demo.create", "cluster.drift-demo.policy"]
     );
-    applied(&world, &seven).await;
+    world.applied(&seven).await;
     let requests = world.requests().await;
     for route in [
         "POST /v1.0/{project_id}/clusters/{cluster_id}/tags/batch-create",
@@ -369,7 +362,7 @@ async fn a_policy_changed_through_the_api_is_drift_and_a_new_cluster_records_it_
         ids,
         ["cluster.drift-demo.policy", "cluster.drift-demo.record"]
     );
-    applied(&world, &ten).await;
+    world.applied(&ten).await;
     let plan = world.plan(&seven).await.expect("plan");
     assert_eq!(causes(&plan, retention), [Some(Cause::Spec)]);
 }

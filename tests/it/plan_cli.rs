@@ -23,18 +23,6 @@ async fn dwsctl(sim: &Sim, args: &[&str]) -> Run {
     plan_command(sim, args).run().await
 }
 
-/// The simulator's counters since the last reset, as `{"METHOD route": count}`.
-async fn requests(sim: &Sim) -> serde_json::Map<String, Value> {
-    let (status, body) = sim.hook("GET", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-    body["requests"].as_object().cloned().unwrap_or_default()
-}
-
-async fn reset_counters(sim: &Sim) {
-    let (status, body) = sim.hook("DELETE", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-}
-
 /// The quickstart's plan: the two lists, then the checks before apply of its create and its
 /// restore (one read of the node types and of the quotas, one precheck each).
 #[track_caller]
@@ -54,11 +42,11 @@ const QUICKSTART: &str = "examples/quickstart.yaml";
 #[tokio::test]
 async fn quickstart_plan_before_apply_creates_restores_and_only_reads() {
     let sim = sim_support::start().await;
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--detailed-exitcode"]).await;
     out.assert_exit(2);
     insta::assert_snapshot!(out.transcript());
-    let counts = requests(&sim).await;
+    let counts = sim.requests().await;
     assert!(
         counts.keys().all(
             |k| (!k.starts_with("POST") || k.ends_with("cluster-precheck"))
@@ -121,10 +109,10 @@ async fn plan_over_a_thousand_clusters_makes_exactly_two_list_calls() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(&sim, &["plan", "-f", QUICKSTART, "--json"]).await;
     out.assert_exit(0);
-    assert_the_lists_and_the_quickstart_checks(&requests(&sim).await);
+    assert_the_lists_and_the_quickstart_checks(&sim.requests().await);
     let plan: Value = serde_json::from_slice(&out.stdout).expect("json plan");
     let targets: Vec<&str> = plan["steps"]
         .as_array()
@@ -141,7 +129,7 @@ async fn plan_over_a_thousand_clusters_makes_exactly_two_list_calls() {
 #[tokio::test]
 async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
     let sim = sim_support::start().await;
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = dwsctl(
         &sim,
         &["plan", "-f", "no/such/spec.yaml", "--detailed-exitcode"],
@@ -150,7 +138,7 @@ async fn a_missing_spec_file_is_an_error_with_exit_code_1() {
     out.assert_exit(1);
     assert!(out.stdout.is_empty());
     assert!(
-        requests(&sim).await.is_empty(),
+        sim.requests().await.is_empty(),
         "no call before the spec is valid"
     );
     insta::assert_snapshot!(out.transcript());
@@ -217,7 +205,7 @@ async fn plan_names_an_unset_secret_and_blocks_a_password_the_api_would_refuse()
 #[tokio::test]
 async fn without_credentials_plan_says_which_to_set_and_sends_nothing() {
     let sim = sim_support::start().await;
-    reset_counters(&sim).await;
+    sim.reset_requests().await;
     let out = cli_support::dwsctl(["plan", "-f", QUICKSTART])
         .env("DWS_ENDPOINT", &sim.base)
         .env("DWS_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -231,7 +219,7 @@ async fn without_credentials_plan_says_which_to_set_and_sends_nothing() {
         out.text()
     );
     assert!(
-        requests(&sim).await.is_empty(),
+        sim.requests().await.is_empty(),
         "a call without credentials"
     );
     insta::assert_snapshot!(out.transcript());

@@ -45,12 +45,6 @@ async fn plan_out(sim: &Sim, dir: &Path, name: &str) -> String {
     printed_hash(&run)
 }
 
-async fn request_counts(sim: &Sim) -> serde_json::Map<String, Value> {
-    let (status, body) = sim.hook("GET", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
-    body["requests"].as_object().cloned().unwrap_or_default()
-}
-
 #[tokio::test]
 async fn the_same_plan_hashes_identically_across_runs_and_as_the_file_reads() {
     let sim = sim_support::start().await;
@@ -102,8 +96,7 @@ async fn a_tampered_plan_file_is_refused_with_exit_4_and_nothing_is_sent() {
     let original: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
     let path_arg = path.display().to_string();
-    let (status, body) = sim.hook("DELETE", "requests", None).await;
-    assert_eq!(status, 200, "{body}");
+    sim.reset_requests().await;
     for (what, tamper) in tamperings() {
         let mut plan = original.clone();
         tamper(&mut plan);
@@ -122,9 +115,9 @@ async fn a_tampered_plan_file_is_refused_with_exit_4_and_nothing_is_sent() {
         }
     }
     assert!(
-        request_counts(&sim).await.is_empty(),
+        sim.requests().await.is_empty(),
         "a refused plan sent requests: {:?}",
-        request_counts(&sim).await
+        sim.requests().await
     );
 }
 
