@@ -31,6 +31,7 @@ mod client_wire;
 mod completions_cli;
 mod errors_cli;
 mod export_cli;
+mod export_terraform_cli;
 mod fake_http;
 mod files_cli;
 mod hostile_cli;
