@@ -65,16 +65,6 @@ async fn calls(world: &World, suffix: &str) -> u64 {
         .sum()
 }
 
-async fn reset_counters(world: &World) {
-    let resp = world
-        .http
-        .delete(format!("{}/_sim/requests", world.base))
-        .send()
-        .await
-        .expect("reset counters");
-    assert!(resp.status().is_success());
-}
-
 async fn nodes(world: &World) -> u64 {
     let live = world.client.observe().await.expect("observe");
     let cluster = live.cluster("twin-demo").expect("listed");
@@ -129,7 +119,7 @@ async fn two_applies_at_once_scale_out_and_in_exactly_once() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     for (file, route, target) in [("n6.yaml", "/resize", 6), ("n3.yaml", "/cluster-shrink", 3)] {
-        reset_counters(&world).await;
+        world.reset_requests().await;
         let started = world.clock().await;
         let outs = together(apply(file), apply(file)).await;
         assert_both_succeed_and_one_reports_the_other(&outs);
@@ -153,7 +143,7 @@ async fn two_applies_of_one_saved_plan_both_succeed_with_one_scale_call() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(cmd(&["plan", "-f", "n6.yaml", "--out", "p.json"])).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    reset_counters(&world).await;
+    world.reset_requests().await;
     let outs = together(cmd(&["apply", "p.json"]), cmd(&["apply", "p.json"])).await;
     assert_both_succeed_and_one_reports_the_other(&outs);
     assert_eq!(calls(&world, "/resize").await, 1);

@@ -66,16 +66,6 @@ async fn policy_calls(world: &World) -> (u64, u64) {
     (n(PUT), n(DELETE))
 }
 
-async fn reset_counters(world: &World) {
-    let resp = world
-        .http
-        .delete(format!("{}/_sim/requests", world.base))
-        .send()
-        .await
-        .expect("reset counters");
-    assert!(resp.status().is_success());
-}
-
 /// The simulator's policy of `pol-demo`, as the GET answers it.
 async fn live_policy(world: &World) -> Value {
     let live = world.client.observe().await.expect("observe");
@@ -108,7 +98,7 @@ async fn plan_shows(dir: &Path, world: &World, file: &str) -> String {
 
 /// Applies `file`, checks the policy calls it made, and that the next plan is empty.
 async fn apply_then_nothing(dir: &Path, world: &World, file: &str, calls: (u64, u64)) {
-    reset_counters(world).await;
+    world.reset_requests().await;
     let out = dwsctl(dir, world, &["apply", "-f", file, "--yes"]).await;
     out.assert_exit(0);
     assert!(
@@ -288,7 +278,7 @@ async fn a_put_whose_answer_is_lost_adds_nothing_twice_and_a_moved_policy_makes_
         .put_snapshot_policy(&id, &body)
         .await
         .expect("put");
-    reset_counters(&world).await;
+    world.reset_requests().await;
     let out = dwsctl(d, &world, &["apply", "plan.json"]).await;
     out.assert_exit(4);
     assert!(
@@ -335,7 +325,7 @@ async fn a_renamed_cluster_has_its_policy_and_cns_read_under_the_old_name_and_ch
         assert!(text.contains(line), "{line:?} missing from:\n{text}");
     }
     assert!(!text.contains("policy_not_read"), "{text}");
-    reset_counters(&world).await;
+    world.reset_requests().await;
     let out = dwsctl(d, &world, &["apply", "-f", &renamed, "--yes"]).await;
     out.assert_exit(0);
     let sent = world.requests().await;

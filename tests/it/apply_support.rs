@@ -216,6 +216,21 @@ impl World {
         serde_json::from_value(body["requests"].clone()).expect("counters")
     }
 
+    /// Sets every request counter back to zero.
+    pub async fn reset_requests(&self) {
+        let resp = self
+            .http
+            .delete(format!("{}/_sim/requests", self.base))
+            .send()
+            .await
+            .expect("reset counters");
+        assert!(
+            resp.status().is_success(),
+            "reset counters: {}",
+            resp.status()
+        );
+    }
+
     /// Names that more than one cluster or snapshot carries (with a fault-free listing).
     pub async fn duplicates(&self) -> Vec<String> {
         let live = self.client.observe().await.expect("observe");
