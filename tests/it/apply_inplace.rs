@@ -55,6 +55,14 @@ fn updates(plan: &Plan) -> Vec<&Action> {
     without_record(plan)
 }
 
+/// Asserts that the plan's text holds each of `lines`.
+fn shows(plan: &Plan, lines: &[String]) {
+    let shown = text(plan, &TextOptions::default());
+    for line in lines {
+        assert!(shown.contains(line), "{line:?} missing from:\n{shown}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn security_group_and_eip_change_in_place_each_route_once() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -115,11 +123,26 @@ async fn security_group_and_eip_change_in_place_each_route_once() {
             eip_id: second.into()
         }]
     );
+    shows(
+        &plan,
+        &[
+            format!("~ unbind EIP {second}"),
+            format!("- public_ip.eip_id = \"{second}\""),
+        ],
+    );
     let unbinds = world.count(UNBIND_ROUTE).await;
     world.applied(&none).await;
     assert_eq!(world.count(UNBIND_ROUTE).await, unbinds + 1);
     // The first EIP is free again: another cluster could bind it; this one binds it back.
     let back = spec(dir.path(), SECOND_SECURITY_GROUP_ID, &eip(first));
+    let plan = world.plan(&back).await.expect("plan");
+    shows(
+        &plan,
+        &[
+            format!("~ bind EIP {first}"),
+            format!("+ public_ip.eip_id = \"{first}\""),
+        ],
+    );
     let binds = world.count(BIND_ROUTE).await;
     world.applied(&back).await;
     assert_eq!(world.count(BIND_ROUTE).await, binds + 1);
