@@ -2,7 +2,8 @@
 //! `~` step with the operation and the old and new count, apply sends the route once, the
 //! next plan is empty; a count outside the cloud's range is blocked at plan time; a busy
 //! cluster is waited for (the batch call is never sent twice); an interrupted CN task is
-//! waited for by the next run, which then finds the count reached.
+//! waited for by the next run, which then finds the count reached. Both for an addition and
+//! a deletion.
 
 use std::sync::Arc;
 
@@ -70,6 +71,10 @@ async fn cns_are_added_then_deleted_each_route_once_and_nothing_is_left() {
         other => panic!("{other:?}"),
     }
     let shown = text(&plan, &TextOptions::default());
+    assert!(
+        shown.contains("~ delete 3 CNs (cns/batch-delete)"),
+        "{shown}"
+    );
     assert!(shown.contains("~ number_of_cn = 5 -> 2"), "{shown}");
     let report = world.apply(&two).await.expect("apply");
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
@@ -107,39 +112,64 @@ async fn a_count_beyond_the_clouds_range_is_blocked_at_plan_time() {
     }
 }
 
+/// The one step a change from `from` to `to` CNs plans: an addition of the difference, or a
+/// deletion of that many CNs.
+fn is_cn_change(action: &Action, from: u32, to: u32) -> bool {
+    match action {
+        Action::AddCoordinators { total, from: f } => *f == from && *total == to && to > from,
+        Action::DeleteCoordinators { ids, from: f } => {
+            *f == from && to < from && ids.len() == (from - to) as usize
+        }
+        _ => false,
+    }
+}
+
 /// A plan made while the cluster was idle meets it taking an automated snapshot: the CN
-/// addition waits for the snapshot to end and is sent once (one sent meanwhile would be
+/// change waits for the snapshot to end and is sent once (one sent meanwhile would be
 /// refused as busy and counted).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cn_addition_waits_out_a_busy_cluster_and_is_sent_once() {
-    let world = world(2000.0, 52).await;
+async fn a_cn_change_waits_out_a_busy_cluster(seed: u64, from: u32, to: u32, route: &str) {
+    let world = world(2000.0, seed).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    world.applied(&load(dir.path(), "a.yaml", 3)).await;
-    let five = load(dir.path(), "b.yaml", 5);
-    let plan = world.plan(&five).await.expect("plan");
-    assert_eq!(
-        without_record(&plan),
-        [&Action::AddCoordinators { total: 5, from: 3 }]
+    world.applied(&load(dir.path(), "a.yaml", from)).await;
+    let spec = load(dir.path(), "b.yaml", to);
+    let plan = world.plan(&spec).await.expect("plan");
+    assert!(
+        matches!(without_record(&plan).as_slice(), [a] if is_cn_change(a, from, to)),
+        "{plan:?}"
     );
     let idle = world.client.observe().await.expect("observe");
     let report = world
         .execute_meeting_an_automated_snapshot(&plan, idle, "demo")
         .await;
     assert_eq!(report.status(), RunStatus::Complete, "{report:?}");
-    assert_eq!(world.count(ADD).await, 1);
-    assert!(world.plan(&five).await.expect("plan").is_empty());
+    assert_eq!(world.count(route).await, 1);
+    assert!(world.plan(&spec).await.expect("plan").is_empty());
 }
 
-/// Interrupted while the CN task runs: the run reports the step as still running, the next
-/// plan waits for the task (the CN list still shows the old count, so it plans the addition
-/// again), and the next apply finds the count reached and sends nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again() {
-    let world = world(100.0, 53).await;
+async fn a_cn_addition_waits_out_a_busy_cluster_and_is_sent_once() {
+    a_cn_change_waits_out_a_busy_cluster(52, 3, 5, ADD).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cn_deletion_waits_out_a_busy_cluster_and_is_sent_once() {
+    a_cn_change_waits_out_a_busy_cluster(54, 5, 2, DELETE).await;
+}
+
+/// Interrupted while the CN task (`task`) runs: the run reports the step as still running,
+/// the next plan waits for the task (the CN list still shows the old count, so it plans the
+/// change again), and the next apply finds the count reached and sends nothing.
+async fn an_interrupted_cn_change_is_waited_for(
+    seed: u64,
+    (from, to): (u32, u32),
+    route: &str,
+    task: &'static str,
+) {
+    let world = world(100.0, seed).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    world.applied(&load(dir.path(), "a.yaml", 3)).await;
-    let five = load(dir.path(), "b.yaml", 5);
-    let plan = world.plan(&five).await.expect("plan");
+    world.applied(&load(dir.path(), "a.yaml", from)).await;
+    let spec = load(dir.path(), "b.yaml", to);
+    let plan = world.plan(&spec).await.expect("plan");
     let live = world.client.observe().await.expect("observe");
 
     let (tx, rx) = tokio::sync::watch::channel(false);
@@ -148,8 +178,8 @@ async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again
         tokio::spawn(async move {
             loop {
                 let live = client.observe().await.expect("observe");
-                let task = live.cluster("demo").and_then(|c| c.task_status.clone());
-                if task.as_deref() == Some("ADD_CN_ING") {
+                let status = live.cluster("demo").and_then(|c| c.task_status.clone());
+                if status.as_deref() == Some(task) {
                     let _ = tx.send(true);
                     return;
                 }
@@ -171,15 +201,25 @@ async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again
         "{report:?}"
     );
 
-    let next = world.plan(&five).await.expect("plan");
+    let next = world.plan(&spec).await.expect("plan");
     assert!(
         matches!(
             without_record(&next).as_slice(),
-            [Action::Wait { task_status: Some(task), .. }, Action::AddCoordinators { total: 5, from: 3 }]
-                if task == "ADD_CN_ING"
+            [Action::Wait { task_status: Some(running), .. }, change]
+                if running == task && is_cn_change(change, from, to)
         ),
         "{next:?}"
     );
-    world.applied(&five).await;
-    assert_eq!(world.count(ADD).await, 1);
+    world.applied(&spec).await;
+    assert_eq!(world.count(route).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_cn_addition_is_waited_for_by_the_next_run_not_sent_again() {
+    an_interrupted_cn_change_is_waited_for(53, (3, 5), ADD, "ADD_CN_ING").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_cn_deletion_is_waited_for_by_the_next_run_not_sent_again() {
+    an_interrupted_cn_change_is_waited_for(55, (5, 2), DELETE, "DEL_CN_ING").await;
 }
