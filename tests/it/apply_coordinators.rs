@@ -5,9 +5,7 @@
 //! waited for by the next run, which then finds the count reached. Both for an addition and
 //! a deletion.
 
-use std::sync::Arc;
-
-use dwsctl::exec::{self, NoEvents, Outcome, RunStatus};
+use dwsctl::exec::RunStatus;
 use dwsctl::plan::Action;
 use dwsctl::render::{text, TextOptions};
 use dwsctl::spec::Loaded;
@@ -172,34 +170,9 @@ async fn an_interrupted_cn_change_is_waited_for(
     let plan = world.plan(&spec).await.expect("plan");
     let live = world.client.observe().await.expect("observe");
 
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let watcher = {
-        let client = world.client.clone();
-        tokio::spawn(async move {
-            loop {
-                let live = client.observe().await.expect("observe");
-                let status = live.cluster("demo").and_then(|c| c.task_status.clone());
-                if status.as_deref() == Some(task) {
-                    let _ = tx.send(true);
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        })
-    };
-    let options = exec::Options {
-        live: Some(live),
-        interrupt: Some(rx),
-        ..world.options()
-    };
-    let report = exec::execute(&plan, world.client.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("execute");
-    watcher.await.expect("watcher");
-    assert!(
-        matches!(report.steps[0].outcome, Outcome::StillRunning { .. }),
-        "{report:?}"
-    );
+    world
+        .execute_interrupted_when(&plan, live, move |c| c.task_status.as_deref() == Some(task))
+        .await;
 
     let next = world.plan(&spec).await.expect("plan");
     assert!(

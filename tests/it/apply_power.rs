@@ -3,10 +3,6 @@
 //! empty; a stopped cluster with a scale-out is started first; a busy cluster is waited for
 //! (the stop is never sent twice); an interrupted start or stop is waited for by the next run.
 
-use std::sync::Arc;
-
-use dwsctl::api::Live;
-use dwsctl::exec::{self, NoEvents, Outcome, Report};
 use dwsctl::plan::{self, Action};
 use dwsctl::render::{text, TextOptions};
 use dwsctl::spec::Loaded;
@@ -143,40 +139,6 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
     assert_eq!(status(&world).await, "STOPPED");
 }
 
-/// Runs `plan` (made from `live`) and interrupts it as soon as a listing shows `demo` in
-/// `transient` (the cloud's operation under way); returns the report.
-async fn interrupted_in(world: &World, plan: &plan::Plan, live: Live, transient: &str) -> Report {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let watcher = {
-        let client = world.client.clone();
-        let transient = transient.to_owned();
-        tokio::spawn(async move {
-            loop {
-                let live = client.observe().await.expect("observe");
-                if live.cluster("demo").is_some_and(|c| c.status == transient) {
-                    let _ = tx.send(true);
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        })
-    };
-    let options = exec::Options {
-        live: Some(live),
-        interrupt: Some(rx),
-        ..world.options()
-    };
-    let report = exec::execute(plan, world.client.clone(), options, Arc::new(NoEvents))
-        .await
-        .expect("execute");
-    watcher.await.expect("watcher");
-    assert!(
-        matches!(report.steps[0].outcome, Outcome::StillRunning { .. }),
-        "{report:?}"
-    );
-    report
-}
-
 /// Interrupted while the cluster starts: the run reports the start as still running, the
 /// next plan waits for it instead of starting again, and then nothing is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +160,9 @@ async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
     let live = world.client.observe().await.expect("observe");
     let plan = plan::diff(&running.desired, &live, &running.digest);
     assert_eq!(actions(&plan), [&Action::StartCluster]);
-    interrupted_in(&world, &plan, live, "STARTING").await;
+    world
+        .execute_interrupted_when(&plan, live, |c| c.status == "STARTING")
+        .await;
 
     let next = world.plan(&running).await.expect("plan");
     assert!(
@@ -227,7 +191,9 @@ async fn an_interrupted_stop_is_waited_for_by_the_next_run_not_sent_again() {
     let live = world.client.observe().await.expect("observe");
     let plan = plan::diff(&stopped.desired, &live, &stopped.digest);
     assert_eq!(actions(&plan), [&Action::StopCluster]);
-    interrupted_in(&world, &plan, live, "STOPPING").await;
+    world
+        .execute_interrupted_when(&plan, live, |c| c.status == "STOPPING")
+        .await;
 
     let next = world.plan(&stopped).await.expect("plan");
     assert!(

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use dwsctl::api::client::Client;
 use dwsctl::api::config::{self, Flags};
+use dwsctl::api::wire::Cluster;
 use dwsctl::api::Live;
 use dwsctl::exec::{self, Event, Events, NoEvents, Options, Report, RunStatus};
 use dwsctl::plan::{self, Action, Plan};
@@ -262,6 +263,45 @@ impl Events for Forward {
 }
 
 impl World {
+    /// Runs `plan` (made from `live`) and interrupts it as soon as a listing shows cluster
+    /// `demo` in the state `under_way` picks out (the cloud's operation running); asserts
+    /// that the run reports its first step as still running, and returns the report.
+    pub async fn execute_interrupted_when(
+        &self,
+        plan: &Plan,
+        live: Live,
+        under_way: impl Fn(&Cluster) -> bool + Send + 'static,
+    ) -> Report {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let watcher = {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                loop {
+                    let live = client.observe().await.expect("observe");
+                    if live.cluster("demo").is_some_and(&under_way) {
+                        let _ = tx.send(true);
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        };
+        let options = Options {
+            live: Some(live),
+            interrupt: Some(rx),
+            ..self.options()
+        };
+        let report = exec::execute(plan, self.client.clone(), options, Arc::new(NoEvents))
+            .await
+            .expect("execute");
+        watcher.await.expect("watcher");
+        assert!(
+            matches!(report.steps[0].outcome, exec::Outcome::StillRunning { .. }),
+            "{report:?}"
+        );
+        report
+    }
+
     /// Runs `plan`, made from the listing `idle`, on a cloud that started an automated
     /// snapshot of `cluster` after the plan was made, and returns the report.
     ///
