@@ -73,6 +73,32 @@ fn with_lists(mut extra: Value) -> Value {
     extra
 }
 
+/// Plans `spec` on counters just reset: exit 3, a step blocked as `preflight_failed`, and
+/// exactly `calls` besides the two lists. Returns the run (its stdout flattened by [`flat`]
+/// for the reason, its transcript for the test's snapshot).
+async fn plan_blocked(sim: &Sim, dir: &Path, spec: &str, calls: Value) -> (Run, String) {
+    sim.reset_requests().await;
+    let out = dwsctl(sim, dir, &["plan", "-f", spec, "--detailed-exitcode"]).await;
+    out.assert_exit(3);
+    let stdout = flat(&out.stdout());
+    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
+    assert_calls(&sim.requests().await, with_lists(calls));
+    (out, stdout)
+}
+
+/// Applies `spec` on counters just reset: refused with exit 3 as `preflight_failed`, and
+/// none of the `unsent` routes called.
+async fn apply_refused(sim: &Sim, dir: &Path, spec: &str, unsent: &[&str]) {
+    sim.reset_requests().await;
+    let out = dwsctl(sim, dir, &["apply", "-f", spec, "--yes"]).await;
+    out.assert_exit(3);
+    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
+    let sent = sim.requests().await;
+    for route in unsent {
+        assert!(!sent.contains_key(*route), "apply sent {route}: {sent:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_create_over_the_node_quota_is_blocked_at_plan_time_and_apply_sends_nothing() {
     let sim = sim_support::start_with(Config {
@@ -83,36 +109,27 @@ async fn a_create_over_the_node_quota_is_blocked_at_plan_time_and_apply_sends_no
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
     let spec = spec.to_str().expect("utf-8");
-    sim.reset_requests().await;
-    let out = dwsctl(
+    // The two lists, one read of each listing, and the one precheck: nothing else.
+    let (out, stdout) = plan_blocked(
         &sim,
         dir.path(),
-        &["plan", "-f", spec, "--detailed-exitcode"],
-    )
-    .await;
-    out.assert_exit(3);
-    let stdout = out.stdout();
-    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
-    assert!(stdout.contains("DWS.5091"), "{stdout}");
-    insta::assert_snapshot!(out.transcript());
-    // The two lists, one read of each listing, and the one precheck: nothing else.
-    assert_calls(
-        &sim.requests().await,
-        with_lists(json!({
+        spec,
+        json!({
             "GET /v2/{project_id}/node-types": 1,
             "GET /v1.0/{project_id}/quotas": 1,
             "POST /v2/{project_id}/cluster-precheck": 1,
-        })),
-    );
-    sim.reset_requests().await;
-    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
-    out.assert_exit(3);
-    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = sim.requests().await;
-    assert!(
-        !sent.contains_key("POST /v1.0/{project_id}/clusters"),
-        "apply created the cluster: {sent:?}"
-    );
+        }),
+    )
+    .await;
+    assert!(stdout.contains("DWS.5091"), "{stdout}");
+    insta::assert_snapshot!(out.transcript());
+    apply_refused(
+        &sim,
+        dir.path(),
+        spec,
+        &["POST /v1.0/{project_id}/clusters"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -130,37 +147,30 @@ async fn a_scale_out_needing_more_subnet_addresses_than_are_free_is_blocked_with
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 6);
     let spec = spec.to_str().expect("utf-8");
-    sim.reset_requests().await;
-    let out = dwsctl(
+    let (out, stdout) = plan_blocked(
         &sim,
         dir.path(),
-        &["plan", "-f", spec, "--detailed-exitcode"],
+        spec,
+        json!({
+            // The detail read of a cluster whose step waits for its maintenance window.
+            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
+            "GET /v1.0/{project_id}/quotas": 1,
+            "POST /v2/{project_id}/clusters/{cluster_id}/grow-check": 1,
+        }),
     )
     .await;
-    out.assert_exit(3);
-    let stdout = flat(&out.stdout());
     assert!(
         stdout.contains("the subnet has 2 free addresses, 3 needed"),
         "{stdout}"
     );
     insta::assert_snapshot!(out.transcript());
-    assert_calls(
-        &sim.requests().await,
-        with_lists(json!({
-            // The detail read of a cluster whose step waits for its maintenance window.
-            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
-            "GET /v1.0/{project_id}/quotas": 1,
-            "POST /v2/{project_id}/clusters/{cluster_id}/grow-check": 1,
-        })),
-    );
-    sim.reset_requests().await;
-    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
-    out.assert_exit(3);
-    let sent = sim.requests().await;
-    assert!(
-        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
-        "apply scaled out: {sent:?}"
-    );
+    apply_refused(
+        &sim,
+        dir.path(),
+        spec,
+        &["POST /v1.0/{project_id}/clusters/{cluster_id}/resize"],
+    )
+    .await;
 }
 
 /// The cluster holds more data than the nodes that would stay can: the scale-in check's `disk`
@@ -182,42 +192,32 @@ async fn a_scale_in_whose_data_would_not_fit_is_blocked_by_the_scale_in_check() 
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = spec(dir.path(), 3);
     let spec = spec.to_str().expect("utf-8");
-    sim.reset_requests().await;
-    let out = dwsctl(
+    // guc and schema pass, disk does not: three checks, nothing else beyond the lists.
+    let (out, stdout) = plan_blocked(
         &sim,
         dir.path(),
-        &["plan", "-f", spec, "--detailed-exitcode"],
+        spec,
+        json!({
+            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
+            "GET /v1/{project_id}/clusters/{cluster_id}/shrink-check": 3,
+        }),
     )
     .await;
-    out.assert_exit(3);
-    let stdout = flat(&out.stdout());
-    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
     assert!(
         stdout.contains("the cloud's scale-in check of 3 nodes does not pass for check_item disk"),
         "{stdout}"
     );
     insta::assert_snapshot!(out.transcript());
-    // guc and schema pass, disk does not: three checks, nothing else beyond the lists.
-    assert_calls(
-        &sim.requests().await,
-        with_lists(json!({
-            "GET /v1.0/{project_id}/clusters/{cluster_id}": 1,
-            "GET /v1/{project_id}/clusters/{cluster_id}/shrink-check": 3,
-        })),
-    );
-    sim.reset_requests().await;
-    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
-    out.assert_exit(3);
-    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = sim.requests().await;
-    assert!(
-        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink"),
-        "apply scaled in: {sent:?}"
-    );
-    assert!(
-        !sent.contains_key("POST /v1.0/{project_id}/clusters/{cluster_id}/resize"),
-        "apply resized: {sent:?}"
-    );
+    apply_refused(
+        &sim,
+        dir.path(),
+        spec,
+        &[
+            "POST /v1.0/{project_id}/clusters/{cluster_id}/cluster-shrink",
+            "POST /v1.0/{project_id}/clusters/{cluster_id}/resize",
+        ],
+    )
+    .await;
 }
 
 /// A restore into a subnet without room for the snapshot's nodes: the cloud's precheck of
@@ -249,39 +249,30 @@ async fn a_restore_the_subnet_has_no_room_for_is_blocked_by_the_precheck() {
     let spec = dir.path().join("dws.yaml");
     std::fs::write(&spec, text).expect("write the spec");
     let spec = spec.to_str().expect("utf-8");
-    sim.reset_requests().await;
-    let out = dwsctl(
+    let (out, stdout) = plan_blocked(
         &sim,
         dir.path(),
-        &["plan", "-f", spec, "--detailed-exitcode"],
+        spec,
+        json!({
+            "GET /v2/{project_id}/node-types": 1,
+            "GET /v1.0/{project_id}/quotas": 1,
+            "POST /v2/{project_id}/cluster-precheck": 1,
+        }),
     )
     .await;
-    out.assert_exit(3);
-    let stdout = flat(&out.stdout());
-    assert!(stdout.contains("! blocked: preflight_failed"), "{stdout}");
     assert!(stdout.contains("restore"), "{stdout}");
     assert!(
         stdout.contains("the subnet has 2 free addresses, 3 needed"),
         "{stdout}"
     );
     insta::assert_snapshot!(out.transcript());
-    assert_calls(
-        &sim.requests().await,
-        with_lists(json!({
-            "GET /v2/{project_id}/node-types": 1,
-            "GET /v1.0/{project_id}/quotas": 1,
-            "POST /v2/{project_id}/cluster-precheck": 1,
-        })),
-    );
-    sim.reset_requests().await;
-    let out = dwsctl(&sim, dir.path(), &["apply", "-f", spec, "--yes"]).await;
-    out.assert_exit(3);
-    assert!(out.stdout().contains("preflight_failed"), "{}", out.text());
-    let sent = sim.requests().await;
-    assert!(
-        !sent.contains_key("POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions"),
-        "apply restored: {sent:?}"
-    );
+    apply_refused(
+        &sim,
+        dir.path(),
+        spec,
+        &["POST /v1.0/{project_id}/snapshots/{snapshot_id}/actions"],
+    )
+    .await;
 }
 
 #[tokio::test]
