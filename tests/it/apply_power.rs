@@ -139,68 +139,62 @@ async fn a_stop_waits_out_a_busy_cluster_and_is_sent_once() {
     assert_eq!(status(&world).await, "STOPPED");
 }
 
-/// Interrupted while the cluster starts: the run reports the start as still running, the
-/// next plan waits for it instead of starting again, and then nothing is left.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
-    let world = world(100.0, 44).await;
+/// From `from` to `to` power (spec lines), interrupted while the cluster is `transient`:
+/// the run reports `action` as still running, the next plan waits for the transient state
+/// to end instead of sending it again, and the next apply leaves the cluster `settled` with
+/// `route` called once (issue 12: each asynchronous operation re-attaches after an
+/// interrupt).
+async fn an_interrupted_power_change_is_waited_for(
+    seed: u64,
+    (from, to): (&str, &str),
+    action: Action,
+    (route, transient, settled): (&str, &'static str, &str),
+) {
+    let world = world(100.0, seed).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    world
-        .applied(&load(
-            dir.path(),
-            "a.yaml",
-            "    number_of_node: 3\n    power: stopped\n",
-        ))
-        .await;
-    let running = load(
-        dir.path(),
-        "b.yaml",
-        "    number_of_node: 3\n    power: running\n",
-    );
+    world.applied(&load(dir.path(), "a.yaml", from)).await;
+    let spec = load(dir.path(), "b.yaml", to);
     let live = world.client.observe().await.expect("observe");
-    let plan = plan::diff(&running.desired, &live, &running.digest);
-    assert_eq!(actions(&plan), [&Action::StartCluster]);
+    let plan = plan::diff(&spec.desired, &live, &spec.digest);
+    assert_eq!(actions(&plan), [&action]);
     world
-        .execute_interrupted_when(&plan, live, |c| c.status == "STARTING")
+        .execute_interrupted_when(&plan, live, move |c| c.status == transient)
         .await;
 
-    let next = world.plan(&running).await.expect("plan");
+    let next = world.plan(&spec).await.expect("plan");
     assert!(
-        matches!(actions(&next).as_slice(), [Action::Wait { status, .. }] if status == "STARTING"),
+        matches!(actions(&next).as_slice(), [Action::Wait { status, .. }] if status == transient),
         "{next:?}"
     );
-    world.applied(&running).await;
-    assert_eq!(world.count(START).await, 1);
-    assert_eq!(status(&world).await, "AVAILABLE");
+    world.applied(&spec).await;
+    assert_eq!(world.count(route).await, 1);
+    assert_eq!(status(&world).await, settled);
 }
 
-/// The same for a stop (issue 12: each asynchronous operation re-attaches after an
-/// interrupt): the next run waits for STOPPING to end and sends no second stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_start_is_waited_for_by_the_next_run_not_sent_again() {
+    an_interrupted_power_change_is_waited_for(
+        44,
+        (
+            "    number_of_node: 3\n    power: stopped\n",
+            "    number_of_node: 3\n    power: running\n",
+        ),
+        Action::StartCluster,
+        (START, "STARTING", "AVAILABLE"),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_stop_is_waited_for_by_the_next_run_not_sent_again() {
-    let world = world(100.0, 45).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    world
-        .applied(&load(dir.path(), "a.yaml", "    number_of_node: 3\n"))
-        .await;
-    let stopped = load(
-        dir.path(),
-        "b.yaml",
-        "    number_of_node: 3\n    power: stopped\n",
-    );
-    let live = world.client.observe().await.expect("observe");
-    let plan = plan::diff(&stopped.desired, &live, &stopped.digest);
-    assert_eq!(actions(&plan), [&Action::StopCluster]);
-    world
-        .execute_interrupted_when(&plan, live, |c| c.status == "STOPPING")
-        .await;
-
-    let next = world.plan(&stopped).await.expect("plan");
-    assert!(
-        matches!(actions(&next).as_slice(), [Action::Wait { status, .. }] if status == "STOPPING"),
-        "{next:?}"
-    );
-    world.applied(&stopped).await;
-    assert_eq!(world.count(STOP).await, 1);
-    assert_eq!(status(&world).await, "STOPPED");
+    an_interrupted_power_change_is_waited_for(
+        45,
+        (
+            "    number_of_node: 3\n",
+            "    number_of_node: 3\n    power: stopped\n",
+        ),
+        Action::StopCluster,
+        (STOP, "STOPPING", "STOPPED"),
+    )
+    .await;
 }
